@@ -1,0 +1,112 @@
+use serde::{Deserialize, Serialize};
+
+use super::{FinishReason, Usage};
+
+/// A `chat.completion.chunk`: what every stream decoder emits, whatever the provider sent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChatCompletionChunk {
+    pub id: String,
+    pub object: String,
+    pub created: i64,
+    pub model: String,
+    pub choices: Vec<ChunkChoice>,
+    /// Set on the final usage chunk (which has no choices), as with `include_usage`.
+    #[serde(default)]
+    pub usage: Option<Usage>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChunkChoice {
+    pub index: u32,
+    pub delta: Delta,
+    pub finish_reason: Option<FinishReason>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Delta {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reasoning_content: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refusal: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tool_calls: Vec<ToolCallDelta>,
+}
+
+/// A piece of a tool call; pieces with the same `index` belong to one call.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ToolCallDelta {
+    pub index: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub function: Option<FunctionCallDelta>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FunctionCallDelta {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arguments: Option<String>,
+}
+
+impl ChatCompletionChunk {
+    /// A chunk with one choice carrying `delta`.
+    pub fn delta(id: &str, model: &str, created: i64, delta: Delta, finish: Option<FinishReason>) -> Self {
+        ChatCompletionChunk {
+            id: id.to_string(),
+            object: "chat.completion.chunk".into(),
+            created,
+            model: model.to_string(),
+            choices: vec![ChunkChoice { index: 0, delta, finish_reason: finish }],
+            usage: None,
+        }
+    }
+
+    /// The final usage chunk: no choices, only usage.
+    pub fn usage(id: &str, model: &str, created: i64, usage: Usage) -> Self {
+        ChatCompletionChunk {
+            id: id.to_string(),
+            object: "chat.completion.chunk".into(),
+            created,
+            model: model.to_string(),
+            choices: Vec::new(),
+            usage: Some(usage),
+        }
+    }
+
+    /// Whether the chunk carries visible output (text or a tool call), for time to first token.
+    pub fn has_output(&self) -> bool {
+        self.choices.iter().any(|c| {
+            c.delta.content.as_deref().is_some_and(|s| !s.is_empty())
+                || c.delta.reasoning_content.as_deref().is_some_and(|s| !s.is_empty())
+                || !c.delta.tool_calls.is_empty()
+        })
+    }
+}
+
+impl ToolCallDelta {
+    pub fn start(index: u32, id: impl Into<String>, name: impl Into<String>, arguments: impl Into<String>) -> Self {
+        ToolCallDelta {
+            index,
+            id: Some(id.into()),
+            kind: Some("function".into()),
+            function: Some(FunctionCallDelta { name: Some(name.into()), arguments: Some(arguments.into()) }),
+        }
+    }
+
+    pub fn arguments(index: u32, arguments: impl Into<String>) -> Self {
+        ToolCallDelta {
+            index,
+            id: None,
+            kind: None,
+            function: Some(FunctionCallDelta { name: None, arguments: Some(arguments.into()) }),
+        }
+    }
+}

@@ -1,0 +1,59 @@
+//! The normalisation promises, enforced in one place for every wire family: one of four finish
+//! reasons, a non-empty id on every tool call, arguments always a JSON object string.
+
+use super::{ChatCompletion, FinishReason};
+
+/// Arguments as a JSON object string: `""`, whitespace, `null` and absent become `{}`.
+/// Anything else is kept as sent so that the fingerprint can report unparsable arguments.
+pub fn normalize_arguments(raw: &str) -> String {
+    let trimmed = raw.trim();
+    if trimmed.is_empty() || trimmed == "null" {
+        "{}".to_string()
+    } else {
+        raw.to_string()
+    }
+}
+
+/// Applies every promise to a decoded or reassembled response.
+pub fn normalize_response(resp: &mut ChatCompletion) {
+    let id_seed = resp.id.clone();
+    for choice in &mut resp.choices {
+        let message = &mut choice.message;
+        if let Some(calls) = &mut message.tool_calls {
+            for (i, call) in calls.iter_mut().enumerate() {
+                if call.id.trim().is_empty() {
+                    call.id = synthesized_call_id(&id_seed, choice.index, i);
+                }
+                call.function.arguments = normalize_arguments(&call.function.arguments);
+                if call.kind.is_empty() {
+                    call.kind = "function".into();
+                }
+            }
+            if calls.is_empty() {
+                message.tool_calls = None;
+            }
+        }
+        // A provider that reports a plain stop while returning calls (Gemini) means tool_calls:
+        // callers dispatch on finish_reason, so the calls must not be hidden behind "stop".
+        if message.tool_calls.is_some() && choice.finish_reason == FinishReason::Stop {
+            choice.finish_reason = FinishReason::ToolCalls;
+        }
+        // Empty text is no text: providers disagree on "" versus null, callers should not care.
+        if message.content.as_deref() == Some("") {
+            message.content = None;
+        }
+        if message.reasoning_content.as_deref() == Some("") {
+            message.reasoning_content = None;
+        }
+    }
+}
+
+/// A deterministic id for a call the provider sent without one, so replays compare equal.
+fn synthesized_call_id(seed: &str, choice: u32, call: usize) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in seed.bytes().chain([choice as u8, call as u8]) {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("call_{h:016x}")
+}

@@ -1,0 +1,6 @@
+//! llm-conform: a conformance and regression harness for applications that speak the OpenAI
+//! chat-completions format and route across many LLM providers.
+
+pub mod api;
+pub mod providers;
+pub mod transport;

@@ -1,0 +1,47 @@
+use reqwest::header::HeaderMap;
+
+use super::{NativeRequest, ProviderSpec, ResponseHints, SseEvent, WireFamily};
+use crate::api::{ChatCompletion, ChatCompletionChunk, ChatRequest, ProviderError};
+
+/// Translation between the canonical format and one wire family.
+///
+/// Adapters are pure: no I/O, no clocks, so every rule is testable on bytes alone and the
+/// transport (live, record, replay) stays the same for every provider.
+pub trait Adapter: Send + Sync {
+    fn family(&self) -> WireFamily;
+
+    /// Canonical request to native HTTP request. `key` is the credential, if any.
+    fn encode(&self, req: &ChatRequest, spec: &ProviderSpec, key: Option<&str>) -> Result<NativeRequest, EncodeError>;
+
+    /// A successful native response body to the canonical response, normalised.
+    fn decode(&self, body: &[u8], hints: &ResponseHints) -> Result<ChatCompletion, ProviderError>;
+
+    /// A fresh decoder for one streamed response.
+    fn stream_decoder(&self, hints: &ResponseHints) -> Box<dyn StreamDecoder>;
+
+    /// A failed response (status >= 400) to the error taxonomy.
+    fn classify_error(&self, status: u16, headers: &HeaderMap, body: &[u8]) -> ProviderError;
+}
+
+/// Turns one stream's SSE events into canonical chunks.
+pub trait StreamDecoder: Send {
+    /// Handles one event; chunks it completes go to `out`. An error event is an `Err`.
+    fn event(&mut self, ev: &SseEvent, out: &mut Vec<ChatCompletionChunk>) -> Result<(), ProviderError>;
+
+    /// Whether the family's end marker (or a finish reason) has been seen.
+    fn is_done(&self) -> bool;
+}
+
+/// A canonical request that cannot be expressed for the target.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("failed to encode request for {provider}: {message}")]
+pub struct EncodeError {
+    pub provider: String,
+    pub message: String,
+}
+
+impl EncodeError {
+    pub fn new(spec: &ProviderSpec, message: impl Into<String>) -> Self {
+        EncodeError { provider: spec.name.clone(), message: message.into() }
+    }
+}

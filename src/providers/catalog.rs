@@ -1,0 +1,143 @@
+use std::collections::BTreeMap;
+
+use super::ProviderSpec;
+
+const BUILTIN: &str = include_str!("catalog.toml");
+
+/// The providers known to a run: the built-in entries, overridden and extended by config.
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    providers: BTreeMap<String, ProviderSpec>,
+}
+
+/// A catalog entry or override that does not describe a provider.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum CatalogError {
+    #[error("unknown provider `{name}`; known providers: {known}")]
+    UnknownProvider { name: String, known: String },
+    #[error("invalid provider `{name}` in {origin}: {message}")]
+    InvalidEntry { name: String, origin: String, message: String },
+}
+
+impl Catalog {
+    /// The built-in catalog alone.
+    pub fn builtin() -> Catalog {
+        Catalog::with_overrides(&toml::Table::new(), "built-in catalog").expect("built-in catalog is valid")
+    }
+
+    /// The built-in catalog with `overrides` (the `[providers]` table of a config file) merged
+    /// in key by key; an override may add a new provider, which then needs at least `family` and
+    /// `base_url`.
+    pub fn with_overrides(overrides: &toml::Table, origin: &str) -> Result<Catalog, CatalogError> {
+        let builtin: toml::Table = toml::from_str(BUILTIN).expect("built-in catalog parses");
+        let mut merged = builtin.clone();
+        for (name, value) in overrides {
+            let entry = merged.entry(name.clone()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
+            merge(entry, value);
+        }
+        let mut providers = BTreeMap::new();
+        for (name, value) in merged {
+            let from = if overrides.contains_key(&name) { origin } else { "built-in catalog" };
+            let mut spec: ProviderSpec = value.try_into().map_err(|e: toml::de::Error| CatalogError::InvalidEntry {
+                name: name.clone(),
+                origin: from.to_string(),
+                message: e.message().to_string(),
+            })?;
+            spec.name = name.clone();
+            spec.auth_style()
+                .map_err(|message| CatalogError::InvalidEntry { name: name.clone(), origin: from.to_string(), message })?;
+            providers.insert(name, spec);
+        }
+        Ok(Catalog { providers })
+    }
+
+    pub fn get(&self, name: &str) -> Result<&ProviderSpec, CatalogError> {
+        self.providers.get(name).ok_or_else(|| CatalogError::UnknownProvider {
+            name: name.to_string(),
+            known: self.names().join(", "),
+        })
+    }
+
+    pub fn get_mut(&mut self, name: &str) -> Option<&mut ProviderSpec> {
+        self.providers.get_mut(name)
+    }
+
+    pub fn names(&self) -> Vec<String> {
+        self.providers.keys().cloned().collect()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &ProviderSpec> {
+        self.providers.values()
+    }
+}
+
+/// Table-deep merge: tables merge key by key, anything else is replaced.
+fn merge(base: &mut toml::Value, over: &toml::Value) {
+    match (base, over) {
+        (toml::Value::Table(b), toml::Value::Table(o)) => {
+            for (k, v) in o {
+                match b.get_mut(k) {
+                    Some(existing) => merge(existing, v),
+                    None => {
+                        b.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+        }
+        (b, o) => *b = o.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_has_every_required_provider_with_tiers_and_prices() {
+        let c = Catalog::builtin();
+        for name in [
+            "openai", "anthropic", "gemini", "mistral", "deepseek", "qwen", "cohere", "groq", "xai", "openrouter",
+            "together", "azure-openai", "ollama",
+        ] {
+            let p = c.get(name).unwrap();
+            for tier in ["cheap", "default", "premium"] {
+                let model = p.models.get(tier).unwrap_or_else(|| panic!("{name} lacks tier {tier}"));
+                assert!(p.price(model).is_some(), "{name}/{model} has no price");
+            }
+            assert!(p.prices_as_of.is_some(), "{name} prices undated");
+        }
+        assert_eq!(c.get("azure-openai").unwrap().default_key_var(), "AZURE_OPENAI_API_KEY");
+    }
+
+    #[test]
+    fn unknown_provider_lists_the_known_ones() {
+        let err = Catalog::builtin().get("opneai").unwrap_err().to_string();
+        assert!(err.contains("unknown provider `opneai`") && err.contains("openai, openrouter"), "{err}");
+    }
+
+    #[test]
+    fn overrides_merge_and_add() {
+        let over: toml::Table = toml::from_str(
+            r#"
+            [openai]
+            base_url = "http://127.0.0.1:9999/v1"
+            [tokenmix]
+            family = "openai"
+            base_url = "https://example.invalid/v1"
+            models = { default = "mix-1" }
+            "#,
+        )
+        .unwrap();
+        let c = Catalog::with_overrides(&over, "llm-conform.toml").unwrap();
+        assert_eq!(c.get("openai").unwrap().base_url, "http://127.0.0.1:9999/v1");
+        assert_eq!(c.get("openai").unwrap().models.cheap.as_deref(), Some("gpt-4.1-nano"));
+        assert_eq!(c.get("tokenmix").unwrap().model_for("cheap"), Some("mix-1"));
+    }
+
+    #[test]
+    fn bad_override_names_provider_and_field() {
+        let over: toml::Table = toml::from_str("[openai]\nbase_urll = \"x\"\n").unwrap();
+        let err = Catalog::with_overrides(&over, "llm-conform.toml").unwrap_err().to_string();
+        assert!(err.contains("openai") && err.contains("base_urll") && err.contains("llm-conform.toml"), "{err}");
+    }
+}

@@ -1,0 +1,274 @@
+//! Error classification shared by every family: each adapter extracts the provider's own fields
+//! (type, code, status string, message, retry hint) and this table decides the kind.
+
+use std::time::{Duration, SystemTime};
+
+use reqwest::header::HeaderMap;
+
+use crate::api::{ErrorKind, ProviderError};
+
+/// What a provider said about an error, in its own vocabulary.
+#[derive(Debug, Default, Clone)]
+pub struct ErrorFields {
+    /// Machine-readable identifiers, most specific first (`code`, then `type`, then `status`).
+    pub codes: Vec<String>,
+    pub message: Option<String>,
+    /// A retry hint found in the body (Gemini's `RetryInfo.retryDelay`).
+    pub retry_after: Option<Duration>,
+}
+
+/// Codes that decide the kind on their own, whatever the message says.
+const DECISIVE_CODES: &[(&str, ErrorKind)] = &[
+    ("insufficient_quota", ErrorKind::QuotaExhausted),
+    ("billing_hard_limit_reached", ErrorKind::QuotaExhausted),
+    ("context_length_exceeded", ErrorKind::ContextLengthExceeded),
+    ("string_above_max_length", ErrorKind::ContextLengthExceeded),
+    ("overloaded_error", ErrorKind::Overloaded),
+    ("rate_limit_error", ErrorKind::RateLimited),
+    ("rate_limit_exceeded", ErrorKind::RateLimited),
+    ("resource_exhausted", ErrorKind::RateLimited),
+    ("authentication_error", ErrorKind::Authentication),
+    ("invalid_api_key", ErrorKind::Authentication),
+    ("unauthenticated", ErrorKind::Authentication),
+    ("permission_error", ErrorKind::PermissionDenied),
+    ("permission_denied", ErrorKind::PermissionDenied),
+    ("model_not_found", ErrorKind::NotFound),
+    ("not_found_error", ErrorKind::NotFound),
+    ("not_found", ErrorKind::NotFound),
+    ("content_filter", ErrorKind::ContentFiltered),
+    ("content_policy_violation", ErrorKind::ContentFiltered),
+    ("unsupported_parameter", ErrorKind::Unsupported),
+    ("unsupported_value", ErrorKind::Unsupported),
+    ("unimplemented", ErrorKind::Unsupported),
+    ("deadline_exceeded", ErrorKind::Timeout),
+    ("unavailable", ErrorKind::Overloaded),
+    ("api_error", ErrorKind::ServerError),
+    ("internal", ErrorKind::ServerError),
+    ("internal_error", ErrorKind::ServerError),
+    ("server_error", ErrorKind::ServerError),
+];
+
+/// Codes that name a broad class a message may refine (an invalid request that is really a
+/// context-length error, say).
+const BROAD_CODES: &[(&str, ErrorKind)] = &[
+    ("invalid_request_error", ErrorKind::InvalidRequest),
+    ("invalid_argument", ErrorKind::InvalidRequest),
+    ("failed_precondition", ErrorKind::InvalidRequest),
+    ("bad_request", ErrorKind::InvalidRequest),
+    ("request_too_large", ErrorKind::InvalidRequest),
+];
+
+/// Message phrases, for providers that give no better signal.
+const MESSAGE_PHRASES: &[(&str, ErrorKind)] = &[
+    ("context length", ErrorKind::ContextLengthExceeded),
+    ("context_length", ErrorKind::ContextLengthExceeded),
+    ("context window", ErrorKind::ContextLengthExceeded),
+    ("maximum context", ErrorKind::ContextLengthExceeded),
+    ("prompt is too long", ErrorKind::ContextLengthExceeded),
+    ("too many tokens", ErrorKind::ContextLengthExceeded),
+    ("exceeds the maximum number of tokens", ErrorKind::ContextLengthExceeded),
+    ("input token count", ErrorKind::ContextLengthExceeded),
+    ("insufficient_quota", ErrorKind::QuotaExhausted),
+    ("insufficient balance", ErrorKind::QuotaExhausted),
+    ("credit balance", ErrorKind::QuotaExhausted),
+    ("overloaded", ErrorKind::Overloaded),
+    ("rate limit", ErrorKind::RateLimited),
+    ("too many requests", ErrorKind::RateLimited),
+    ("safety", ErrorKind::ContentFiltered),
+    ("content management policy", ErrorKind::ContentFiltered),
+];
+
+/// Kind from the HTTP status alone, the last resort.
+pub fn kind_from_status(status: u16) -> ErrorKind {
+    match status {
+        401 | 498 => ErrorKind::Authentication,
+        402 => ErrorKind::QuotaExhausted,
+        403 => ErrorKind::PermissionDenied,
+        404 => ErrorKind::NotFound,
+        408 | 504 => ErrorKind::Timeout,
+        413 => ErrorKind::InvalidRequest,
+        429 => ErrorKind::RateLimited,
+        503 | 529 => ErrorKind::Overloaded,
+        500..=599 => ErrorKind::ServerError,
+        _ => ErrorKind::InvalidRequest,
+    }
+}
+
+fn lookup(table: &[(&str, ErrorKind)], code: &str) -> Option<ErrorKind> {
+    table.iter().find(|(c, _)| c.eq_ignore_ascii_case(code)).map(|(_, k)| *k)
+}
+
+fn from_message(message: &str) -> Option<ErrorKind> {
+    let lower = message.to_ascii_lowercase();
+    MESSAGE_PHRASES.iter().find(|(p, _)| lower.contains(p)).map(|(_, k)| *k)
+}
+
+/// Decides the kind: a decisive code, then a message phrase refining a broad code or a bare
+/// status, then the broad code, then the status.
+pub fn classify(status: Option<u16>, fields: &ErrorFields) -> ErrorKind {
+    if let Some(k) = fields.codes.iter().find_map(|c| lookup(DECISIVE_CODES, c)) {
+        return k;
+    }
+    let broad = fields.codes.iter().find_map(|c| lookup(BROAD_CODES, c));
+    let by_message = fields.message.as_deref().and_then(from_message);
+    let by_status = status.map(kind_from_status);
+    // A phrase may refine an invalid request or fill in for a missing code, but never turns a
+    // server-side status into a client error or the other way round.
+    if let Some(m) = by_message {
+        let compatible = match (broad, by_status) {
+            (Some(ErrorKind::InvalidRequest), _) => m == ErrorKind::ContextLengthExceeded || m == ErrorKind::ContentFiltered,
+            (Some(_), _) => false,
+            (None, Some(s)) => s == ErrorKind::InvalidRequest || s == m || (s == ErrorKind::RateLimited && m == ErrorKind::QuotaExhausted),
+            (None, None) => true,
+        };
+        if compatible {
+            return m;
+        }
+    }
+    broad.or(by_status).unwrap_or(ErrorKind::ServerError)
+}
+
+/// Builds the error from extracted fields, headers and status.
+pub fn build_error(status: Option<u16>, headers: &HeaderMap, fields: ErrorFields) -> ProviderError {
+    let kind = classify(status, &fields);
+    let retry_after = retry_after_from_headers(headers).or(fields.retry_after);
+    ProviderError {
+        kind,
+        message: fields.message.unwrap_or_else(|| match status {
+            Some(s) => format!("http status {s} with no error message"),
+            None => "error with no message".into(),
+        }),
+        status,
+        retry_after,
+        provider_code: fields.codes.into_iter().next(),
+    }
+}
+
+/// For a body that is not JSON (an HTML 502 page from a proxy): the status decides, and the
+/// message is a short, tag-free snippet of what came back.
+pub fn non_json_error(status: u16, headers: &HeaderMap, body: &[u8]) -> ProviderError {
+    let fields = ErrorFields { codes: Vec::new(), message: Some(snippet(body)), retry_after: None };
+    let mut e = build_error(Some(status), headers, fields);
+    e.kind = kind_from_status(status);
+    e
+}
+
+/// Up to 200 characters of text from a body, markup stripped and whitespace folded.
+pub fn snippet(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let mut out = String::new();
+    let mut in_tag = false;
+    let mut last_space = true;
+    for ch in text.chars() {
+        match ch {
+            '<' => in_tag = true,
+            '>' if in_tag => {
+                in_tag = false;
+                if !last_space {
+                    out.push(' ');
+                    last_space = true;
+                }
+            }
+            _ if in_tag => {}
+            c if c.is_whitespace() => {
+                if !last_space {
+                    out.push(' ');
+                    last_space = true;
+                }
+            }
+            c => {
+                out.push(c);
+                last_space = false;
+            }
+        }
+        if out.chars().count() >= 200 {
+            out.push('…');
+            break;
+        }
+    }
+    let s = out.trim().to_string();
+    if s.is_empty() { "empty response body".into() } else { format!("non-JSON body: {s}") }
+}
+
+/// `Retry-After` (seconds or an HTTP date) or OpenAI's `retry-after-ms`.
+pub fn retry_after_from_headers(headers: &HeaderMap) -> Option<Duration> {
+    if let Some(ms) = headers.get("retry-after-ms").and_then(|v| v.to_str().ok()).and_then(|s| s.trim().parse::<f64>().ok())
+        && ms.is_finite()
+        && ms >= 0.0
+    {
+        return Some(Duration::from_secs_f64(ms / 1000.0));
+    }
+    let value = headers.get("retry-after")?.to_str().ok()?.trim();
+    parse_retry_after(value, SystemTime::now())
+}
+
+/// Parses a `Retry-After` value relative to `now`.
+pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+    if let Ok(secs) = value.parse::<f64>() {
+        return (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs));
+    }
+    let when = httpdate::parse_http_date(value).ok()?;
+    Some(when.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+/// Google's duration strings: `"34.4s"`, `"1s"`, `"0.5s"`.
+pub fn parse_google_duration(value: &str) -> Option<Duration> {
+    let secs: f64 = value.trim().strip_suffix('s')?.parse().ok()?;
+    (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(codes: &[&str], message: &str) -> ErrorFields {
+        ErrorFields { codes: codes.iter().map(|s| s.to_string()).collect(), message: Some(message.into()), retry_after: None }
+    }
+
+    #[test]
+    fn decisive_code_wins_over_message() {
+        let f = fields(&["RESOURCE_EXHAUSTED"], "You exceeded your current quota, please check your plan and billing details");
+        assert_eq!(classify(Some(429), &f), ErrorKind::RateLimited);
+        assert_eq!(classify(Some(429), &fields(&["insufficient_quota"], "")), ErrorKind::QuotaExhausted);
+    }
+
+    #[test]
+    fn message_refines_an_invalid_request() {
+        let f = fields(&["invalid_request_error"], "prompt is too long: 210000 tokens > 200000 maximum");
+        assert_eq!(classify(Some(400), &f), ErrorKind::ContextLengthExceeded);
+        let f = fields(&["invalid_request_error"], "messages: text content blocks must be non-empty");
+        assert_eq!(classify(Some(400), &f), ErrorKind::InvalidRequest);
+    }
+
+    #[test]
+    fn message_never_turns_a_server_error_into_a_client_error() {
+        let f = fields(&[], "upstream said: context length unknown");
+        assert_eq!(classify(Some(500), &f), ErrorKind::ServerError);
+    }
+
+    #[test]
+    fn status_is_the_last_resort() {
+        for (s, k) in [(401, ErrorKind::Authentication), (529, ErrorKind::Overloaded), (502, ErrorKind::ServerError), (504, ErrorKind::Timeout), (418, ErrorKind::InvalidRequest)] {
+            assert_eq!(classify(Some(s), &ErrorFields::default()), k, "status {s}");
+        }
+    }
+
+    #[test]
+    fn retry_after_seconds_and_http_date() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        assert_eq!(parse_retry_after("7", now), Some(Duration::from_secs(7)));
+        let later = httpdate::fmt_http_date(now + Duration::from_secs(30));
+        assert_eq!(parse_retry_after(&later, now), Some(Duration::from_secs(30)));
+        assert_eq!(parse_retry_after("soon", now), None);
+        assert_eq!(parse_google_duration("34.4s"), Some(Duration::from_secs_f64(34.4)));
+    }
+
+    #[test]
+    fn html_snippet_is_short_and_tag_free() {
+        let body = b"<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>";
+        let s = snippet(body);
+        assert!(s.starts_with("non-JSON body: 502 Bad Gateway"), "{s}");
+        assert!(!s.contains('<'));
+        assert!(snippet(&[b'x'; 5000]).chars().count() < 220);
+    }
+}

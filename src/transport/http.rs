@@ -1,0 +1,205 @@
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+
+use super::exchange::RawResponse;
+use super::stream_driver::StreamSession;
+use super::{CallOutcome, Timings};
+use crate::api::{ErrorKind, ProviderError};
+use crate::providers::{Adapter, NativeRequest};
+
+#[derive(Debug, Clone)]
+pub struct TransportConfig {
+    /// Whole-call deadline, body included.
+    pub timeout: Duration,
+    pub connect_timeout: Duration,
+}
+
+impl Default for TransportConfig {
+    fn default() -> Self {
+        TransportConfig { timeout: Duration::from_secs(120), connect_timeout: Duration::from_secs(10) }
+    }
+}
+
+/// Sends native requests over HTTP and decodes what comes back through the adapter.
+#[derive(Clone)]
+pub struct HttpTransport {
+    client: reqwest::Client,
+    config: TransportConfig,
+}
+
+/// Installs the TLS crypto provider once; reqwest is built without a default one so that the
+/// build does not need a C toolchain for aws-lc.
+fn ensure_crypto_provider() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}
+
+impl HttpTransport {
+    pub fn new(config: TransportConfig) -> Result<Self, ProviderError> {
+        ensure_crypto_provider();
+        let client = reqwest::Client::builder()
+            .connect_timeout(config.connect_timeout)
+            .pool_max_idle_per_host(64)
+            .build()
+            .map_err(|e| ProviderError::new(ErrorKind::Connection, format!("failed to build http client: {e}")))?;
+        Ok(HttpTransport { client, config })
+    }
+
+    pub fn config(&self) -> &TransportConfig {
+        &self.config
+    }
+
+    /// Performs one call with the configured deadline.
+    pub async fn call(&self, adapter: &dyn Adapter, req: &NativeRequest) -> CallOutcome {
+        self.call_with_deadline(adapter, req, self.config.timeout).await
+    }
+
+    pub async fn call_with_deadline(&self, adapter: &dyn Adapter, req: &NativeRequest, deadline: Duration) -> CallOutcome {
+        let start = Instant::now();
+        let mut timings = Timings::default();
+        let mut raw = RawResponse { streamed: req.hints.stream, ..Default::default() };
+        let mut chunks = Vec::new();
+        let fut = self.call_inner(adapter, req, start, &mut timings, &mut raw, &mut chunks);
+        let result = match tokio::time::timeout(deadline, fut).await {
+            Ok(r) => r,
+            Err(_) => Err(ProviderError::new(
+                ErrorKind::Timeout,
+                format!("no complete response within {:.1}s", deadline.as_secs_f64()),
+            )),
+        };
+        timings.total_ms = ms(start.elapsed());
+        CallOutcome { result, chunks, timings, raw }
+    }
+
+    async fn call_inner(
+        &self,
+        adapter: &dyn Adapter,
+        req: &NativeRequest,
+        start: Instant,
+        timings: &mut Timings,
+        raw: &mut RawResponse,
+        chunks: &mut Vec<crate::api::ChatCompletionChunk>,
+    ) -> Result<crate::api::ChatCompletion, ProviderError> {
+        let method = reqwest::Method::from_bytes(req.method.as_bytes())
+            .map_err(|_| ProviderError::new(ErrorKind::InvalidRequest, format!("bad http method {}", req.method)))?;
+        let mut headers = HeaderMap::new();
+        for (k, v) in &req.headers {
+            let name = HeaderName::from_bytes(k.as_bytes())
+                .map_err(|_| ProviderError::new(ErrorKind::InvalidRequest, format!("bad header name {k:?}")))?;
+            let value = HeaderValue::from_str(v)
+                .map_err(|_| ProviderError::new(ErrorKind::InvalidRequest, format!("bad value for header {k}")))?;
+            headers.insert(name, value);
+        }
+        let body = serde_json::to_vec(&req.body)
+            .map_err(|e| ProviderError::new(ErrorKind::InvalidRequest, format!("failed to serialise body: {e}")))?;
+        let resp = self
+            .client
+            .request(method, &req.url)
+            .headers(headers)
+            .body(body)
+            .send()
+            .await
+            .map_err(transport_error)?;
+        timings.ttfb_ms = Some(ms(start.elapsed()));
+        let status = resp.status().as_u16();
+        raw.status = Some(status);
+        raw.headers = resp
+            .headers()
+            .iter()
+            .filter_map(|(k, v)| v.to_str().ok().map(|v| (k.as_str().to_string(), v.to_string())))
+            .collect();
+        let resp_headers = resp.headers().clone();
+        let is_sse = resp_headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("text/event-stream"));
+        if status >= 400 || !req.hints.stream || !is_sse {
+            raw.streamed = false;
+            let bytes = resp.bytes().await.map_err(transport_error)?;
+            raw.body = bytes.to_vec();
+            if status >= 400 {
+                return Err(adapter.classify_error(status, &resp_headers, &bytes));
+            }
+            if req.hints.stream {
+                // A stream was asked for but a plain body came back: decode it as SSE anyway
+                // only if it looks like SSE; otherwise as a whole response.
+                if bytes.starts_with(b"data:") || bytes.starts_with(b"event:") {
+                    let mut s = StreamSession::new(adapter, &req.hints);
+                    let mut seen = Vec::new();
+                    s.feed(&bytes, &mut seen);
+                    let r = s.finish(&mut seen);
+                    raw.streamed = true;
+                    raw.events = seen.into_iter().map(|e| (timings.ttfb_ms.unwrap_or(0.0), e)).collect();
+                    *chunks = r.chunks;
+                    return r.result;
+                }
+            }
+            return adapter.decode(&bytes, &req.hints);
+        }
+        let mut session = StreamSession::new(adapter, &req.hints);
+        let mut body = resp.bytes_stream();
+        let mut seen = Vec::new();
+        while let Some(next) = body.next().await {
+            match next {
+                Ok(bytes) => {
+                    let before = seen.len();
+                    let output = session.feed(&bytes, &mut seen);
+                    let at = ms(start.elapsed());
+                    for ev in seen.drain(before..) {
+                        raw.events.push((at, ev));
+                    }
+                    if output && timings.ttft_ms.is_none() {
+                        timings.ttft_ms = Some(at);
+                    }
+                }
+                Err(e) => {
+                    // The connection broke mid-stream: what was decoded so far is kept in the
+                    // chunks, but the call is a failure.
+                    let mut tail = Vec::new();
+                    let partial = session.finish(&mut tail);
+                    *chunks = partial.chunks;
+                    let mut err = transport_error(e);
+                    err.message = format!("stream interrupted: {}", err.message);
+                    return Err(err);
+                }
+            }
+        }
+        let at = ms(start.elapsed());
+        let mut tail = Vec::new();
+        let r = session.finish(&mut tail);
+        raw.events.extend(tail.into_iter().map(|e| (at, e)));
+        *chunks = r.chunks;
+        r.result
+    }
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+/// reqwest errors to the taxonomy; the URL is left out of the message because it may carry a
+/// key as a query parameter on some providers.
+fn transport_error(e: reqwest::Error) -> ProviderError {
+    let kind = if e.is_timeout() {
+        ErrorKind::Timeout
+    } else if e.is_connect() || e.is_request() || e.is_body() {
+        ErrorKind::Connection
+    } else if e.is_decode() {
+        ErrorKind::MalformedResponse
+    } else {
+        ErrorKind::Connection
+    };
+    let e = e.without_url();
+    let mut msg = e.to_string();
+    let mut src = std::error::Error::source(&e);
+    while let Some(s) = src {
+        msg.push_str(": ");
+        msg.push_str(&s.to_string());
+        src = s.source();
+    }
+    ProviderError::new(kind, msg)
+}
