@@ -2,5 +2,8 @@
 //! chat-completions format and route across many LLM providers.
 
 pub mod api;
+pub mod cli;
+pub mod config;
 pub mod providers;
+pub mod secrets;
 pub mod transport;

@@ -1,3 +1,3 @@
-fn main() {
-    println!("llm-conform");
+fn main() -> std::process::ExitCode {
+    llm_conform::cli::main()
 }

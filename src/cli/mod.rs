@@ -1,0 +1,45 @@
+//! The command line: parse, call the library, map outcomes to exit codes (0 all expected,
+//! 1 conformance failures or regressions, 2 usage or configuration errors).
+
+mod args;
+mod decode_cmd;
+mod encode_cmd;
+mod input;
+mod providers_cmd;
+
+pub use args::{Cli, Command};
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+/// Exit code for usage and configuration errors.
+pub const EXIT_USAGE: u8 = 2;
+/// Exit code for conformance failures, regressions, or a decoded error.
+pub const EXIT_FAILURE: u8 = 1;
+
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_USAGE } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(EXIT_USAGE)
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Providers(a) => providers_cmd::run(&cli.global, a),
+        Command::Decode(a) => decode_cmd::run(&cli.global, a),
+        Command::Encode(a) => encode_cmd::run(&cli.global, a),
+    }
+}

@@ -1,0 +1,51 @@
+use std::process::ExitCode;
+
+use super::args::{GlobalArgs, ProvidersArgs};
+use crate::config::Config;
+use crate::secrets::KeyRef;
+
+pub fn run(global: &GlobalArgs, args: ProvidersArgs) -> anyhow::Result<ExitCode> {
+    let cfg = Config::load(&global.config, false)?;
+    let catalog = cfg.catalog()?;
+    let mut rows = Vec::new();
+    for p in catalog.iter() {
+        let key_ref = p.key_ref();
+        let key = if !p.needs_key() {
+            "not needed".to_string()
+        } else {
+            match KeyRef::parse(&key_ref) {
+                Ok(r) => match r.is_set_cheaply() {
+                    Some(true) => "set".into(),
+                    Some(false) => "missing".into(),
+                    None => "command (not run)".into(),
+                },
+                Err(e) => format!("invalid: {e}"),
+            }
+        };
+        rows.push(serde_json::json!({
+            "name": p.name,
+            "family": p.family.as_str(),
+            "base_url": p.base_url,
+            "key_ref": if p.needs_key() { serde_json::Value::String(key_ref) } else { serde_json::Value::Null },
+            "key": key,
+            "models": p.models,
+            "prices_as_of": p.prices_as_of,
+        }));
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&rows)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("{:<14} {:<10} {:<26} {:<18} {}", "PROVIDER", "FAMILY", "KEY", "KEY STATUS", "DEFAULT MODEL");
+    for r in &rows {
+        println!(
+            "{:<14} {:<10} {:<26} {:<18} {}",
+            r["name"].as_str().unwrap_or(""),
+            r["family"].as_str().unwrap_or(""),
+            r["key_ref"].as_str().unwrap_or("-"),
+            r["key"].as_str().unwrap_or(""),
+            r["models"]["default"].as_str().unwrap_or("-"),
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
