@@ -4,6 +4,9 @@
 pub mod api;
 pub mod cli;
 pub mod config;
+pub mod fake;
+pub mod fingerprint;
 pub mod providers;
 pub mod secrets;
+pub mod suite;
 pub mod transport;

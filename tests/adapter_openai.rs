@@ -14,7 +14,11 @@ fn decode(rel: &str) -> llm_conform::api::ChatCompletion {
 }
 
 fn stream(rel: &str) -> llm_conform::transport::StreamResult {
-    decode_stream_bytes(&OpenAiAdapter, &ResponseHints { stream: true, ..Default::default() }, &sse_from_chunks(rel, false, true))
+    decode_stream_bytes(
+        &OpenAiAdapter,
+        &ResponseHints { stream: true, ..Default::default() },
+        &sse_from_chunks(rel, false, true),
+    )
 }
 
 fn args(s: &str) -> Value {
@@ -112,14 +116,46 @@ fn openai_unsupported_parameter_error() {
 #[test]
 fn error_kinds_by_code_and_status() {
     let cases = [
-        (429, json!({"error": {"message": "You exceeded your current quota", "type": "insufficient_quota", "param": null, "code": "insufficient_quota"}}), ErrorKind::QuotaExhausted),
-        (429, json!({"error": {"message": "Rate limit reached", "type": "requests", "param": null, "code": "rate_limit_exceeded"}}), ErrorKind::RateLimited),
-        (401, json!({"error": {"message": "Incorrect API key provided", "type": "invalid_request_error", "param": null, "code": "invalid_api_key"}}), ErrorKind::Authentication),
-        (404, json!({"error": {"message": "The model `gpt-9` does not exist", "type": "invalid_request_error", "param": null, "code": "model_not_found"}}), ErrorKind::NotFound),
-        (400, json!({"error": {"message": "This model's maximum context length is 128000 tokens.", "type": "invalid_request_error", "param": "messages", "code": "context_length_exceeded"}}), ErrorKind::ContextLengthExceeded),
-        (400, json!({"error": {"message": "Invalid schema for function", "type": "invalid_request_error", "param": null, "code": null}}), ErrorKind::InvalidRequest),
-        (422, json!({"object": "error", "message": "Prompt contains 140000 tokens, too many tokens for model", "type": "invalid_request_error"}), ErrorKind::ContextLengthExceeded),
-        (500, json!({"error": {"message": "The server had an error", "type": "server_error", "param": null, "code": null}}), ErrorKind::ServerError),
+        (
+            429,
+            json!({"error": {"message": "You exceeded your current quota", "type": "insufficient_quota", "param": null, "code": "insufficient_quota"}}),
+            ErrorKind::QuotaExhausted,
+        ),
+        (
+            429,
+            json!({"error": {"message": "Rate limit reached", "type": "requests", "param": null, "code": "rate_limit_exceeded"}}),
+            ErrorKind::RateLimited,
+        ),
+        (
+            401,
+            json!({"error": {"message": "Incorrect API key provided", "type": "invalid_request_error", "param": null, "code": "invalid_api_key"}}),
+            ErrorKind::Authentication,
+        ),
+        (
+            404,
+            json!({"error": {"message": "The model `gpt-9` does not exist", "type": "invalid_request_error", "param": null, "code": "model_not_found"}}),
+            ErrorKind::NotFound,
+        ),
+        (
+            400,
+            json!({"error": {"message": "This model's maximum context length is 128000 tokens.", "type": "invalid_request_error", "param": "messages", "code": "context_length_exceeded"}}),
+            ErrorKind::ContextLengthExceeded,
+        ),
+        (
+            400,
+            json!({"error": {"message": "Invalid schema for function", "type": "invalid_request_error", "param": null, "code": null}}),
+            ErrorKind::InvalidRequest,
+        ),
+        (
+            422,
+            json!({"object": "error", "message": "Prompt contains 140000 tokens, too many tokens for model", "type": "invalid_request_error"}),
+            ErrorKind::ContextLengthExceeded,
+        ),
+        (
+            500,
+            json!({"error": {"message": "The server had an error", "type": "server_error", "param": null, "code": null}}),
+            ErrorKind::ServerError,
+        ),
         (503, json!({"error": "upstream unavailable"}), ErrorKind::Overloaded),
     ];
     for (status, body, kind) in cases {
@@ -155,7 +191,10 @@ fn continuation_deltas_with_empty_id_or_name_do_not_overwrite() {
     sse.push_str("data: [DONE]\n\n");
     let r = decode_stream_bytes(&OpenAiAdapter, &ResponseHints::default(), sse.as_bytes()).result.unwrap();
     let call = &r.message().unwrap().calls()[0];
-    assert_eq!((call.id.as_str(), call.function.name.as_str(), call.function.arguments.as_str()), ("call_1", "lookup", "{\"q\":1}"));
+    assert_eq!(
+        (call.id.as_str(), call.function.name.as_str(), call.function.arguments.as_str()),
+        ("call_1", "lookup", "{\"q\":1}")
+    );
 }
 
 fn request(v: Value) -> ChatRequest {
@@ -202,7 +241,10 @@ fn encode_applies_catalog_quirks() {
     assert_eq!(openai.redacted().header_value("authorization"), Some("Bearer <redacted>"));
 
     let azure = OpenAiAdapter.encode(&req, &spec("azure-openai"), Some("k")).unwrap();
-    assert_eq!(azure.url, "https://YOUR-RESOURCE.openai.azure.com/openai/deployments/m/chat/completions?api-version=2024-10-21");
+    assert_eq!(
+        azure.url,
+        "https://YOUR-RESOURCE.openai.azure.com/openai/deployments/m/chat/completions?api-version=2024-10-21"
+    );
     assert_eq!(azure.header_value("api-key"), Some("k"));
     assert!(azure.header_value("authorization").is_none());
 

@@ -1,6 +1,4 @@
-use super::{
-    ChatCompletion, ChatCompletionChunk, FinishReason, ResponseMessage, ToolCall, Usage, normalize_response,
-};
+use super::{ChatCompletion, ChatCompletionChunk, FinishReason, ResponseMessage, ToolCall, Usage, normalize_response};
 
 /// Folds canonical chunks into the response the non-streaming call would have given.
 ///
@@ -104,8 +102,7 @@ impl StreamAccumulator {
 
     pub fn finish(mut self) -> ChatCompletion {
         self.calls.sort_by_key(|c| c.index);
-        let calls: Vec<ToolCall> =
-            self.calls.into_iter().map(|c| ToolCall::new(c.id, c.name, c.arguments)).collect();
+        let calls: Vec<ToolCall> = self.calls.into_iter().map(|c| ToolCall::new(c.id, c.name, c.arguments)).collect();
         let mut message = ResponseMessage::assistant();
         message.content = self.saw_content.then_some(self.content).filter(|s| !s.is_empty());
         message.reasoning_content = Some(self.reasoning).filter(|s| !s.is_empty());

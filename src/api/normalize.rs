@@ -7,11 +7,7 @@ use super::{ChatCompletion, FinishReason};
 /// Anything else is kept as sent so that the fingerprint can report unparsable arguments.
 pub fn normalize_arguments(raw: &str) -> String {
     let trimmed = raw.trim();
-    if trimmed.is_empty() || trimmed == "null" {
-        "{}".to_string()
-    } else {
-        raw.to_string()
-    }
+    if trimmed.is_empty() || trimmed == "null" { "{}".to_string() } else { raw.to_string() }
 }
 
 /// Applies every promise to a decoded or reassembled response.

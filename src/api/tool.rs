@@ -28,9 +28,7 @@ impl FunctionDef {
     /// The parameters schema, with the empty object schema standing in for "no parameters":
     /// several providers reject a function without one.
     pub fn parameters_or_empty(&self) -> Value {
-        self.parameters
-            .clone()
-            .unwrap_or_else(|| serde_json::json!({"type": "object", "properties": {}}))
+        self.parameters.clone().unwrap_or_else(|| serde_json::json!({"type": "object", "properties": {}}))
     }
 }
 

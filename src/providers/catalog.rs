@@ -44,18 +44,20 @@ impl Catalog {
                 message: e.message().to_string(),
             })?;
             spec.name = name.clone();
-            spec.auth_style()
-                .map_err(|message| CatalogError::InvalidEntry { name: name.clone(), origin: from.to_string(), message })?;
+            spec.auth_style().map_err(|message| CatalogError::InvalidEntry {
+                name: name.clone(),
+                origin: from.to_string(),
+                message,
+            })?;
             providers.insert(name, spec);
         }
         Ok(Catalog { providers })
     }
 
     pub fn get(&self, name: &str) -> Result<&ProviderSpec, CatalogError> {
-        self.providers.get(name).ok_or_else(|| CatalogError::UnknownProvider {
-            name: name.to_string(),
-            known: self.names().join(", "),
-        })
+        self.providers
+            .get(name)
+            .ok_or_else(|| CatalogError::UnknownProvider { name: name.to_string(), known: self.names().join(", ") })
     }
 
     pub fn get_mut(&mut self, name: &str) -> Option<&mut ProviderSpec> {
@@ -96,8 +98,19 @@ mod tests {
     fn builtin_has_every_required_provider_with_tiers_and_prices() {
         let c = Catalog::builtin();
         for name in [
-            "openai", "anthropic", "gemini", "mistral", "deepseek", "qwen", "cohere", "groq", "xai", "openrouter",
-            "together", "azure-openai", "ollama",
+            "openai",
+            "anthropic",
+            "gemini",
+            "mistral",
+            "deepseek",
+            "qwen",
+            "cohere",
+            "groq",
+            "xai",
+            "openrouter",
+            "together",
+            "azure-openai",
+            "ollama",
         ] {
             let p = c.get(name).unwrap();
             for tier in ["cheap", "default", "premium"] {

@@ -71,6 +71,7 @@ const MESSAGE_PHRASES: &[(&str, ErrorKind)] = &[
     ("insufficient_quota", ErrorKind::QuotaExhausted),
     ("insufficient balance", ErrorKind::QuotaExhausted),
     ("credit balance", ErrorKind::QuotaExhausted),
+    ("per-month limit", ErrorKind::QuotaExhausted),
     ("overloaded", ErrorKind::Overloaded),
     ("rate limit", ErrorKind::RateLimited),
     ("too many requests", ErrorKind::RateLimited),
@@ -116,9 +117,15 @@ pub fn classify(status: Option<u16>, fields: &ErrorFields) -> ErrorKind {
     // server-side status into a client error or the other way round.
     if let Some(m) = by_message {
         let compatible = match (broad, by_status) {
-            (Some(ErrorKind::InvalidRequest), _) => m == ErrorKind::ContextLengthExceeded || m == ErrorKind::ContentFiltered,
+            (Some(ErrorKind::InvalidRequest), _) => {
+                m == ErrorKind::ContextLengthExceeded || m == ErrorKind::ContentFiltered
+            }
             (Some(_), _) => false,
-            (None, Some(s)) => s == ErrorKind::InvalidRequest || s == m || (s == ErrorKind::RateLimited && m == ErrorKind::QuotaExhausted),
+            (None, Some(s)) => {
+                s == ErrorKind::InvalidRequest
+                    || s == m
+                    || (s == ErrorKind::RateLimited && m == ErrorKind::QuotaExhausted)
+            }
             (None, None) => true,
         };
         if compatible {
@@ -192,7 +199,8 @@ pub fn snippet(body: &[u8]) -> String {
 
 /// `Retry-After` (seconds or an HTTP date) or OpenAI's `retry-after-ms`.
 pub fn retry_after_from_headers(headers: &HeaderMap) -> Option<Duration> {
-    if let Some(ms) = headers.get("retry-after-ms").and_then(|v| v.to_str().ok()).and_then(|s| s.trim().parse::<f64>().ok())
+    if let Some(ms) =
+        headers.get("retry-after-ms").and_then(|v| v.to_str().ok()).and_then(|s| s.trim().parse::<f64>().ok())
         && ms.is_finite()
         && ms >= 0.0
     {
@@ -222,12 +230,19 @@ mod tests {
     use super::*;
 
     fn fields(codes: &[&str], message: &str) -> ErrorFields {
-        ErrorFields { codes: codes.iter().map(|s| s.to_string()).collect(), message: Some(message.into()), retry_after: None }
+        ErrorFields {
+            codes: codes.iter().map(|s| s.to_string()).collect(),
+            message: Some(message.into()),
+            retry_after: None,
+        }
     }
 
     #[test]
     fn decisive_code_wins_over_message() {
-        let f = fields(&["RESOURCE_EXHAUSTED"], "You exceeded your current quota, please check your plan and billing details");
+        let f = fields(
+            &["RESOURCE_EXHAUSTED"],
+            "You exceeded your current quota, please check your plan and billing details",
+        );
         assert_eq!(classify(Some(429), &f), ErrorKind::RateLimited);
         assert_eq!(classify(Some(429), &fields(&["insufficient_quota"], "")), ErrorKind::QuotaExhausted);
     }
@@ -248,7 +263,13 @@ mod tests {
 
     #[test]
     fn status_is_the_last_resort() {
-        for (s, k) in [(401, ErrorKind::Authentication), (529, ErrorKind::Overloaded), (502, ErrorKind::ServerError), (504, ErrorKind::Timeout), (418, ErrorKind::InvalidRequest)] {
+        for (s, k) in [
+            (401, ErrorKind::Authentication),
+            (529, ErrorKind::Overloaded),
+            (502, ErrorKind::ServerError),
+            (504, ErrorKind::Timeout),
+            (418, ErrorKind::InvalidRequest),
+        ] {
             assert_eq!(classify(Some(s), &ErrorFields::default()), k, "status {s}");
         }
     }

@@ -1,9 +1,48 @@
-//! Placeholder: replaced by the real adapter.
+//! Cohere v2 chat (`POST /v2/chat`), streaming or not.
+//!
+//! Encoding decisions a caller should know:
+//! - `system` and `developer` messages become `system` messages *in place*: Cohere v2 accepts
+//!   them anywhere in the conversation. Empty or whitespace-only instructions are dropped.
+//! - User and assistant messages with no text (and nothing else) are dropped; Cohere rejects
+//!   empty turns. A user message with images is sent as parts (`text` / `image_url`).
+//!   Audio and file parts have no Cohere equivalent and fail to encode.
+//! - An assistant message with tool calls *and* text sends the text as `tool_plan` (Cohere's
+//!   place for what the model meant to do before calling) and no `content`.
+//!   `tool_calls: []` means no calls. Previous reasoning (`reasoning_content`) is not sent back.
+//! - `tool_choice`: `none` -> `NONE`, `required` -> `REQUIRED`, `auto` -> omitted. Cohere has no
+//!   named choice, so a named function is sent as `REQUIRED` with the tool list filtered to that
+//!   one function. `parallel_tool_calls` has no equivalent and is ignored.
+//! - Any tool with `strict: true` turns on `strict_tools` for the whole request.
+//! - `response_format`: `json_object` -> `{"type":"json_object"}`; `json_schema` ->
+//!   `{"type":"json_object","json_schema": <schema>}` (name and `strict` have no place).
+//! - `top_p` -> `p`; `stop` -> `stop_sequences`; `max_tokens` / `max_completion_tokens` ->
+//!   `max_tokens`; `frequency_penalty` and `presence_penalty` pass through. Other unknown
+//!   OpenAI fields are not forwarded (Cohere rejects unknown fields); `user` is dropped.
+//!
+//! Decoding decisions:
+//! - `message.tool_plan` and `thinking` content parts go to `reasoning_content`: they are the
+//!   model's plan or thoughts, not its answer.
+//! - Cohere does not echo the model, so `model` is empty.
+//! - `finish_reason`: `COMPLETE` / `STOP_SEQUENCE` -> stop, `MAX_TOKENS` / `ERROR_LIMIT` ->
+//!   length, `TOOL_CALL` -> tool_calls, `ERROR_TOXIC` -> content_filter, `ERROR` -> an error
+//!   (`server_error`).
+//! - Usage counts come from `usage.tokens` (what the model saw, cache reads included), falling
+//!   back to `usage.billed_units`; `usage.cached_tokens` is the cached part.
+
+use std::collections::HashMap;
 
 use reqwest::header::HeaderMap;
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
 
+use super::classify::{ErrorFields, build_error, non_json_error};
+use super::parse::{arguments_string, parse_event, parse_json};
 use super::{Adapter, EncodeError, NativeRequest, ProviderSpec, ResponseHints, SseEvent, StreamDecoder, WireFamily};
-use crate::api::{ChatCompletion, ChatCompletionChunk, ChatRequest, ErrorKind, ProviderError};
+use crate::api::{
+    ChatCompletion, ChatCompletionChunk, ChatRequest, Content, ContentPart, Delta, ErrorKind, FinishReason, Message,
+    ProviderError, ResponseFormat, ResponseMessage, Role, ToolCall, ToolCallDelta, ToolChoice, ToolChoiceMode, Usage,
+    normalize_arguments, normalize_response,
+};
 
 pub struct CohereAdapter;
 
@@ -11,27 +50,559 @@ impl Adapter for CohereAdapter {
     fn family(&self) -> WireFamily {
         WireFamily::Cohere
     }
-    fn encode(&self, _req: &ChatRequest, spec: &ProviderSpec, _key: Option<&str>) -> Result<NativeRequest, EncodeError> {
-        Err(EncodeError::new(spec, "not implemented"))
+
+    fn encode(&self, req: &ChatRequest, spec: &ProviderSpec, key: Option<&str>) -> Result<NativeRequest, EncodeError> {
+        let stream = req.is_stream();
+        let mut body = Map::new();
+        body.insert("model".into(), json!(req.model));
+        let mut messages = Vec::with_capacity(req.messages.len());
+        for m in &req.messages {
+            if let Some(v) = encode_message(m).map_err(|e| EncodeError::new(spec, e))? {
+                messages.push(v);
+            }
+        }
+        body.insert("messages".into(), Value::Array(messages));
+        encode_tools(req, &mut body).map_err(|e| EncodeError::new(spec, e))?;
+        match &req.response_format {
+            None | Some(ResponseFormat::Text) => {}
+            Some(ResponseFormat::JsonObject) => {
+                body.insert("response_format".into(), json!({"type": "json_object"}));
+            }
+            Some(f @ ResponseFormat::JsonSchema { .. }) => {
+                let mut rf = json!({"type": "json_object"});
+                if let Some(schema) = f.schema() {
+                    rf["json_schema"] = schema.clone();
+                }
+                body.insert("response_format".into(), rf);
+            }
+        }
+        if let Some(n) = req.output_cap().or(spec.quirks.default_max_tokens) {
+            body.insert("max_tokens".into(), json!(n));
+        }
+        let stops = req.stop_sequences();
+        if !stops.is_empty() {
+            body.insert("stop_sequences".into(), json!(stops));
+        }
+        if let Some(t) = req.temperature {
+            body.insert("temperature".into(), json!(t));
+        }
+        if let Some(p) = req.top_p {
+            body.insert("p".into(), json!(p));
+        }
+        if let Some(s) = req.seed {
+            body.insert("seed".into(), json!(s));
+        }
+        for name in ["frequency_penalty", "presence_penalty"] {
+            if let Some(v @ Value::Number(_)) = req.extra.get(name) {
+                body.insert(name.into(), v.clone());
+            }
+        }
+        body.insert("stream".into(), json!(stream));
+
+        let template = if stream { spec.stream_path.as_deref().or(spec.path.as_deref()) } else { spec.path.as_deref() };
+        let url = spec.url(template.unwrap_or("/chat"), &req.model);
+        let mut native = NativeRequest::for_provider(spec, url, Value::Object(body), key)?;
+        native.hints.stream = stream;
+        if stream {
+            native.header("accept", "text/event-stream");
+        }
+        Ok(native)
     }
-    fn decode(&self, _body: &[u8], _hints: &ResponseHints) -> Result<ChatCompletion, ProviderError> {
-        Err(ProviderError::new(ErrorKind::Unsupported, "not implemented"))
+
+    fn decode(&self, body: &[u8], _hints: &ResponseHints) -> Result<ChatCompletion, ProviderError> {
+        let v: Value = parse_json(body, "cohere chat response")?;
+        if let Some(err) = error_payload(&v) {
+            return Err(err);
+        }
+        if v.get("message").is_none() && v.get("finish_reason").is_none() {
+            return Err(ProviderError::malformed(
+                "failed to decode cohere chat response: expected a `message` object and a `finish_reason`",
+            ));
+        }
+        let raw: WireResponse = parse_json(body, "cohere chat response")?;
+        let m = raw.message.unwrap_or_default();
+        let mut message = ResponseMessage::assistant();
+        let mut text = String::new();
+        let mut thinking = String::new();
+        for part in m.content.unwrap_or_default() {
+            match part.kind.as_deref() {
+                Some("thinking") => thinking.push_str(part.thinking.as_deref().unwrap_or_default()),
+                _ => text.push_str(part.text.as_deref().unwrap_or_default()),
+            }
+        }
+        message.content = Some(text);
+        let plan = m.tool_plan.unwrap_or_default();
+        message.reasoning_content = Some(match (thinking.is_empty(), plan.is_empty()) {
+            (false, false) => format!("{thinking}\n{plan}"),
+            (true, _) => plan,
+            (false, true) => thinking,
+        });
+        let calls: Vec<ToolCall> = m
+            .tool_calls
+            .unwrap_or_default()
+            .into_iter()
+            .map(|c| {
+                let f = c.function.unwrap_or_default();
+                ToolCall::new(
+                    c.id.unwrap_or_default(),
+                    f.name.unwrap_or_default(),
+                    arguments_string(f.arguments.as_ref()),
+                )
+            })
+            .collect();
+        message.tool_calls = (!calls.is_empty()).then_some(calls);
+        let finish = finish_reason(raw.finish_reason.as_deref())?;
+        let mut resp = ChatCompletion::single(
+            raw.id.unwrap_or_default(),
+            "",
+            0,
+            message,
+            finish,
+            raw.usage.map(WireUsage::into_usage),
+        );
+        normalize_response(&mut resp);
+        Ok(resp)
     }
+
     fn stream_decoder(&self, _hints: &ResponseHints) -> Box<dyn StreamDecoder> {
-        Box::new(Pending)
+        Box::new(CohereStream::default())
     }
-    fn classify_error(&self, _status: u16, _headers: &HeaderMap, _body: &[u8]) -> ProviderError {
-        ProviderError::new(ErrorKind::Unsupported, "not implemented")
+
+    fn classify_error(&self, status: u16, headers: &HeaderMap, body: &[u8]) -> ProviderError {
+        match serde_json::from_slice::<Value>(body) {
+            Ok(v) => build_error(Some(status), headers, error_fields(&v)),
+            Err(_) => non_json_error(status, headers, body),
+        }
     }
 }
 
-struct Pending;
-
-impl StreamDecoder for Pending {
-    fn event(&mut self, _ev: &SseEvent, _out: &mut Vec<ChatCompletionChunk>) -> Result<(), ProviderError> {
-        Err(ProviderError::new(ErrorKind::Unsupported, "not implemented"))
+/// One canonical message to Cohere's shape; `None` when it carries nothing Cohere would accept.
+fn encode_message(m: &Message) -> Result<Option<Value>, String> {
+    match m.role {
+        Role::System | Role::Developer => {
+            let text = m.text();
+            Ok((!text.trim().is_empty()).then(|| json!({"role": "system", "content": text})))
+        }
+        Role::User => Ok(encode_user_content(m.content.as_ref())?.map(|c| json!({"role": "user", "content": c}))),
+        Role::Assistant => {
+            let text = m.text();
+            let has_text = !text.trim().is_empty();
+            let calls = m.calls();
+            if calls.is_empty() {
+                return Ok(has_text.then(|| json!({"role": "assistant", "content": text})));
+            }
+            let tool_calls: Vec<Value> = calls
+                .iter()
+                .map(|c| {
+                    json!({
+                        "id": c.id,
+                        "type": "function",
+                        "function": {"name": c.function.name, "arguments": normalize_arguments(&c.function.arguments)},
+                    })
+                })
+                .collect();
+            let mut out = json!({"role": "assistant", "tool_calls": tool_calls});
+            if has_text {
+                out["tool_plan"] = json!(text);
+            }
+            Ok(Some(out))
+        }
+        Role::Tool => Ok(Some(json!({
+            "role": "tool",
+            "tool_call_id": m.tool_call_id.clone().unwrap_or_default(),
+            "content": m.text(),
+        }))),
     }
+}
+
+/// A user message's content: a string, or parts when it has images; `None` when empty.
+fn encode_user_content(content: Option<&Content>) -> Result<Option<Value>, String> {
+    let parts = match content {
+        None => return Ok(None),
+        Some(Content::Text(s)) => return Ok((!s.trim().is_empty()).then(|| json!(s))),
+        Some(Content::Parts(parts)) => parts,
+    };
+    let mut out = Vec::new();
+    let mut has_image = false;
+    for p in parts {
+        match p {
+            ContentPart::Text { text } => {
+                if !text.trim().is_empty() {
+                    out.push(json!({"type": "text", "text": text}));
+                }
+            }
+            ContentPart::ImageUrl { image_url } => {
+                has_image = true;
+                let mut img = json!({"url": image_url.url});
+                if let Some(d) = &image_url.detail {
+                    img["detail"] = json!(d);
+                }
+                out.push(json!({"type": "image_url", "image_url": img}));
+            }
+            ContentPart::InputAudio { .. } => return Err("cohere chat does not accept audio input".into()),
+            ContentPart::File { .. } => return Err("cohere chat does not accept file parts".into()),
+            ContentPart::Refusal { refusal } => {
+                if !refusal.trim().is_empty() {
+                    out.push(json!({"type": "text", "text": refusal}));
+                }
+            }
+        }
+    }
+    if out.is_empty() {
+        return Ok(None);
+    }
+    if has_image {
+        return Ok(Some(Value::Array(out)));
+    }
+    let texts: Vec<&str> = out.iter().filter_map(|p| p.get("text").and_then(Value::as_str)).collect();
+    Ok(Some(json!(texts.join("\n"))))
+}
+
+/// `tools`, `strict_tools` and `tool_choice`. Cohere has no named choice: the named function
+/// is the only tool offered and a call is required.
+fn encode_tools(req: &ChatRequest, body: &mut Map<String, Value>) -> Result<(), String> {
+    let tools = req.tools.as_deref().unwrap_or_default();
+    let named = req.tool_choice.as_ref().and_then(ToolChoice::named);
+    let selected: Vec<_> = tools.iter().filter(|t| named.is_none_or(|n| t.function.name == n)).collect();
+    if let Some(n) = named
+        && selected.is_empty()
+    {
+        return Err(format!("tool_choice names function `{n}`, which is not among the request's tools"));
+    }
+    if selected.is_empty() {
+        return Ok(());
+    }
+    let wire: Vec<Value> = selected
+        .iter()
+        .map(|t| {
+            let mut f = json!({"name": t.function.name, "parameters": t.function.parameters_or_empty()});
+            if let Some(d) = &t.function.description {
+                f["description"] = json!(d);
+            }
+            json!({"type": "function", "function": f})
+        })
+        .collect();
+    body.insert("tools".into(), Value::Array(wire));
+    if selected.iter().any(|t| t.function.strict == Some(true)) {
+        body.insert("strict_tools".into(), json!(true));
+    }
+    let choice = match &req.tool_choice {
+        Some(ToolChoice::Mode(ToolChoiceMode::None)) => Some("NONE"),
+        Some(ToolChoice::Mode(ToolChoiceMode::Required)) | Some(ToolChoice::Named(_)) => Some("REQUIRED"),
+        Some(ToolChoice::Mode(ToolChoiceMode::Auto)) | None => None,
+    };
+    if let Some(c) = choice {
+        body.insert("tool_choice".into(), json!(c));
+    }
+    Ok(())
+}
+
+/// Maps Cohere's finish reasons; `ERROR` means the generation failed and is an error.
+fn finish_reason(raw: Option<&str>) -> Result<FinishReason, ProviderError> {
+    Ok(match raw.unwrap_or("COMPLETE").to_ascii_uppercase().as_str() {
+        "MAX_TOKENS" | "ERROR_LIMIT" => FinishReason::Length,
+        "TOOL_CALL" => FinishReason::ToolCalls,
+        "ERROR_TOXIC" => FinishReason::ContentFilter,
+        "ERROR" => {
+            return Err(ProviderError::new(
+                ErrorKind::ServerError,
+                "cohere stopped the generation with finish_reason ERROR",
+            ));
+        }
+        _ => FinishReason::Stop,
+    })
+}
+
+/// Cohere errors carry only a message (sometimes next to a request id); the status decides.
+fn error_fields(v: &Value) -> ErrorFields {
+    let message = match v.get("message").or_else(|| v.get("error")) {
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(Value::Object(o)) => o.get("message").and_then(Value::as_str).map(str::to_string),
+        Some(Value::Null) | None => match v {
+            Value::String(s) => Some(s.clone()),
+            _ => None,
+        },
+        Some(other) => Some(other.to_string()),
+    };
+    ErrorFields { message, ..Default::default() }
+}
+
+/// An error sent where a response or stream event was expected: `{"message": "..."}` (a
+/// string, where a response has a `message` object) or an `error` event.
+fn error_payload(v: &Value) -> Option<ProviderError> {
+    let is_error = v.get("message").is_some_and(Value::is_string)
+        || v.get("type").and_then(Value::as_str) == Some("error")
+        || v.get("error").is_some_and(|e| !e.is_null());
+    is_error.then(|| build_error(None, &HeaderMap::new(), error_fields(v)))
+}
+
+/// A token count; Cohere's schema declares them as numbers, so floats are accepted too.
+fn count(v: Option<&Value>) -> Option<u64> {
+    let v = v?;
+    v.as_u64().or_else(|| v.as_f64().filter(|f| f.is_finite() && *f >= 0.0).map(|f| f.round() as u64))
+}
+
+#[derive(Deserialize)]
+struct WireResponse {
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(default)]
+    message: Option<WireMessage>,
+    #[serde(default)]
+    finish_reason: Option<String>,
+    #[serde(default)]
+    usage: Option<WireUsage>,
+}
+
+#[derive(Deserialize, Default)]
+struct WireMessage {
+    #[serde(default)]
+    content: Option<Vec<WirePart>>,
+    #[serde(default)]
+    tool_plan: Option<String>,
+    #[serde(default)]
+    tool_calls: Option<Vec<WireToolCall>>,
+}
+
+#[derive(Deserialize, Default)]
+struct WirePart {
+    #[serde(rename = "type", default)]
+    kind: Option<String>,
+    #[serde(default)]
+    text: Option<String>,
+    #[serde(default)]
+    thinking: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+struct WireToolCall {
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(default)]
+    function: Option<WireFunction>,
+}
+
+#[derive(Deserialize, Default)]
+struct WireFunction {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    arguments: Option<Value>,
+}
+
+#[derive(Deserialize)]
+struct WireUsage {
+    #[serde(default)]
+    billed_units: Option<Map<String, Value>>,
+    #[serde(default)]
+    tokens: Option<Map<String, Value>>,
+    #[serde(default)]
+    cached_tokens: Option<Value>,
+}
+
+impl WireUsage {
+    fn into_usage(self) -> Usage {
+        let pick = |key: &str| {
+            count(self.tokens.as_ref().and_then(|t| t.get(key)))
+                .or_else(|| count(self.billed_units.as_ref().and_then(|b| b.get(key))))
+                .unwrap_or(0)
+        };
+        Usage::new(pick("input_tokens"), pick("output_tokens"), count(self.cached_tokens.as_ref()).unwrap_or(0), 0)
+    }
+}
+
+#[derive(Deserialize)]
+struct WireEvent {
+    #[serde(rename = "type", default)]
+    kind: Option<String>,
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(default)]
+    index: Option<u32>,
+    #[serde(default)]
+    delta: Option<WireEventDelta>,
+}
+
+#[derive(Deserialize, Default)]
+struct WireEventDelta {
+    #[serde(default)]
+    message: Option<WireDeltaMessage>,
+    #[serde(default)]
+    finish_reason: Option<String>,
+    #[serde(default)]
+    usage: Option<WireUsage>,
+}
+
+#[derive(Deserialize, Default)]
+struct WireDeltaMessage {
+    /// An object on content events; `message-start` sends an empty list.
+    #[serde(default)]
+    content: Option<Value>,
+    #[serde(default)]
+    tool_plan: Option<String>,
+    /// One call object on tool-call events; `message-start` sends an empty list.
+    #[serde(default)]
+    tool_calls: Option<Value>,
+}
+
+/// Stream decoder: named events whose payload `type` is authoritative, ending at `message-end`.
+#[derive(Default)]
+struct CohereStream {
+    id: String,
+    done: bool,
+    /// Cohere's tool-call index to ours (calls numbered in order of arrival).
+    calls: HashMap<u32, u32>,
+    next_call: u32,
+    current_call: Option<u32>,
+    saw_thinking: bool,
+    saw_plan: bool,
+}
+
+impl CohereStream {
+    fn chunk(&self, delta: Delta, finish: Option<FinishReason>) -> ChatCompletionChunk {
+        ChatCompletionChunk::delta(&self.id, "", 0, delta, finish)
+    }
+
+    /// Our index for a call Cohere numbers `index`; a new one when it is not known yet.
+    fn call_index(&mut self, index: Option<u32>, start: bool) -> u32 {
+        if let Some(i) = index
+            && let Some(ours) = self.calls.get(&i)
+            && !start
+        {
+            return *ours;
+        }
+        if !start
+            && index.is_none()
+            && let Some(c) = self.current_call
+        {
+            return c;
+        }
+        let ours = self.next_call;
+        self.next_call = self.next_call.saturating_add(1);
+        if let Some(i) = index {
+            self.calls.insert(i, ours);
+        }
+        self.current_call = Some(ours);
+        ours
+    }
+}
+
+impl StreamDecoder for CohereStream {
+    fn event(&mut self, ev: &SseEvent, out: &mut Vec<ChatCompletionChunk>) -> Result<(), ProviderError> {
+        let data = ev.data.trim();
+        if data.is_empty() || data == "[DONE]" {
+            return Ok(());
+        }
+        let v: Value = parse_event(data, "cohere stream event")?;
+        if let Some(err) = error_payload(&v) {
+            return Err(err);
+        }
+        if ev.event.as_deref() == Some("error") && v.get("type").is_none() {
+            return Err(build_error(None, &HeaderMap::new(), error_fields(&v)));
+        }
+        let raw: WireEvent = parse_event(data, "cohere stream event")?;
+        let kind = raw.kind.clone().or_else(|| ev.event.clone()).unwrap_or_default();
+        let delta = raw.delta.unwrap_or_default();
+        let msg = delta.message.unwrap_or_default();
+        match kind.as_str() {
+            "message-start" => {
+                if let Some(id) = raw.id {
+                    self.id = id;
+                }
+                out.push(self.chunk(Delta { role: Some("assistant".into()), ..Default::default() }, None));
+            }
+            "content-start" | "content-delta" => {
+                let c = msg.content.as_ref();
+                let text = c.and_then(|c| c.get("text")).and_then(Value::as_str).filter(|s| !s.is_empty());
+                let thinking = c.and_then(|c| c.get("thinking")).and_then(Value::as_str).filter(|s| !s.is_empty());
+                self.saw_thinking |= thinking.is_some();
+                if text.is_some() || thinking.is_some() {
+                    let d = Delta {
+                        content: text.map(str::to_string),
+                        reasoning_content: thinking.map(str::to_string),
+                        ..Default::default()
+                    };
+                    out.push(self.chunk(d, None));
+                }
+            }
+            "tool-plan-delta" => {
+                if let Some(mut plan) = msg.tool_plan.filter(|s| !s.is_empty()) {
+                    // As in `decode`: thinking, then the plan on its own line.
+                    if self.saw_thinking && !self.saw_plan {
+                        plan.insert(0, '\n');
+                    }
+                    self.saw_plan = true;
+                    out.push(self.chunk(Delta { reasoning_content: Some(plan), ..Default::default() }, None));
+                }
+            }
+            "tool-call-start" => {
+                let call = msg.tool_calls.unwrap_or(Value::Null);
+                let call = match &call {
+                    Value::Array(items) => items.first().cloned().unwrap_or(Value::Null),
+                    other => other.clone(),
+                };
+                let f = call.get("function");
+                let id = call.get("id").and_then(Value::as_str).unwrap_or_default();
+                let name = f.and_then(|f| f.get("name")).and_then(Value::as_str).unwrap_or_default();
+                let args = arguments_string(f.and_then(|f| f.get("arguments")));
+                let index = self.call_index(raw.index, true);
+                let d = Delta { tool_calls: vec![ToolCallDelta::start(index, id, name, args)], ..Default::default() };
+                out.push(self.chunk(d, None));
+            }
+            "tool-call-delta" => {
+                let args = msg
+                    .tool_calls
+                    .as_ref()
+                    .and_then(|c| c.get("function"))
+                    .map(|f| arguments_string(f.get("arguments")))
+                    .unwrap_or_default();
+                if !args.is_empty() {
+                    let index = self.call_index(raw.index, false);
+                    let d = Delta { tool_calls: vec![ToolCallDelta::arguments(index, args)], ..Default::default() };
+                    out.push(self.chunk(d, None));
+                }
+            }
+            "tool-call-end" => self.current_call = None,
+            "message-end" => {
+                let finish = finish_reason(delta.finish_reason.as_deref())?;
+                out.push(self.chunk(Delta::default(), Some(finish)));
+                if let Some(u) = delta.usage {
+                    out.push(ChatCompletionChunk::usage(&self.id, "", 0, u.into_usage()));
+                }
+                self.done = true;
+            }
+            // content-end, citation-start/end, debug and future event types carry nothing we
+            // report.
+            _ => {}
+        }
+        Ok(())
+    }
+
     fn is_done(&self) -> bool {
-        false
+        self.done
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finish_reasons() {
+        assert_eq!(finish_reason(Some("COMPLETE")).unwrap(), FinishReason::Stop);
+        assert_eq!(finish_reason(Some("STOP_SEQUENCE")).unwrap(), FinishReason::Stop);
+        assert_eq!(finish_reason(Some("MAX_TOKENS")).unwrap(), FinishReason::Length);
+        assert_eq!(finish_reason(Some("ERROR_LIMIT")).unwrap(), FinishReason::Length);
+        assert_eq!(finish_reason(Some("TOOL_CALL")).unwrap(), FinishReason::ToolCalls);
+        assert_eq!(finish_reason(Some("ERROR_TOXIC")).unwrap(), FinishReason::ContentFilter);
+        assert_eq!(finish_reason(Some("ERROR")).unwrap_err().kind, ErrorKind::ServerError);
+    }
+
+    #[test]
+    fn counts_accept_floats() {
+        assert_eq!(count(Some(&json!(12))), Some(12));
+        assert_eq!(count(Some(&json!(12.0))), Some(12));
+        assert_eq!(count(Some(&json!(-1.0))), None);
+        assert_eq!(count(Some(&json!("x"))), None);
     }
 }

@@ -90,11 +90,10 @@ impl Adapter for OpenAiAdapter {
         if let Some(err) = raw.error {
             return Err(error_from_value(None, &HeaderMap::new(), &err));
         }
-        let choice = raw
-            .choices
-            .into_iter()
-            .next()
-            .ok_or_else(|| ProviderError::malformed("failed to decode openai chat.completion: `choices` is empty"))?;
+        let choice =
+            raw.choices.into_iter().next().ok_or_else(|| {
+                ProviderError::malformed("failed to decode openai chat.completion: `choices` is empty")
+            })?;
         let m = choice.message.unwrap_or_default();
         let mut message = ResponseMessage::assistant();
         message.content = m.content.as_ref().and_then(content_text);
@@ -106,7 +105,11 @@ impl Adapter for OpenAiAdapter {
             .into_iter()
             .map(|c| {
                 let f = c.function.unwrap_or_default();
-                ToolCall::new(c.id.unwrap_or_default(), f.name.unwrap_or_default(), arguments_string(f.arguments.as_ref()))
+                ToolCall::new(
+                    c.id.unwrap_or_default(),
+                    f.name.unwrap_or_default(),
+                    arguments_string(f.arguments.as_ref()),
+                )
             })
             .collect();
         message.tool_calls = (!calls.is_empty()).then_some(calls);
@@ -310,11 +313,8 @@ struct WireCompletionDetails {
 
 impl WireUsage {
     fn into_usage(self) -> Usage {
-        let cached = self
-            .prompt_tokens_details
-            .and_then(|d| d.cached_tokens)
-            .or(self.prompt_cache_hit_tokens)
-            .unwrap_or(0);
+        let cached =
+            self.prompt_tokens_details.and_then(|d| d.cached_tokens).or(self.prompt_cache_hit_tokens).unwrap_or(0);
         let reasoning = self.completion_tokens_details.and_then(|d| d.reasoning_tokens).unwrap_or(0);
         Usage::new(self.prompt_tokens, self.completion_tokens, cached, reasoning)
     }

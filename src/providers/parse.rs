@@ -12,9 +12,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8], what: &str) -> Result<T, Pr
         let path = e.path().to_string();
         let inner = e.into_inner();
         let at = if path.is_empty() || path == "." { String::new() } else { format!(" at `{path}`") };
-        ProviderError::malformed(format!(
-            "failed to decode {what}{at}: {inner}",
-        ))
+        ProviderError::malformed(format!("failed to decode {what}{at}: {inner}",))
     })
 }
 

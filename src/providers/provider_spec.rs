@@ -157,9 +157,8 @@ impl ProviderSpec {
 
     /// Fills `{model}` and `{api_version}` into a path template and joins it to the base URL.
     pub fn url(&self, template: &str, model: &str) -> String {
-        let path = template
-            .replace("{model}", model)
-            .replace("{api_version}", self.api_version.as_deref().unwrap_or(""));
+        let path =
+            template.replace("{model}", model).replace("{api_version}", self.api_version.as_deref().unwrap_or(""));
         format!("{}{}", self.base_url.trim_end_matches('/'), path)
     }
 }

@@ -58,7 +58,12 @@ impl HttpTransport {
         self.call_with_deadline(adapter, req, self.config.timeout).await
     }
 
-    pub async fn call_with_deadline(&self, adapter: &dyn Adapter, req: &NativeRequest, deadline: Duration) -> CallOutcome {
+    pub async fn call_with_deadline(
+        &self,
+        adapter: &dyn Adapter,
+        req: &NativeRequest,
+        deadline: Duration,
+    ) -> CallOutcome {
         let start = Instant::now();
         let mut timings = Timings::default();
         let mut raw = RawResponse { streamed: req.hints.stream, ..Default::default() };
@@ -96,14 +101,8 @@ impl HttpTransport {
         }
         let body = serde_json::to_vec(&req.body)
             .map_err(|e| ProviderError::new(ErrorKind::InvalidRequest, format!("failed to serialise body: {e}")))?;
-        let resp = self
-            .client
-            .request(method, &req.url)
-            .headers(headers)
-            .body(body)
-            .send()
-            .await
-            .map_err(transport_error)?;
+        let resp =
+            self.client.request(method, &req.url).headers(headers).body(body).send().await.map_err(transport_error)?;
         timings.ttfb_ms = Some(ms(start.elapsed()));
         let status = resp.status().as_u16();
         raw.status = Some(status);

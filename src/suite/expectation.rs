@@ -1,0 +1,204 @@
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::api::{ErrorKind, FinishReason};
+use crate::fingerprint::{Fingerprint, Outcome};
+
+/// What a scenario requires of every provider. Checked against the fingerprint only, so the
+/// verdict is the same live and in replay.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expect {
+    /// `success` (the default) or `error`.
+    #[serde(default)]
+    pub outcome: Option<Outcome>,
+    /// The finish reason must be one of these.
+    #[serde(default)]
+    pub finish_reason: Option<Vec<FinishReason>>,
+    #[serde(default)]
+    pub content: Option<Presence>,
+    #[serde(default)]
+    pub reasoning: Option<Presence>,
+    #[serde(default)]
+    pub tool_calls: Option<ToolCallsExpect>,
+    /// No tool calls at all.
+    #[serde(default)]
+    pub no_tool_calls: bool,
+    /// The content parses as JSON.
+    #[serde(default)]
+    pub json: bool,
+    /// The content matches the request's `response_format` schema.
+    #[serde(default)]
+    pub matches_schema: bool,
+    /// The content matches this schema.
+    #[serde(default)]
+    pub json_schema: Option<Value>,
+    /// The error kind must be one of these (implies `outcome = "error"`).
+    #[serde(default)]
+    pub error_kind: Option<Vec<ErrorKind>>,
+    #[serde(default)]
+    pub status: Option<u16>,
+    #[serde(default)]
+    pub usage: Option<Presence>,
+    /// A streamed run reassembles to the same fingerprint as the non-streamed one. On by default
+    /// for scenarios run in both modes.
+    #[serde(default)]
+    pub stream_matches_non_stream: Option<bool>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Presence {
+    Present,
+    Absent,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ToolCallsExpect {
+    /// The called functions, in order.
+    #[serde(default)]
+    pub names: Option<Vec<String>>,
+    #[serde(default)]
+    pub count: Option<usize>,
+    #[serde(default)]
+    pub min_count: Option<usize>,
+    /// For each function name, the argument keys it must have (more are allowed).
+    #[serde(default)]
+    pub argument_keys: BTreeMap<String, Vec<String>>,
+    /// Whether every call's arguments must parse as a JSON object (default true).
+    #[serde(default)]
+    pub arguments_parse: Option<bool>,
+}
+
+impl Expect {
+    pub fn expected_outcome(&self) -> Outcome {
+        match (self.outcome, &self.error_kind, self.status) {
+            (Some(o), _, _) => o,
+            (None, Some(_), _) => Outcome::Error,
+            (None, None, Some(s)) if s >= 400 => Outcome::Error,
+            _ => Outcome::Success,
+        }
+    }
+
+    /// Whether the content must be checked as JSON.
+    pub fn wants_json(&self) -> bool {
+        self.json || self.matches_schema || self.json_schema.is_some()
+    }
+
+    /// Every way `fp` falls short, as readable sentences; empty when it conforms.
+    pub fn check(&self, fp: &Fingerprint) -> Vec<String> {
+        let mut out = Vec::new();
+        let want = self.expected_outcome();
+        if fp.outcome != want {
+            match (&fp.error, want) {
+                (Some(e), Outcome::Success) => out.push(format!(
+                    "expected success, got error {}{}",
+                    e.kind,
+                    e.status.map(|s| format!(" (status {s})")).unwrap_or_default()
+                )),
+                _ => out.push(format!("expected an error, got success (finish_reason {})", show_opt(fp.finish_reason))),
+            }
+            return out;
+        }
+        if let Some(kinds) = &self.error_kind
+            && let Some(e) = &fp.error
+            && !kinds.contains(&e.kind)
+        {
+            out.push(format!("error kind: expected {}, got {}", list(kinds), e.kind));
+        }
+        if let Some(status) = self.status {
+            let got = fp.error.as_ref().and_then(|e| e.status);
+            if got != Some(status) {
+                out.push(format!("status: expected {status}, got {}", got.map_or("none".into(), |s| s.to_string())));
+            }
+        }
+        if want == Outcome::Error {
+            return out;
+        }
+        if let Some(reasons) = &self.finish_reason
+            && !fp.finish_reason.is_some_and(|f| reasons.contains(&f))
+        {
+            out.push(format!("finish_reason: expected {}, got {}", list(reasons), show_opt(fp.finish_reason)));
+        }
+        let content_present = fp.content.as_ref().is_some_and(|c| c.present);
+        match self.content {
+            Some(Presence::Present) if !content_present => out.push("content: expected present, got none".into()),
+            Some(Presence::Absent) if content_present => out.push("content: expected absent, got some".into()),
+            _ => {}
+        }
+        match self.reasoning {
+            Some(Presence::Present) if !fp.reasoning => out.push("reasoning: expected present, got none".into()),
+            Some(Presence::Absent) if fp.reasoning => out.push("reasoning: expected absent, got some".into()),
+            _ => {}
+        }
+        match self.usage {
+            Some(Presence::Present) if fp.usage != Some(true) => out.push("usage: expected present, got none".into()),
+            Some(Presence::Absent) if fp.usage == Some(true) => out.push("usage: expected absent, got some".into()),
+            _ => {}
+        }
+        if self.no_tool_calls && !fp.tool_calls.is_empty() {
+            let names: Vec<&str> = fp.tool_calls.iter().map(|c| c.name.as_str()).collect();
+            out.push(format!("tool_calls: expected none, got {}", names.join(", ")));
+        }
+        if let Some(tc) = &self.tool_calls {
+            check_tool_calls(tc, fp, &mut out);
+        }
+        if self.wants_json() {
+            let json = fp.content.as_ref().and_then(|c| c.json.as_ref());
+            match json {
+                None => out.push("json: expected JSON content, got none".into()),
+                Some(j) if !j.valid => out.push("json: content is not valid JSON".into()),
+                Some(j) if (self.matches_schema || self.json_schema.is_some()) && j.schema_valid != Some(true) => {
+                    out.push("json: content does not match the schema".into())
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+}
+
+fn check_tool_calls(tc: &ToolCallsExpect, fp: &Fingerprint, out: &mut Vec<String>) {
+    let names: Vec<&str> = fp.tool_calls.iter().map(|c| c.name.as_str()).collect();
+    if let Some(want) = &tc.names
+        && names != want.iter().map(String::as_str).collect::<Vec<_>>()
+    {
+        out.push(format!("tool_calls: expected [{}], got [{}]", want.join(", "), names.join(", ")));
+    }
+    if let Some(n) = tc.count
+        && names.len() != n
+    {
+        out.push(format!("tool_calls: expected {n} call(s), got {}", names.len()));
+    }
+    if let Some(n) = tc.min_count
+        && names.len() < n
+    {
+        out.push(format!("tool_calls: expected at least {n} call(s), got {}", names.len()));
+    }
+    for (name, keys) in &tc.argument_keys {
+        for call in fp.tool_calls.iter().filter(|c| &c.name == name) {
+            let missing: Vec<&str> =
+                keys.iter().filter(|k| !call.argument_keys.contains(k)).map(String::as_str).collect();
+            if !missing.is_empty() {
+                out.push(format!("tool_calls: {name} lacks argument(s) {}", missing.join(", ")));
+            }
+        }
+    }
+    if tc.arguments_parse.unwrap_or(true) {
+        for call in fp.tool_calls.iter().filter(|c| !c.arguments_parse) {
+            out.push(format!("tool_calls: arguments of {} do not parse as a JSON object", call.name));
+        }
+    }
+}
+
+fn list<T: std::fmt::Display>(items: &[T]) -> String {
+    let v: Vec<String> = items.iter().map(|i| i.to_string()).collect();
+    if v.len() == 1 { v[0].clone() } else { format!("one of [{}]", v.join(", ")) }
+}
+
+fn show_opt<T: std::fmt::Display>(v: Option<T>) -> String {
+    v.map_or("none".into(), |x| x.to_string())
+}

@@ -1,0 +1,13 @@
+//! Scenario suites: the files users write (`suites/*.toml`), their loader, and expectations.
+
+mod case;
+mod expectation;
+mod loader;
+mod mock;
+mod scenario;
+
+pub use case::{Case, CaseId};
+pub use expectation::{Expect, Presence, ToolCallsExpect};
+pub use loader::{Problem, SuiteError, load_dir, load_file, load_str};
+pub use mock::{Fault, MockAnswer, MockError, MockToolCall, MockUsage};
+pub use scenario::{Mode, Scenario, Suite, Xfail};
