@@ -1,9 +1,57 @@
-//! Placeholder: replaced by the real adapter.
+//! Google Gemini `generateContent` and `streamGenerateContent?alt=sse` (Gemini API; Vertex AI
+//! speaks the same body).
+//!
+//! Encoding rules a caller should know, because Gemini's model of a conversation differs from
+//! OpenAI's:
+//!
+//! - **System prompts.** The leading run of system/developer messages becomes
+//!   `system_instruction` (one text part per non-empty message; empty or whitespace-only ones are
+//!   skipped). A system/developer message *after* the conversation started is deliberately not
+//!   hoisted into `system_instruction` (that would move an instruction back in time); it is sent
+//!   where it stands as a user-role text part `<system>\n…\n</system>`.
+//! - **Roles and turns.** `assistant` is `model`; `tool` results are user-role `functionResponse`
+//!   parts. Consecutive contents of the same role are merged into one, which is also what puts
+//!   parallel tool results into the single turn Gemini requires. Empty or whitespace-only text
+//!   parts are dropped and a message left with no parts is dropped. A request with nothing left
+//!   to send (only system prompts, or only empty messages) is an encode error, since Gemini
+//!   rejects empty `contents`.
+//! - **Tool calls and results.** Gemini pairs a result with its call by function *name*, so the
+//!   name is looked up from the assistant call with the same `tool_call_id`; an unknown id is an
+//!   encode error. A result whose text is a JSON object is sent as that object, anything else as
+//!   `{"result": text}`. Call ids are not sent (Gemini does not need them; responses without ids
+//!   get deterministic ones from `normalize_response`). Arguments must be a JSON object (empty
+//!   and `null` mean `{}`). Thought signatures and `reasoning_content` of earlier turns are not
+//!   replayed: the canonical format does not carry signatures.
+//! - **Images.** `data:` URLs are `inlineData`; `http(s)`/`gs` URLs are `fileData` with a MIME
+//!   type guessed from the extension (JPEG when unknown). Audio parts are `inlineData`.
+//! - **Schemas.** Tool parameters and `json_schema` response formats go through
+//!   [`reduce_schema`]: Gemini accepts an OpenAPI subset and rejects unknown keywords, so local
+//!   `$ref`s are inlined (cycles cut to `{"type":"object"}`), `oneOf` becomes `anyOf`, `const` and
+//!   `["T","null"]` types are rewritten, non-string enums and unsupported `format`s are dropped.
+//!   A function without parameters (or with an empty object schema) has no `parameters` key.
+//! - **Options.** `tool_choice` maps to `functionCallingConfig.mode` (a named choice is `ANY`
+//!   restricted to that function); without tools it is dropped, there being nothing to choose
+//!   from. `parallel_tool_calls` has no Gemini equivalent and is ignored;
+//!   so are OpenAI-only fields in `extra` (`n`, `logprobs`, `user`, ...).
+//!
+//! Decoding: `thought: true` text parts are `reasoning_content`; Gemini reports `STOP` even when
+//! it returned calls (normalisation turns that into `tool_calls`). Streams have no end marker:
+//! the finish reason ends them, and usage (cumulative) is emitted once, after it.
+
+use std::collections::HashMap;
 
 use reqwest::header::HeaderMap;
+use serde::{Deserialize, Deserializer};
+use serde_json::{Map, Value, json};
 
+use super::classify::{ErrorFields, build_error, non_json_error, parse_google_duration};
+use super::parse::{arguments_string, parse_event, parse_json};
 use super::{Adapter, EncodeError, NativeRequest, ProviderSpec, ResponseHints, SseEvent, StreamDecoder, WireFamily};
-use crate::api::{ChatCompletion, ChatCompletionChunk, ChatRequest, ErrorKind, ProviderError};
+use crate::api::{
+    ChatCompletion, ChatCompletionChunk, ChatRequest, Content, ContentPart, Delta, ErrorKind, FinishReason, ImageUrl,
+    Message, ProviderError, ResponseFormat, ResponseMessage, Role, StreamAccumulator, ToolCall, ToolCallDelta,
+    ToolChoice, ToolChoiceMode, Usage, normalize_response,
+};
 
 pub struct GeminiAdapter;
 
@@ -11,27 +59,1159 @@ impl Adapter for GeminiAdapter {
     fn family(&self) -> WireFamily {
         WireFamily::Gemini
     }
-    fn encode(&self, _req: &ChatRequest, spec: &ProviderSpec, _key: Option<&str>) -> Result<NativeRequest, EncodeError> {
-        Err(EncodeError::new(spec, "not implemented"))
+
+    fn encode(&self, req: &ChatRequest, spec: &ProviderSpec, key: Option<&str>) -> Result<NativeRequest, EncodeError> {
+        let body = encode_body(req, spec)?;
+        let stream = req.is_stream();
+        let template = if stream {
+            spec.stream_path.as_deref().unwrap_or("/models/{model}:streamGenerateContent?alt=sse")
+        } else {
+            spec.path.as_deref().unwrap_or("/models/{model}:generateContent")
+        };
+        let url = spec.url(template, &req.model);
+        let mut native = NativeRequest::for_provider(spec, url, body, key)?;
+        native.hints.stream = stream;
+        if stream {
+            native.header("accept", "text/event-stream");
+        }
+        Ok(native)
     }
-    fn decode(&self, _body: &[u8], _hints: &ResponseHints) -> Result<ChatCompletion, ProviderError> {
-        Err(ProviderError::new(ErrorKind::Unsupported, "not implemented"))
+
+    fn decode(&self, body: &[u8], _hints: &ResponseHints) -> Result<ChatCompletion, ProviderError> {
+        // `streamGenerateContent` without `alt=sse` (and some error paths) answer with a list.
+        if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+            let items: Vec<WireResponse> = parse_json(body, "gemini GenerateContentResponse list")?;
+            return decode_list(items);
+        }
+        let raw: WireResponse = parse_json(body, "gemini GenerateContentResponse")?;
+        decode_one(raw)
     }
+
     fn stream_decoder(&self, _hints: &ResponseHints) -> Box<dyn StreamDecoder> {
-        Box::new(Pending)
+        Box::new(GeminiStream::default())
     }
-    fn classify_error(&self, _status: u16, _headers: &HeaderMap, _body: &[u8]) -> ProviderError {
-        ProviderError::new(ErrorKind::Unsupported, "not implemented")
+
+    fn classify_error(&self, status: u16, headers: &HeaderMap, body: &[u8]) -> ProviderError {
+        match serde_json::from_slice::<Value>(body) {
+            Ok(v) => error_from_value(Some(status), headers, &v),
+            Err(_) => non_json_error(status, headers, body),
+        }
     }
 }
 
-struct Pending;
+// ---------------------------------------------------------------------------------------------
+// Encode
+// ---------------------------------------------------------------------------------------------
 
-impl StreamDecoder for Pending {
-    fn event(&mut self, _ev: &SseEvent, _out: &mut Vec<ChatCompletionChunk>) -> Result<(), ProviderError> {
-        Err(ProviderError::new(ErrorKind::Unsupported, "not implemented"))
+fn encode_body(req: &ChatRequest, spec: &ProviderSpec) -> Result<Value, EncodeError> {
+    let mut body = Map::new();
+    let leading = req.messages.iter().take_while(|m| m.role.is_instruction()).count();
+    let system_parts: Vec<Value> = req.messages[..leading]
+        .iter()
+        .map(Message::text)
+        .filter(|t| !t.trim().is_empty())
+        .map(|t| json!({"text": t}))
+        .collect();
+    if !system_parts.is_empty() {
+        body.insert("system_instruction".into(), json!({"parts": system_parts}));
     }
+
+    let mut contents = Contents::default();
+    let mut call_names: HashMap<String, String> = HashMap::new();
+    for (i, m) in req.messages.iter().enumerate().skip(leading) {
+        match m.role {
+            Role::System | Role::Developer => {
+                let text = m.text();
+                if !text.trim().is_empty() {
+                    contents.push("user", vec![json!({"text": format!("<system>\n{text}\n</system>")})]);
+                }
+            }
+            Role::User => contents.push("user", content_parts(spec, i, m.content.as_ref())?),
+            Role::Assistant => {
+                let mut parts = content_parts(spec, i, m.content.as_ref())?;
+                for call in m.calls() {
+                    let args = call_arguments(spec, i, call)?;
+                    call_names.insert(call.id.clone(), call.function.name.clone());
+                    parts.push(json!({"functionCall": {"name": call.function.name, "args": args}}));
+                }
+                contents.push("model", parts);
+            }
+            Role::Tool => {
+                let id = m
+                    .tool_call_id
+                    .as_deref()
+                    .ok_or_else(|| EncodeError::new(spec, format!("message {i}: tool message has no tool_call_id")))?;
+                let name = call_names.get(id).ok_or_else(|| {
+                    EncodeError::new(
+                        spec,
+                        format!(
+                            "message {i}: tool_call_id {id:?} matches no earlier assistant tool call; gemini pairs results with calls by function name"
+                        ),
+                    )
+                })?;
+                let text = m.text();
+                let response = match serde_json::from_str::<Value>(text.trim()) {
+                    Ok(Value::Object(o)) => Value::Object(o),
+                    _ => json!({"result": text}),
+                };
+                contents.push("user", vec![json!({"functionResponse": {"name": name, "response": response}})]);
+            }
+        }
+    }
+    if contents.0.is_empty() {
+        return Err(EncodeError::new(
+            spec,
+            "gemini needs at least one non-empty user or assistant message; every message was a system prompt or empty",
+        ));
+    }
+    let contents: Vec<Value> =
+        contents.0.into_iter().map(|(role, parts)| json!({"role": role, "parts": parts})).collect();
+    body.insert("contents".into(), Value::Array(contents));
+
+    if let Some(tools) = req.tools.as_ref().filter(|t| !t.is_empty()) {
+        let mut decls = Vec::with_capacity(tools.len());
+        for t in tools {
+            if t.kind != "function" {
+                return Err(EncodeError::new(spec, format!("tool type {:?} is not supported by gemini", t.kind)));
+            }
+            let mut d = Map::new();
+            d.insert("name".into(), Value::String(t.function.name.clone()));
+            if let Some(desc) = &t.function.description {
+                d.insert("description".into(), Value::String(desc.clone()));
+            }
+            if let Some(params) = &t.function.parameters {
+                let reduced = reduce_schema(params);
+                if !is_empty_object_schema(&reduced) {
+                    d.insert("parameters".into(), reduced);
+                }
+            }
+            decls.push(Value::Object(d));
+        }
+        body.insert("tools".into(), json!([{"functionDeclarations": decls}]));
+    }
+
+    // A calling config only applies to declared functions; without tools there is nothing to choose.
+    if let Some(choice) = req.tool_choice.as_ref().filter(|_| body.contains_key("tools")) {
+        let config = match choice {
+            ToolChoice::Mode(ToolChoiceMode::Auto) => json!({"mode": "AUTO"}),
+            ToolChoice::Mode(ToolChoiceMode::Required) => json!({"mode": "ANY"}),
+            ToolChoice::Mode(ToolChoiceMode::None) => json!({"mode": "NONE"}),
+            ToolChoice::Named(n) => json!({"mode": "ANY", "allowedFunctionNames": [n.function.name]}),
+        };
+        body.insert("toolConfig".into(), json!({"functionCallingConfig": config}));
+    }
+
+    let mut config = Map::new();
+    if let Some(t) = req.temperature {
+        config.insert("temperature".into(), json!(t));
+    }
+    if let Some(p) = req.top_p {
+        config.insert("topP".into(), json!(p));
+    }
+    if let Some(n) = req.output_cap() {
+        config.insert("maxOutputTokens".into(), json!(n));
+    }
+    let stops = req.stop_sequences();
+    if !stops.is_empty() {
+        config.insert("stopSequences".into(), json!(stops));
+    }
+    if let Some(s) = req.seed {
+        config.insert("seed".into(), json!(s));
+    }
+    match &req.response_format {
+        Some(ResponseFormat::JsonObject) => {
+            config.insert("responseMimeType".into(), json!("application/json"));
+        }
+        Some(f @ ResponseFormat::JsonSchema { .. }) => {
+            config.insert("responseMimeType".into(), json!("application/json"));
+            // An empty object schema is JSON mode: Gemini rejects an OBJECT without properties.
+            if let Some(schema) = f.schema().map(reduce_schema).filter(|s| !is_empty_object_schema(s)) {
+                config.insert("responseSchema".into(), schema);
+            }
+        }
+        Some(ResponseFormat::Text) | None => {}
+    }
+    if !config.is_empty() {
+        body.insert("generationConfig".into(), Value::Object(config));
+    }
+    Ok(Value::Object(body))
+}
+
+/// Contents under construction: same-role neighbours merge, empty ones never appear.
+#[derive(Default)]
+struct Contents(Vec<(&'static str, Vec<Value>)>);
+
+impl Contents {
+    fn push(&mut self, role: &'static str, parts: Vec<Value>) {
+        if parts.is_empty() {
+            return;
+        }
+        match self.0.last_mut() {
+            Some((r, existing)) if *r == role => existing.extend(parts),
+            _ => self.0.push((role, parts)),
+        }
+    }
+}
+
+fn content_parts(spec: &ProviderSpec, i: usize, content: Option<&Content>) -> Result<Vec<Value>, EncodeError> {
+    let Some(content) = content else { return Ok(Vec::new()) };
+    let mut out = Vec::new();
+    for part in content.parts() {
+        match part {
+            ContentPart::Text { text } | ContentPart::Refusal { refusal: text } => {
+                if !text.trim().is_empty() {
+                    out.push(json!({"text": text}));
+                }
+            }
+            ContentPart::ImageUrl { image_url } => out.push(image_part(spec, i, &image_url)?),
+            ContentPart::InputAudio { input_audio } => {
+                let data = input_audio.get("data").and_then(Value::as_str);
+                let format = input_audio.get("format").and_then(Value::as_str);
+                let (Some(data), Some(format)) = (data, format) else {
+                    return Err(EncodeError::new(spec, format!("message {i}: input_audio needs `data` and `format`")));
+                };
+                out.push(json!({"inlineData": {"mimeType": format!("audio/{format}"), "data": data}}));
+            }
+            ContentPart::File { file } => {
+                let url = file.get("file_data").and_then(Value::as_str).unwrap_or_default();
+                let img = ImageUrl { url: url.to_string(), detail: None };
+                let Some((mime, data)) = img.as_data() else {
+                    return Err(EncodeError::new(
+                        spec,
+                        format!(
+                            "message {i}: file parts need inline base64 `file_data`; file ids are not supported by gemini"
+                        ),
+                    ));
+                };
+                out.push(json!({"inlineData": {"mimeType": mime, "data": data}}));
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn image_part(spec: &ProviderSpec, i: usize, image: &ImageUrl) -> Result<Value, EncodeError> {
+    if image.url.starts_with("data:") {
+        let (mime, data) = image.as_data().ok_or_else(|| {
+            EncodeError::new(spec, format!("message {i}: image data URL must be `data:<type>;base64,<data>`"))
+        })?;
+        return Ok(json!({"inlineData": {"mimeType": mime, "data": data}}));
+    }
+    let lower = image.url.to_ascii_lowercase();
+    if !(lower.starts_with("https://") || lower.starts_with("http://") || lower.starts_with("gs://")) {
+        return Err(EncodeError::new(spec, format!("message {i}: image url must be a data: URL or an http(s) URL")));
+    }
+    Ok(json!({"fileData": {"mimeType": guess_image_mime(&lower), "fileUri": image.url}}))
+}
+
+/// Gemini wants a MIME type with every file reference; the extension is all there is to go on.
+fn guess_image_mime(lower_url: &str) -> &'static str {
+    let path = lower_url.split(['?', '#']).next().unwrap_or(lower_url);
+    match path.rsplit_once('.').map(|(_, ext)| ext) {
+        Some("png") => "image/png",
+        Some("webp") => "image/webp",
+        Some("gif") => "image/gif",
+        Some("heic") => "image/heic",
+        Some("heif") => "image/heif",
+        _ => "image/jpeg",
+    }
+}
+
+fn call_arguments(spec: &ProviderSpec, i: usize, call: &ToolCall) -> Result<Value, EncodeError> {
+    let raw = call.function.arguments.trim();
+    if raw.is_empty() || raw == "null" {
+        return Ok(json!({}));
+    }
+    match serde_json::from_str::<Value>(raw) {
+        Ok(Value::Object(o)) => Ok(Value::Object(o)),
+        Ok(_) => Err(EncodeError::new(
+            spec,
+            format!("message {i}: arguments of tool call {:?} are not a JSON object", call.id),
+        )),
+        Err(e) => Err(EncodeError::new(
+            spec,
+            format!("message {i}: arguments of tool call {:?} are not valid JSON: {e}", call.id),
+        )),
+    }
+}
+
+/// An object schema that declares no properties: what "no parameters" looks like after reduction.
+fn is_empty_object_schema(schema: &Value) -> bool {
+    let Value::Object(o) = schema else { return true };
+    let object_type = match o.get("type") {
+        None => !o.contains_key("anyOf") && !o.contains_key("items") && !o.contains_key("enum"),
+        Some(t) => t == "object",
+    };
+    object_type && o.get("properties").and_then(Value::as_object).is_none_or(Map::is_empty)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Schema reduction
+// ---------------------------------------------------------------------------------------------
+
+/// How many `$ref`s may be expanded inside one another, and in total, before the rest are cut.
+const MAX_REF_DEPTH: usize = 32;
+const MAX_REF_EXPANSIONS: usize = 2_000;
+
+/// Reduces a JSON schema to the OpenAPI subset Gemini's `Schema` accepts.
+///
+/// Gemini rejects a request over any keyword it does not know (`additionalProperties`,
+/// `$schema`, ...), so unknown keywords are dropped rather than passed through. Kept: `type`,
+/// `format` (only the ones Gemini allows for the type), `title`, `description`, `nullable`,
+/// string `enum`, `items`, `properties`, `required` (restricted to declared properties),
+/// `minItems`, `maxItems`, `minimum`, `maximum`, `minLength`, `maxLength`, `pattern`,
+/// `minProperties`, `maxProperties`, `anyOf`, `propertyOrdering`. Rewritten: local `$ref`
+/// (`#/$defs/X`, `#/definitions/X`) inlined, a reference cycle cut to `{"type":"object"}`;
+/// `allOf` merged; `oneOf` as `anyOf`; string `const` as a one-value `enum`; a `null` type or
+/// `null` branch of `anyOf` as `nullable: true`; several types as `anyOf`. An object without
+/// properties stays `{"type":"object"}` (Gemini rejects empty `properties`).
+pub fn reduce_schema(schema: &Value) -> Value {
+    let mut r = Reducer { root: schema, stack: Vec::new(), expansions: 0 };
+    r.reduce(schema)
+}
+
+struct Reducer<'a> {
+    root: &'a Value,
+    /// Refs being expanded, outermost first: a ref already here is a cycle.
+    stack: Vec<String>,
+    expansions: usize,
+}
+
+impl Reducer<'_> {
+    fn reduce(&mut self, node: &Value) -> Value {
+        let Value::Object(src) = node else {
+            // Boolean schemas (`true` = anything) have no Gemini spelling: anything is no constraint.
+            return Value::Object(Map::new());
+        };
+        let mut out = Map::new();
+        let mut merge_in: Vec<Value> = Vec::new();
+        let mut any_of: Vec<Value> = Vec::new();
+        let mut nullable = false;
+        let mut multi_types: Vec<String> = Vec::new();
+        for (k, v) in src {
+            match k.as_str() {
+                "type" => match v {
+                    Value::String(t) if t == "null" => nullable = true,
+                    Value::String(t) => {
+                        out.insert("type".into(), Value::String(t.clone()));
+                    }
+                    Value::Array(ts) => {
+                        let mut types = Vec::new();
+                        for t in ts.iter().filter_map(Value::as_str) {
+                            if t == "null" {
+                                nullable = true;
+                            } else if !types.iter().any(|x| x == t) {
+                                types.push(t.to_string());
+                            }
+                        }
+                        match types.len() {
+                            0 => {}
+                            1 => {
+                                out.insert("type".into(), Value::String(types.remove(0)));
+                            }
+                            _ => multi_types = types,
+                        }
+                    }
+                    _ => {}
+                },
+                "format" | "title" | "description" | "pattern" => {
+                    if let Value::String(s) = v {
+                        out.insert(k.clone(), Value::String(s.clone()));
+                    }
+                }
+                "nullable" if v == &Value::Bool(true) => nullable = true,
+                "enum" => {
+                    out.insert("enum".into(), v.clone());
+                }
+                "const" => {
+                    if let Value::String(s) = v {
+                        out.insert("enum".into(), json!([s]));
+                    }
+                }
+                "items" => match v {
+                    Value::Array(items) => {
+                        if let Some(first) = items.first() {
+                            let reduced = self.reduce(first);
+                            out.insert("items".into(), reduced);
+                        }
+                    }
+                    other => {
+                        let reduced = self.reduce(other);
+                        out.insert("items".into(), reduced);
+                    }
+                },
+                "properties" => {
+                    if let Value::Object(props) = v {
+                        let mut reduced = Map::new();
+                        for (name, p) in props {
+                            reduced.insert(name.clone(), self.reduce(p));
+                        }
+                        out.insert("properties".into(), Value::Object(reduced));
+                    }
+                }
+                "required" | "propertyOrdering" => {
+                    if let Value::Array(names) = v {
+                        let names: Vec<Value> = names.iter().filter(|n| n.is_string()).cloned().collect();
+                        out.insert(k.clone(), Value::Array(names));
+                    }
+                }
+                "minItems" | "maxItems" | "minimum" | "maximum" | "minLength" | "maxLength" | "minProperties"
+                | "maxProperties"
+                    if v.is_number() =>
+                {
+                    out.insert(k.clone(), v.clone());
+                }
+                "anyOf" | "oneOf" => {
+                    if let Value::Array(variants) = v {
+                        for variant in variants {
+                            any_of.push(self.reduce(variant));
+                        }
+                    }
+                }
+                "allOf" => {
+                    if let Value::Array(parts) = v {
+                        for part in parts {
+                            merge_in.push(self.reduce(part));
+                        }
+                    }
+                }
+                "$ref" => {
+                    if let Value::String(r) = v {
+                        merge_in.push(self.resolve(r));
+                    }
+                }
+                // additionalProperties, $schema, $id, $defs, definitions, strict, examples,
+                // default, patternProperties, $comment and every other keyword: not in Gemini's
+                // Schema, and an unknown field fails the whole request.
+                _ => {}
+            }
+        }
+        if multi_types.len() > 1 && any_of.is_empty() {
+            any_of = multi_types.iter().map(|t| json!({"type": t})).collect();
+        } else if let Some(first) = multi_types.first() {
+            out.entry("type").or_insert_with(|| Value::String(first.clone()));
+        }
+        // A `null` branch is nullability, which Gemini spells as a flag.
+        let before = any_of.len();
+        any_of.retain(|v| !is_null_branch(v));
+        if any_of.len() != before {
+            nullable = true;
+        }
+        match any_of.len() {
+            0 => {}
+            1 => merge_in.extend(any_of),
+            _ => {
+                out.insert("anyOf".into(), Value::Array(any_of));
+            }
+        }
+        for m in merge_in {
+            if let Value::Object(m) = m {
+                merge_schema(&mut out, m);
+            }
+        }
+        if nullable {
+            out.insert("nullable".into(), Value::Bool(true));
+        }
+        tidy(&mut out);
+        Value::Object(out)
+    }
+
+    fn resolve(&mut self, reference: &str) -> Value {
+        let cut = json!({"type": "object"});
+        let name = reference
+            .strip_prefix("#/$defs/")
+            .map(|n| ("$defs", n))
+            .or_else(|| reference.strip_prefix("#/definitions/").map(|n| ("definitions", n)));
+        let Some((section, name)) = name else {
+            // Remote or root refs cannot be resolved here; the node keeps its other keywords.
+            return if reference == "#" { cut } else { Value::Object(Map::new()) };
+        };
+        let name = name.replace("~1", "/").replace("~0", "~");
+        let Some(target) = self.root.get(section).and_then(|d| d.get(&name)) else {
+            return Value::Object(Map::new());
+        };
+        if self.stack.iter().any(|r| r == reference)
+            || self.stack.len() >= MAX_REF_DEPTH
+            || self.expansions >= MAX_REF_EXPANSIONS
+        {
+            return cut;
+        }
+        self.expansions += 1;
+        self.stack.push(reference.to_string());
+        let reduced = self.reduce(target);
+        self.stack.pop();
+        reduced
+    }
+}
+
+/// A reduced `{"type": "null"}`: nullable, and nothing else that would constrain a value.
+fn is_null_branch(v: &Value) -> bool {
+    v.get("nullable") == Some(&Value::Bool(true))
+        && ["type", "anyOf", "properties", "items", "enum"].iter().all(|k| v.get(k).is_none())
+}
+
+/// Folds `from` into `into`: keys already set win, properties and required lists are unions.
+fn merge_schema(into: &mut Map<String, Value>, from: Map<String, Value>) {
+    for (k, v) in from {
+        match (k.as_str(), into.get_mut(&k), v) {
+            ("properties", Some(Value::Object(existing)), Value::Object(more)) => {
+                for (name, p) in more {
+                    existing.entry(name).or_insert(p);
+                }
+            }
+            ("required", Some(Value::Array(existing)), Value::Array(more)) => {
+                for name in more {
+                    if !existing.contains(&name) {
+                        existing.push(name);
+                    }
+                }
+            }
+            (_, Some(_), _) => {}
+            (_, None, v) => {
+                into.insert(k, v);
+            }
+        }
+    }
+}
+
+/// Formats Gemini accepts per type; any other fails the request.
+fn format_allowed(ty: Option<&str>, format: &str) -> bool {
+    match ty {
+        Some("string") => matches!(format, "enum" | "date-time"),
+        Some("number") => matches!(format, "float" | "double"),
+        Some("integer") => matches!(format, "int32" | "int64"),
+        _ => false,
+    }
+}
+
+/// Last fixes on a reduced node: the constraints Gemini enforces between keywords.
+fn tidy(out: &mut Map<String, Value>) {
+    if out.contains_key("properties") && !out.contains_key("type") && !out.contains_key("anyOf") {
+        out.insert("type".into(), json!("object"));
+    }
+    if out.contains_key("items") && !out.contains_key("type") && !out.contains_key("anyOf") {
+        out.insert("type".into(), json!("array"));
+    }
+    // Enums are string-only in Gemini, and need the type spelled out; a null member is nullability.
+    if let Some(Value::Array(values)) = out.get_mut("enum")
+        && values.iter().any(Value::is_null)
+    {
+        values.retain(|v| !v.is_null());
+        out.insert("nullable".into(), Value::Bool(true));
+    }
+    if let Some(Value::Array(values)) = out.get("enum") {
+        let ok =
+            !values.is_empty() && values.iter().all(Value::is_string) && out.get("type").is_none_or(|t| t == "string");
+        if ok {
+            out.entry("type").or_insert_with(|| json!("string"));
+        } else {
+            out.remove("enum");
+        }
+    } else {
+        out.remove("enum");
+    }
+    if let Some(Value::String(f)) = out.get("format")
+        && !format_allowed(out.get("type").and_then(Value::as_str), f)
+    {
+        out.remove("format");
+    }
+    let declared: Vec<String> = match out.get("properties") {
+        Some(Value::Object(p)) => p.keys().cloned().collect(),
+        _ => Vec::new(),
+    };
+    if declared.is_empty() {
+        out.remove("properties");
+        out.remove("required");
+        out.remove("propertyOrdering");
+    }
+    for key in ["required", "propertyOrdering"] {
+        if let Some(Value::Array(names)) = out.get_mut(key) {
+            names.retain(|n| n.as_str().is_some_and(|n| declared.iter().any(|d| d == n)));
+            if names.is_empty() {
+                out.remove(key);
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decode
+// ---------------------------------------------------------------------------------------------
+
+/// Deserializes `null` as the type's default, as Google's JSON sometimes spells "empty".
+fn null_default<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Default + Deserialize<'de>,
+{
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct WireResponse {
+    #[serde(default, deserialize_with = "null_default")]
+    candidates: Vec<WireCandidate>,
+    #[serde(default)]
+    prompt_feedback: Option<WirePromptFeedback>,
+    #[serde(default)]
+    usage_metadata: Option<WireUsage>,
+    #[serde(default)]
+    model_version: Option<String>,
+    #[serde(default)]
+    response_id: Option<String>,
+    #[serde(default)]
+    create_time: Option<String>,
+    #[serde(default)]
+    error: Option<Value>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct WireCandidate {
+    #[serde(default)]
+    content: Option<WireContent>,
+    #[serde(default)]
+    finish_reason: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct WireContent {
+    #[serde(default, deserialize_with = "null_default")]
+    parts: Vec<WirePart>,
+}
+
+/// One part; `thoughtSignature`, `inlineData`, `executableCode` and the like are ignored.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct WirePart {
+    #[serde(default)]
+    text: Option<String>,
+    #[serde(default)]
+    thought: Option<bool>,
+    #[serde(default)]
+    function_call: Option<WireFunctionCall>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct WireFunctionCall {
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    args: Option<Value>,
+    /// Streamed arguments: `{jsonPath, stringValue|numberValue|boolValue|nullValue}` pieces.
+    #[serde(default, deserialize_with = "null_default")]
+    partial_args: Vec<Map<String, Value>>,
+    #[serde(default)]
+    will_continue: Option<bool>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct WirePromptFeedback {
+    #[serde(default)]
+    block_reason: Option<String>,
+}
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(rename_all = "camelCase")]
+struct WireUsage {
+    #[serde(default)]
+    prompt_token_count: Option<u64>,
+    #[serde(default)]
+    candidates_token_count: Option<u64>,
+    #[serde(default)]
+    thoughts_token_count: Option<u64>,
+    #[serde(default)]
+    cached_content_token_count: Option<u64>,
+}
+
+impl WireUsage {
+    /// Thinking tokens are billed as output but reported apart: completion includes them.
+    fn to_usage(&self) -> Usage {
+        let thoughts = self.thoughts_token_count.unwrap_or(0);
+        Usage::new(
+            self.prompt_token_count.unwrap_or(0),
+            self.candidates_token_count.unwrap_or(0) + thoughts,
+            self.cached_content_token_count.unwrap_or(0),
+            thoughts,
+        )
+    }
+}
+
+fn finish_reason(raw: &str) -> FinishReason {
+    match raw {
+        "MAX_TOKENS" => FinishReason::Length,
+        "SAFETY"
+        | "RECITATION"
+        | "BLOCKLIST"
+        | "PROHIBITED_CONTENT"
+        | "SPII"
+        | "IMAGE_SAFETY"
+        | "LANGUAGE"
+        | "IMAGE_PROHIBITED_CONTENT"
+        | "IMAGE_RECITATION" => FinishReason::ContentFilter,
+        _ => FinishReason::Stop,
+    }
+}
+
+fn created(create_time: Option<&str>) -> i64 {
+    create_time.and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok()).map_or(0, |d| d.timestamp())
+}
+
+fn decode_one(raw: WireResponse) -> Result<ChatCompletion, ProviderError> {
+    if let Some(err) = raw.error {
+        return Err(error_from_value(None, &HeaderMap::new(), &err));
+    }
+    let usage = raw.usage_metadata.as_ref().map(WireUsage::to_usage);
+    let mut message = ResponseMessage::assistant();
+    let finish = match raw.candidates.into_iter().next() {
+        None => {
+            if raw.prompt_feedback.and_then(|f| f.block_reason).is_none() {
+                return Err(ProviderError::malformed(
+                    "failed to decode gemini GenerateContentResponse: `candidates` is empty and there is no `promptFeedback.blockReason`",
+                ));
+            }
+            FinishReason::ContentFilter
+        }
+        Some(c) => {
+            let mut text = String::new();
+            let mut reasoning = String::new();
+            let mut calls = Vec::new();
+            for p in c.content.map(|c| c.parts).unwrap_or_default() {
+                if let Some(t) = p.text {
+                    if p.thought == Some(true) { reasoning.push_str(&t) } else { text.push_str(&t) }
+                }
+                if let Some(fc) = p.function_call {
+                    calls.push(ToolCall::new(
+                        fc.id.unwrap_or_default(),
+                        fc.name.unwrap_or_default(),
+                        arguments_string(fc.args.as_ref()),
+                    ));
+                }
+            }
+            message.content = Some(text);
+            message.reasoning_content = Some(reasoning);
+            message.tool_calls = (!calls.is_empty()).then_some(calls);
+            c.finish_reason.as_deref().map_or(FinishReason::Stop, finish_reason)
+        }
+    };
+    let mut resp = ChatCompletion::single(
+        raw.response_id.unwrap_or_default(),
+        raw.model_version.unwrap_or_default(),
+        created(raw.create_time.as_deref()),
+        message,
+        finish,
+        usage,
+    );
+    normalize_response(&mut resp);
+    Ok(resp)
+}
+
+/// A list body is a whole stream at once: reassembled exactly as the SSE stream would be.
+fn decode_list(items: Vec<WireResponse>) -> Result<ChatCompletion, ProviderError> {
+    let mut stream = GeminiStream::default();
+    let mut chunks = Vec::new();
+    for item in items {
+        stream.response(item, &mut chunks)?;
+    }
+    stream.flush(&mut chunks);
+    let mut acc = StreamAccumulator::new();
+    for c in &chunks {
+        acc.push(c);
+    }
+    Ok(acc.finish())
+}
+
+/// Extracts Google's error fields: `{"error": {code, message, status, details}}`, also wrapped in
+/// a list as Gemini sometimes sends it.
+fn error_from_value(status: Option<u16>, headers: &HeaderMap, v: &Value) -> ProviderError {
+    let v = match v {
+        Value::Array(items) => items.first().unwrap_or(v),
+        _ => v,
+    };
+    let obj = v.get("error").unwrap_or(v);
+    let mut fields = ErrorFields::default();
+    let mut reasons = Vec::new();
+    match obj {
+        Value::String(s) => fields.message = Some(s.clone()),
+        Value::Object(o) => {
+            for d in o.get("details").and_then(Value::as_array).into_iter().flatten() {
+                let ty = d.get("@type").and_then(Value::as_str).unwrap_or_default();
+                if ty.ends_with("google.rpc.ErrorInfo")
+                    && let Some(r) = d.get("reason").and_then(Value::as_str).filter(|r| !r.is_empty())
+                {
+                    reasons.push(r.to_string());
+                }
+                if ty.ends_with("google.rpc.RetryInfo") && fields.retry_after.is_none() {
+                    fields.retry_after = d.get("retryDelay").and_then(Value::as_str).and_then(parse_google_duration);
+                }
+            }
+            fields.codes.extend(reasons.iter().cloned());
+            if let Some(s) = o.get("status").and_then(Value::as_str).filter(|s| !s.is_empty()) {
+                fields.codes.push(s.to_string());
+            }
+            fields.message =
+                o.get("message").and_then(|m| m.as_str().map(str::to_string).or_else(|| Some(m.to_string())));
+        }
+        _ => {}
+    }
+    let status = status.or_else(|| obj.get("code").and_then(Value::as_u64).and_then(|c| u16::try_from(c).ok()));
+    let mut e = build_error(status, headers, fields);
+    // Google reports a bad key as a 400 INVALID_ARGUMENT; only the ErrorInfo reason says so.
+    if reasons.iter().any(|r| r == "API_KEY_INVALID") {
+        e.kind = ErrorKind::Authentication;
+    }
+    e
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stream
+// ---------------------------------------------------------------------------------------------
+
+/// Largest array index a streamed `jsonPath` may address; beyond is not arguments but abuse.
+const MAX_PATH_INDEX: usize = 4096;
+
+/// A call whose arguments arrive as `partialArgs` pieces.
+struct PendingCall {
+    id: String,
+    name: String,
+    args: Value,
+}
+
+/// Stream decoder: every `data:` is a partial `GenerateContentResponse`; the finish reason ends
+/// the stream (there is no end marker).
+#[derive(Default)]
+struct GeminiStream {
+    id: String,
+    model: String,
+    created: i64,
+    role_sent: bool,
+    next_index: u32,
+    pending: Option<PendingCall>,
+    usage: Option<WireUsage>,
+    finished: bool,
+}
+
+impl StreamDecoder for GeminiStream {
+    fn event(&mut self, ev: &SseEvent, out: &mut Vec<ChatCompletionChunk>) -> Result<(), ProviderError> {
+        let data = ev.data.trim();
+        if data.is_empty() {
+            return Ok(());
+        }
+        if data.starts_with('[') {
+            let items: Vec<WireResponse> = parse_event(data, "gemini GenerateContentResponse list")?;
+            for item in items {
+                self.response(item, out)?;
+            }
+            return Ok(());
+        }
+        let raw: WireResponse = parse_event(data, "gemini GenerateContentResponse")?;
+        self.response(raw, out)
+    }
+
     fn is_done(&self) -> bool {
-        false
+        self.finished
+    }
+}
+
+impl GeminiStream {
+    fn response(&mut self, raw: WireResponse, out: &mut Vec<ChatCompletionChunk>) -> Result<(), ProviderError> {
+        if let Some(err) = raw.error {
+            return Err(error_from_value(None, &HeaderMap::new(), &err));
+        }
+        if let Some(id) = raw.response_id.filter(|s| !s.is_empty()) {
+            self.id = id;
+        }
+        if let Some(m) = raw.model_version.filter(|s| !s.is_empty()) {
+            self.model = m;
+        }
+        if self.created == 0 {
+            self.created = created(raw.create_time.as_deref());
+        }
+        // Cumulative; chunks without a prompt count (traffic type only) are not usage yet.
+        if let Some(u) = raw.usage_metadata.filter(|u| u.prompt_token_count.is_some()) {
+            self.usage = Some(u);
+        }
+        let mut delta = Delta::default();
+        let mut finish = None;
+        match raw.candidates.into_iter().next() {
+            Some(c) => {
+                for p in c.content.map(|c| c.parts).unwrap_or_default() {
+                    self.part(p, &mut delta)?;
+                }
+                if let Some(r) = c.finish_reason.as_deref().filter(|r| !r.is_empty()) {
+                    finish = Some(finish_reason(r));
+                }
+            }
+            None => {
+                if raw.prompt_feedback.and_then(|f| f.block_reason).is_some() {
+                    finish = Some(FinishReason::ContentFilter);
+                }
+            }
+        }
+        if finish.is_some() {
+            self.complete_pending(&mut delta);
+        }
+        // Gemini says STOP when it returned calls; callers dispatch on tool_calls.
+        if finish == Some(FinishReason::Stop) && self.next_index > 0 {
+            finish = Some(FinishReason::ToolCalls);
+        }
+        let has_delta = delta.content.is_some() || delta.reasoning_content.is_some() || !delta.tool_calls.is_empty();
+        if has_delta || finish.is_some() {
+            if !self.role_sent {
+                delta.role = Some("assistant".into());
+                self.role_sent = true;
+            }
+            out.push(ChatCompletionChunk::delta(&self.id, &self.model, self.created, delta, finish));
+        }
+        if finish.is_some() {
+            self.finished = true;
+            if let Some(u) = &self.usage {
+                out.push(ChatCompletionChunk::usage(&self.id, &self.model, self.created, u.to_usage()));
+            }
+        }
+        Ok(())
+    }
+
+    fn part(&mut self, p: WirePart, delta: &mut Delta) -> Result<(), ProviderError> {
+        if let Some(t) = p.text.filter(|t| !t.is_empty()) {
+            self.complete_pending(delta);
+            let slot = if p.thought == Some(true) { &mut delta.reasoning_content } else { &mut delta.content };
+            slot.get_or_insert_with(String::new).push_str(&t);
+        }
+        let Some(fc) = p.function_call else { return Ok(()) };
+        let continues = fc.will_continue == Some(true);
+        match fc.name.filter(|n| !n.is_empty()) {
+            Some(name) => {
+                self.complete_pending(delta);
+                if continues {
+                    let args = match fc.args {
+                        Some(Value::Object(o)) => Value::Object(o),
+                        _ => Value::Object(Map::new()),
+                    };
+                    self.pending = Some(PendingCall { id: fc.id.unwrap_or_default(), name, args });
+                    apply_partial_args(&mut self.pending, &fc.partial_args)?;
+                } else {
+                    let args = match fc.args {
+                        None | Some(Value::Null) => "{}".to_string(),
+                        Some(a) => arguments_string(Some(&a)),
+                    };
+                    delta.tool_calls.push(ToolCallDelta::start(self.next_index, fc.id.unwrap_or_default(), name, args));
+                    self.next_index += 1;
+                }
+            }
+            None => {
+                if !fc.partial_args.is_empty() && self.pending.is_none() {
+                    // Pieces without a start: keep them rather than lose the arguments.
+                    self.pending = Some(PendingCall { id: String::new(), name: String::new(), args: json!({}) });
+                }
+                apply_partial_args(&mut self.pending, &fc.partial_args)?;
+                if let (Some(p), Some(id)) = (&mut self.pending, fc.id.filter(|s| !s.is_empty()))
+                    && p.id.is_empty()
+                {
+                    p.id = id;
+                }
+                if !continues {
+                    self.complete_pending(delta);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn complete_pending(&mut self, delta: &mut Delta) {
+        if let Some(p) = self.pending.take() {
+            delta.tool_calls.push(ToolCallDelta::start(self.next_index, p.id, p.name, p.args.to_string()));
+            self.next_index += 1;
+        }
+    }
+
+    /// Emits what a body that ended without a finish reason still holds (list bodies).
+    fn flush(&mut self, out: &mut Vec<ChatCompletionChunk>) {
+        let mut delta = Delta::default();
+        self.complete_pending(&mut delta);
+        if !delta.tool_calls.is_empty() {
+            out.push(ChatCompletionChunk::delta(&self.id, &self.model, self.created, delta, None));
+        }
+        if !self.finished
+            && let Some(u) = &self.usage
+        {
+            out.push(ChatCompletionChunk::usage(&self.id, &self.model, self.created, u.to_usage()));
+        }
+    }
+}
+
+fn apply_partial_args(pending: &mut Option<PendingCall>, pieces: &[Map<String, Value>]) -> Result<(), ProviderError> {
+    let Some(p) = pending else { return Ok(()) };
+    for piece in pieces {
+        let path = piece.get("jsonPath").and_then(Value::as_str).unwrap_or("$");
+        let segs = parse_json_path(path).ok_or_else(|| {
+            ProviderError::malformed(format!(
+                "failed to decode gemini functionCall.partialArgs: unsupported jsonPath {path:?}"
+            ))
+        })?;
+        let (value, concat) = if let Some(s) = piece.get("stringValue").and_then(Value::as_str) {
+            (Value::String(s.to_string()), true)
+        } else if let Some(n) = piece.get("numberValue").filter(|v| v.is_number()) {
+            (n.clone(), false)
+        } else if let Some(b) = piece.get("boolValue").filter(|v| v.is_boolean()) {
+            (b.clone(), false)
+        } else if piece.contains_key("nullValue") {
+            (Value::Null, false)
+        } else {
+            continue;
+        };
+        set_at(&mut p.args, &segs, value, concat);
+    }
+    Ok(())
+}
+
+enum Seg {
+    Key(String),
+    Index(usize),
+}
+
+/// Parses the `jsonPath` subset Gemini uses: `$`, `.name`, `['name']`, `["name"]`, `[0]`.
+fn parse_json_path(path: &str) -> Option<Vec<Seg>> {
+    let mut rest = path.trim().strip_prefix('$')?;
+    let mut segs = Vec::new();
+    while !rest.is_empty() {
+        if let Some(r) = rest.strip_prefix('.') {
+            let end = r.find(['.', '[']).unwrap_or(r.len());
+            if end == 0 {
+                return None;
+            }
+            segs.push(Seg::Key(r[..end].to_string()));
+            rest = &r[end..];
+        } else if let Some(r) = rest.strip_prefix('[') {
+            let quote = r.chars().next().filter(|c| *c == '\'' || *c == '"');
+            if let Some(q) = quote {
+                let inner = &r[1..];
+                let close = inner.find(q)?;
+                segs.push(Seg::Key(inner[..close].to_string()));
+                rest = inner[close + 1..].strip_prefix(']')?;
+            } else {
+                let close = r.find(']')?;
+                let i: usize = r[..close].trim().parse().ok()?;
+                if i > MAX_PATH_INDEX {
+                    return None;
+                }
+                segs.push(Seg::Index(i));
+                rest = &r[close + 1..];
+            }
+        } else {
+            return None;
+        }
+    }
+    Some(segs)
+}
+
+/// Writes `value` at `segs` under `root`, creating containers on the way; string pieces for
+/// the same path concatenate, as Gemini streams long strings in pieces.
+fn set_at(root: &mut Value, segs: &[Seg], value: Value, concat: bool) {
+    let mut cur = root;
+    for seg in segs {
+        match seg {
+            Seg::Key(k) => {
+                if !cur.is_object() {
+                    *cur = Value::Object(Map::new());
+                }
+                let Value::Object(m) = cur else { return };
+                cur = m.entry(k.clone()).or_insert(Value::Null);
+            }
+            Seg::Index(i) => {
+                if !cur.is_array() {
+                    *cur = Value::Array(Vec::new());
+                }
+                let Value::Array(a) = cur else { return };
+                if a.len() <= *i {
+                    a.resize(*i + 1, Value::Null);
+                }
+                let Some(slot) = a.get_mut(*i) else { return };
+                cur = slot;
+            }
+        }
+    }
+    match (cur, value) {
+        (Value::String(existing), Value::String(more)) if concat => existing.push_str(&more),
+        (slot, v) => {
+            if segs.is_empty() && !v.is_object() {
+                return;
+            }
+            *slot = v;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reduce_schema_inlines_refs_and_cuts_cycles() {
+        let s = json!({
+            "$schema": "http://json-schema.org/draft-07/schema#",
+            "type": "object",
+            "$defs": {"Node": {"type": "object", "properties": {"label": {"type": "string"}, "children": {"type": "array", "items": {"$ref": "#/$defs/Node"}}}, "additionalProperties": false}},
+            "properties": {"root": {"$ref": "#/$defs/Node", "description": "the tree"}},
+            "required": ["root", "ghost"],
+            "additionalProperties": false
+        });
+        let r = reduce_schema(&s);
+        assert_eq!(r["required"], json!(["root"]));
+        assert_eq!(r["properties"]["root"]["description"], "the tree");
+        assert_eq!(r["properties"]["root"]["properties"]["label"]["type"], "string");
+        assert_eq!(r["properties"]["root"]["properties"]["children"]["items"], json!({"type": "object"}));
+        assert!(!r.to_string().contains("additionalProperties"));
+        assert!(!r.to_string().contains("$defs"));
+        assert!(!r.to_string().contains("$schema"));
+    }
+
+    #[test]
+    fn reduce_schema_rewrites_types_const_and_unions() {
+        let s = json!({"type": "object", "properties": {
+            "a": {"type": ["string", "null"], "format": "uri"},
+            "b": {"const": "x"},
+            "c": {"oneOf": [{"type": "integer"}, {"type": "string"}]},
+            "d": {"anyOf": [{"type": "number", "format": "double"}, {"type": "null"}]},
+            "e": {"enum": [1, 2]},
+            "h": {"enum": ["a", null]},
+            "f": {"type": "object", "properties": {}, "default": {}, "examples": [{}]},
+            "g": {"type": ["string", "integer"]}
+        }});
+        let r = reduce_schema(&s);
+        let p = &r["properties"];
+        assert_eq!(p["a"], json!({"type": "string", "nullable": true}));
+        assert_eq!(p["b"], json!({"enum": ["x"], "type": "string"}));
+        assert_eq!(p["c"], json!({"anyOf": [{"type": "integer"}, {"type": "string"}]}));
+        assert_eq!(p["d"], json!({"type": "number", "format": "double", "nullable": true}));
+        assert_eq!(p["e"], json!({}));
+        assert_eq!(p["h"], json!({"enum": ["a"], "nullable": true, "type": "string"}));
+        assert_eq!(p["f"], json!({"type": "object"}));
+        assert_eq!(p["g"], json!({"anyOf": [{"type": "string"}, {"type": "integer"}]}));
+    }
+
+    #[test]
+    fn json_paths() {
+        let mut args = json!({});
+        for (path, v, concat) in [
+            ("$.a.b", json!("x"), true),
+            ("$.a.b", json!("y"), true),
+            ("$.arr[1]", json!(3), false),
+            ("$['k']", json!(true), false),
+        ] {
+            let segs = parse_json_path(path).unwrap();
+            set_at(&mut args, &segs, v, concat);
+        }
+        assert_eq!(args, json!({"a": {"b": "xy"}, "arr": [null, 3], "k": true}));
+        assert!(parse_json_path("a.b").is_none());
+        assert!(parse_json_path("$[99999999]").is_none());
+        assert!(parse_json_path("$.").is_none());
+        assert!(parse_json_path("$['x").is_none());
     }
 }

@@ -17,7 +17,7 @@ pub use adapter::{Adapter, EncodeError, StreamDecoder};
 pub use anthropic::AnthropicAdapter;
 pub use catalog::{Catalog, CatalogError};
 pub use cohere::CohereAdapter;
-pub use gemini::GeminiAdapter;
+pub use gemini::{GeminiAdapter, reduce_schema};
 pub use native_request::{NativeRequest, REDACTED, ResponseHints};
 pub use openai::OpenAiAdapter;
 pub use provider_spec::{AuthStyle, Price, ProviderSpec, Quirks, Tiers};

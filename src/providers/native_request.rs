@@ -90,7 +90,12 @@ impl NativeRequest {
     ) -> Result<NativeRequest, super::EncodeError> {
         if let Value::Object(map) = &mut body {
             for (k, v) in &spec.extra_body {
-                map.insert(k.clone(), v.clone());
+                match map.get_mut(k) {
+                    Some(existing) => merge_json(existing, v),
+                    None => {
+                        map.insert(k.clone(), v.clone());
+                    }
+                }
             }
         }
         let mut req = NativeRequest::post(url, body);
@@ -106,5 +111,24 @@ impl NativeRequest {
             }
         }
         Ok(req)
+    }
+}
+
+/// Merges configured extra body fields into an encoded body: objects merge key by key, arrays
+/// append (a grounding tool joins the encoded function declarations), anything else is replaced.
+fn merge_json(base: &mut Value, extra: &Value) {
+    match (base, extra) {
+        (Value::Object(b), Value::Object(e)) => {
+            for (k, v) in e {
+                match b.get_mut(k) {
+                    Some(existing) => merge_json(existing, v),
+                    None => {
+                        b.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+        }
+        (Value::Array(b), Value::Array(e)) => b.extend(e.iter().cloned()),
+        (b, e) => *b = e.clone(),
     }
 }

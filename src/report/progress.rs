@@ -1,0 +1,49 @@
+use std::io::IsTerminal;
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::runner::{CaseResult, CaseStatus};
+
+/// A progress bar on a terminal; on CI, one line per case that needs attention.
+pub struct Progress {
+    bar: Option<ProgressBar>,
+}
+
+impl Progress {
+    pub fn new(total: usize) -> Self {
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let b = ProgressBar::new(total as u64);
+            b.set_style(
+                ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} {msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+            b
+        });
+        Progress { bar }
+    }
+
+    pub fn case_finished(&self, c: &CaseResult) {
+        let line = matches!(c.status, CaseStatus::Fail | CaseStatus::Xpass | CaseStatus::Error).then(|| {
+            format!("{:<7} {}: {}", c.status.as_str().to_uppercase(), c.case_id(), c.reason.as_deref().unwrap_or(""))
+        });
+        match &self.bar {
+            Some(b) => {
+                b.inc(1);
+                if let Some(l) = line {
+                    b.println(l);
+                }
+            }
+            None => {
+                if let Some(l) = line {
+                    eprintln!("{l}");
+                }
+            }
+        }
+    }
+
+    pub fn finish(&self) {
+        if let Some(b) = &self.bar {
+            b.finish_and_clear();
+        }
+    }
+}

@@ -1,0 +1,298 @@
+//! One group of cases: a scenario on one provider, in each of its modes.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use super::{Attempt, CaseResult, CaseStatus, RunMode, RunOptions, SnapshotState};
+use crate::api::{ChatRequest, ProviderError};
+use crate::fake::{CASE_HEADER, INVALID_KEY};
+use crate::fingerprint::{Fingerprint, FingerprintInput, Outcome};
+use crate::providers::{Catalog, ProviderSpec};
+use crate::router::cost_usd;
+use crate::secrets::{KeyRef, KeyStore};
+use crate::snapshot::SnapshotStore;
+use crate::suite::{CaseId, Mode, Scenario};
+use crate::transport::{CallOutcome, HttpTransport, Provenance, REPLAY_ERROR_HEADER, fixture_from_exchange, write_fixture};
+
+/// Stands in for a key in replay, where none is needed; it never reaches a provider.
+pub const REPLAY_KEY: &str = "replay-placeholder-key";
+
+/// What every case of a run shares.
+pub struct ExecContext {
+    pub live: Catalog,
+    /// The catalog with every base URL pointing at the replay server.
+    pub replay: Option<Catalog>,
+    pub transport: HttpTransport,
+    pub keys: Arc<KeyStore>,
+    pub options: RunOptions,
+    pub snapshots: Option<SnapshotStore>,
+    /// Include faults that only fakes can produce (fixture synthesis).
+    pub synthesize: bool,
+}
+
+/// Where one case's response comes from.
+enum Source<'a> {
+    Replay(&'a ProviderSpec),
+    Live { spec: &'a ProviderSpec, record: bool },
+}
+
+struct ModeOutcome {
+    result: CaseResult,
+    fingerprint: Option<Fingerprint>,
+}
+
+pub async fn run_group(ctx: &ExecContext, suite: &str, scenario: &Scenario, provider: &str, modes: &[Mode]) -> Vec<CaseResult> {
+    let mut outs: Vec<ModeOutcome> = Vec::new();
+    for &mode in modes {
+        outs.push(run_case(ctx, suite, scenario, provider, mode).await);
+    }
+    // A stream must reassemble to what the non-stream call gives.
+    let cross_check = scenario.expect.stream_matches_non_stream.unwrap_or(true);
+    let non_stream = outs.iter().find(|o| !o.result.stream).and_then(|o| o.fingerprint.clone());
+    let mut results = Vec::new();
+    for mut o in outs {
+        if cross_check
+            && o.result.stream
+            && let (Some(ns), Some(s)) = (&non_stream, &o.fingerprint)
+            && ns.without_stream() != s.without_stream()
+            && matches!(o.result.status, CaseStatus::Pass | CaseStatus::Fail)
+        {
+            let a = serde_json::to_value(ns.without_stream()).unwrap_or_default();
+            let b = serde_json::to_value(s.without_stream()).unwrap_or_default();
+            let msg = format!("stream does not reassemble to the non-stream fingerprint:\n{}", crate::transport::json_diff(&a, &b));
+            o.result.reason = Some(match o.result.reason.take() {
+                Some(r) => format!("{r}; {msg}"),
+                None => msg,
+            });
+            o.result.status = CaseStatus::Fail;
+        }
+        apply_xfail(&mut o.result, scenario, provider);
+        results.push(o.result);
+    }
+    results
+}
+
+fn apply_xfail(r: &mut CaseResult, scenario: &Scenario, provider: &str) {
+    let mode = if r.stream { Mode::Stream } else { Mode::NonStream };
+    let Some(x) = scenario.xfail_for(provider, mode) else { return };
+    r.xfail_link = x.link.clone();
+    match r.status {
+        CaseStatus::Fail => {
+            r.status = CaseStatus::Xfail;
+            r.reason = Some(format!("{} (known: {})", r.reason.take().unwrap_or_default(), x.reason));
+        }
+        CaseStatus::Pass => {
+            r.status = CaseStatus::Xpass;
+            r.reason = Some(format!("expected to fail ({}) but passed: remove the xfail", x.reason));
+        }
+        _ => {}
+    }
+}
+
+fn base_result(suite: &str, scenario: &Scenario, provider: &str, mode: Mode, model: &str) -> CaseResult {
+    CaseResult {
+        suite: suite.to_string(),
+        scenario: scenario.id.clone(),
+        provider: provider.to_string(),
+        model: model.to_string(),
+        stream: mode.is_stream(),
+        tags: scenario.tags.clone(),
+        status: CaseStatus::Skipped,
+        reason: None,
+        fingerprint: None,
+        ttft_ms: None,
+        total_ms: 0.0,
+        usage: None,
+        cost_usd: None,
+        attempts: Vec::new(),
+        description: Some(scenario.description.clone()).filter(|d| !d.is_empty()),
+        request: None,
+        error: None,
+        snapshot: None,
+        snapshot_diff: None,
+        xfail_link: None,
+    }
+}
+
+async fn run_case(ctx: &ExecContext, suite: &str, scenario: &Scenario, provider: &str, mode: Mode) -> ModeOutcome {
+    let id = CaseId { suite: suite.into(), scenario: scenario.id.clone(), provider: provider.into(), mode };
+    let live_spec = match ctx.live.get(provider) {
+        Ok(s) => s,
+        Err(e) => {
+            let mut r = base_result(suite, scenario, provider, mode, "");
+            r.status = CaseStatus::Error;
+            r.reason = Some(e.to_string());
+            return ModeOutcome { result: r, fingerprint: None };
+        }
+    };
+    let mut req: ChatRequest = scenario.request.clone();
+    if req.model.is_empty() {
+        req.model = live_spec.model_for(&scenario.tier).unwrap_or_default().to_string();
+    }
+    req.stream = mode.is_stream().then_some(true);
+    let mut result = base_result(suite, scenario, provider, mode, &req.model);
+    result.request = serde_json::to_value(&req).ok();
+    let done = |mut r: CaseResult, status: CaseStatus, reason: String| {
+        r.status = status;
+        r.reason = Some(reason);
+        ModeOutcome { result: r, fingerprint: None }
+    };
+
+    let fixture_path = ctx.options.fixtures.join(id.fixture_path());
+    let source = match ctx.options.mode {
+        RunMode::Replay => Source::Replay(ctx.replay.as_ref().and_then(|c| c.get(provider).ok()).unwrap_or(live_spec)),
+        RunMode::RecordMissing if fixture_path.exists() => {
+            Source::Replay(ctx.replay.as_ref().and_then(|c| c.get(provider).ok()).unwrap_or(live_spec))
+        }
+        RunMode::Record | RunMode::RecordMissing => Source::Live { spec: live_spec, record: true },
+        RunMode::Live => Source::Live { spec: live_spec, record: false },
+    };
+    if let Source::Live { .. } = source
+        && scenario.replay_only
+        && !ctx.synthesize
+    {
+        return done(result, CaseStatus::Skipped, "replay only: a fault that cannot be provoked on a live provider".into());
+    }
+    let spec = match &source {
+        Source::Replay(s) => *s,
+        Source::Live { spec, .. } => *spec,
+    };
+    let key_owned;
+    let key: Option<&str> = if scenario.key.as_deref() == Some("invalid") {
+        Some(INVALID_KEY)
+    } else if !spec.needs_key() {
+        None
+    } else if let Source::Replay(_) = source {
+        Some(REPLAY_KEY)
+    } else {
+        let key_ref = match KeyRef::parse(&spec.key_ref()) {
+            Ok(k) => k,
+            Err(e) => return done(result, CaseStatus::Error, format!("provider `{provider}`: {e}")),
+        };
+        match ctx.keys.get(&key_ref) {
+            Ok(Some(k)) => {
+                key_owned = k;
+                Some(key_owned.expose())
+            }
+            Ok(None) => {
+                return done(result, CaseStatus::Skipped, format!("no key: {} is not set", key_ref.describe()));
+            }
+            Err(e) => return done(result, CaseStatus::Error, e.to_string()),
+        }
+    };
+    let adapter = spec.family.adapter();
+    let mut native = match adapter.encode(&req, spec, key) {
+        Ok(n) => n,
+        Err(e) => return done(result, CaseStatus::Error, e.to_string()),
+    };
+    native.header(CASE_HEADER, id.to_string());
+    let deadline = scenario.timeout_s.map(Duration::from_secs_f64).unwrap_or(ctx.options.timeout);
+    let call: CallOutcome = ctx.transport.call_with_deadline(adapter, &native, deadline).await;
+    if call.raw.headers.iter().any(|(k, _)| k.eq_ignore_ascii_case(REPLAY_ERROR_HEADER)) {
+        let msg = String::from_utf8_lossy(&call.raw.body).to_string();
+        return done(result, CaseStatus::Error, msg);
+    }
+    if let Source::Live { record: true, .. } = source {
+        let model = call.result.as_ref().ok().map(|r| r.model.clone()).filter(|m| !m.is_empty());
+        let provenance = Provenance {
+            source: ctx.options.provenance_source.clone(),
+            date: chrono::Utc::now().format("%Y-%m-%d").to_string(),
+            model,
+            note: (ctx.options.provenance_source == "synthesized").then(|| {
+                "synthesized by llm-conform's fake provider from the documented wire format; not a live recording"
+                    .to_string()
+            }),
+        };
+        let timed_out = matches!(&call.result, Err(e) if e.kind == crate::api::ErrorKind::Timeout)
+            .then_some(deadline.as_secs_f64() * 1000.0);
+        let redactor = ctx.keys.redactor();
+        let fixture = fixture_from_exchange(&id.to_string(), &native.redacted(), &call.raw, timed_out, provenance, &redactor);
+        if let Err(e) = write_fixture(&fixture_path, &fixture, &redactor) {
+            return done(result, CaseStatus::Error, e.to_string());
+        }
+    }
+    finish_case(ctx, scenario, &id, &req, spec, result, call)
+}
+
+fn finish_case(
+    ctx: &ExecContext,
+    scenario: &Scenario,
+    id: &CaseId,
+    req: &ChatRequest,
+    spec: &ProviderSpec,
+    mut result: CaseResult,
+    call: CallOutcome,
+) -> ModeOutcome {
+    let want_json = scenario.expect.wants_json() || req.response_format.as_ref().is_some_and(|f| f.wants_json());
+    let request_schema = req.response_format.as_ref().and_then(|f| f.schema());
+    let schema = scenario.expect.json_schema.as_ref().or(request_schema);
+    let fp = Fingerprint::compute(&FingerprintInput {
+        result: &call.result,
+        stream_chunks: id.mode.is_stream().then_some(call.chunks.len()),
+        want_json,
+        schema,
+    });
+    result.ttft_ms = call.timings.ttft_ms;
+    result.total_ms = call.timings.total_ms;
+    if let Ok(resp) = &call.result {
+        if !resp.model.is_empty() {
+            result.model = resp.model.clone();
+        }
+        result.usage = resp.usage.clone();
+        let price = spec.price(&req.model).or_else(|| spec.price(&resp.model));
+        result.cost_usd = match (&resp.usage, price) {
+            (Some(u), Some(p)) => Some(cost_usd(u, &p)),
+            _ => None,
+        };
+    }
+    if let Err(e) = &call.result {
+        result.error = Some(error_json(e));
+    }
+    result.attempts.push(Attempt {
+        provider: id.provider.clone(),
+        model: req.model.clone(),
+        outcome: match &call.result {
+            Ok(_) => "success".into(),
+            Err(e) => e.kind.as_str().into(),
+        },
+        status: call.raw.status,
+        latency_ms: call.timings.total_ms,
+        cost_usd: result.cost_usd,
+        why: "scenario target".into(),
+    });
+    let failures = scenario.expect.check(&fp);
+    if failures.is_empty() {
+        result.status = CaseStatus::Pass;
+    } else {
+        result.status = CaseStatus::Fail;
+        let mut reason = failures.join("; ");
+        if fp.outcome == Outcome::Error
+            && let Some(e) = &call.result.as_ref().err()
+        {
+            reason.push_str(&format!(" — provider said: {}", truncate(&e.message, 300)));
+        }
+        result.reason = Some(reason);
+    }
+    if let Some(store) = &ctx.snapshots {
+        let (state, diff) = store.compare(id, &fp);
+        result.snapshot = Some(state);
+        if state == SnapshotState::Drift {
+            result.snapshot_diff = diff;
+            if ctx.options.write_pending_snapshots {
+                let _ = store.write_pending(id, &fp);
+            }
+        }
+    }
+    result.fingerprint = Some(fp.clone());
+    ModeOutcome { result, fingerprint: Some(fp) }
+}
+
+fn error_json(e: &ProviderError) -> Value {
+    e.to_json()["error"].clone()
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n { s.to_string() } else { format!("{}…", s.chars().take(n).collect::<String>()) }
+}

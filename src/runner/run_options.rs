@@ -1,0 +1,65 @@
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+/// Where responses come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RunMode {
+    /// Fixtures served on 127.0.0.1; never touches the network. The default.
+    Replay,
+    /// Live calls, fixtures written.
+    Record,
+    /// Replay where a fixture exists, record where it does not.
+    RecordMissing,
+    /// Live calls, nothing written.
+    Live,
+}
+
+impl RunMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunMode::Replay => "replay",
+            RunMode::Record => "record",
+            RunMode::RecordMissing => "record-missing",
+            RunMode::Live => "live",
+        }
+    }
+
+    /// Whether this mode calls providers (and so needs keys).
+    pub fn is_live(self) -> bool {
+        !matches!(self, RunMode::Replay)
+    }
+}
+
+/// How a run is carried out.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    pub mode: RunMode,
+    pub concurrency: usize,
+    pub per_provider: usize,
+    pub timeout: Duration,
+    pub fixtures: PathBuf,
+    /// Where insta snapshots live; `None` skips the comparison.
+    pub snapshots: Option<PathBuf>,
+    /// Write `.snap.new` files for drifted fingerprints.
+    pub write_pending_snapshots: bool,
+    /// Provenance recorded in fixtures written by this run.
+    pub provenance_source: String,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            mode: RunMode::Replay,
+            concurrency: 16,
+            per_provider: 4,
+            timeout: Duration::from_secs(60),
+            fixtures: "fixtures".into(),
+            snapshots: None,
+            write_pending_snapshots: false,
+            provenance_source: "recorded".into(),
+        }
+    }
+}
