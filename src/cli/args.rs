@@ -27,6 +27,83 @@ pub enum Command {
     Decode(DecodeArgs),
     /// Encode a canonical OpenAI-format request into a provider's native HTTP request.
     Encode(EncodeArgs),
+    /// Run the suites: replay fixtures offline (default), or call providers live.
+    Run(RunArgs),
+    /// List suites, scenarios and the size of the matrix.
+    List(ListArgs),
+    /// Write fixtures by recording against built-in fake providers (provenance: synthesized).
+    SynthesizeFixtures(SynthesizeArgs),
+}
+
+/// Which cases to run.
+#[derive(Debug, Args, Clone, Default)]
+pub struct FilterArgs {
+    /// Only these providers (repeat or comma-separate).
+    #[arg(long = "provider", short = 'p', value_delimiter = ',')]
+    pub providers: Vec<String>,
+    /// Only these suites.
+    #[arg(long = "suite", short = 's', value_delimiter = ',')]
+    pub suites: Vec<String>,
+    /// Only scenarios whose id matches one of these globs.
+    #[arg(long = "scenario", value_delimiter = ',')]
+    pub scenarios: Vec<String>,
+    /// Only scenarios with one of these tags.
+    #[arg(long = "tag", value_delimiter = ',')]
+    pub tags: Vec<String>,
+    /// Only this call mode: stream or non_stream.
+    #[arg(long = "only", value_parser = ["stream", "non_stream"])]
+    pub only: Option<String>,
+    /// Suite directory (default: config `run.suites`, else `suites`).
+    #[arg(long)]
+    pub suites_dir: Option<PathBuf>,
+    /// Fixture directory (default: config `run.fixtures`, else `fixtures`).
+    #[arg(long)]
+    pub fixtures: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub filter: FilterArgs,
+    /// replay (offline, the default), record, record-missing or live.
+    #[arg(long, default_value = "replay", value_parser = ["replay", "record", "record-missing", "live"])]
+    pub mode: String,
+    /// Cases in flight at once.
+    #[arg(long, short = 'j')]
+    pub jobs: Option<usize>,
+    /// Cases in flight at once against one provider.
+    #[arg(long)]
+    pub per_provider: Option<usize>,
+    /// Whole-call deadline in seconds.
+    #[arg(long)]
+    pub timeout: Option<f64>,
+    /// Report directory: the run writes <out>/<run-id>/ and updates <out>/latest/.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Run only the K-th of N even parts of the matrix (CI fan-out).
+    #[arg(long)]
+    pub shard: Option<String>,
+    #[arg(long)]
+    pub run_id: Option<String>,
+    /// Do not compare fingerprints with the stored snapshots.
+    #[arg(long)]
+    pub no_snapshots: bool,
+    /// Write drifted fingerprints as pending `.snap.new` for `cargo insta review` (default in
+    /// live and record modes).
+    #[arg(long)]
+    pub pending_snapshots: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    #[command(flatten)]
+    pub filter: FilterArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct SynthesizeArgs {
+    #[command(flatten)]
+    pub filter: FilterArgs,
 }
 
 #[derive(Debug, Args)]

@@ -5,7 +5,11 @@ mod args;
 mod decode_cmd;
 mod encode_cmd;
 mod input;
+mod list_cmd;
 mod providers_cmd;
+mod run_cmd;
+mod selection;
+mod synthesize_cmd;
 
 pub use args::{Cli, Command};
 
@@ -41,5 +45,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Providers(a) => providers_cmd::run(&cli.global, a),
         Command::Decode(a) => decode_cmd::run(&cli.global, a),
         Command::Encode(a) => encode_cmd::run(&cli.global, a),
+        Command::Run(a) => run_cmd::run(&cli.global, a),
+        Command::List(a) => list_cmd::run(&cli.global, a),
+        Command::SynthesizeFixtures(a) => synthesize_cmd::run(&cli.global, a),
     }
 }

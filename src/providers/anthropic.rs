@@ -1,9 +1,85 @@
-//! Placeholder: replaced by the real adapter.
+//! Anthropic Messages (`POST /v1/messages`), streaming or not.
+//!
+//! Encoding decisions a caller should know:
+//! - Leading instruction messages (every `system` and `developer` message before the first
+//!   other message) become the top-level `system`, one text block per message (text parts of a
+//!   message are joined by newlines). Instructions with no text contribute nothing, and `system`
+//!   is omitted when nothing is left.
+//! - Instruction messages *later* in the conversation are deliberately not hoisted into `system`:
+//!   that would make them apply from the first turn instead of from where they were said. They
+//!   are sent in place as a user-turn text block `<system>\n...\n</system>`, merged with any
+//!   adjacent user content.
+//! - Empty and whitespace-only text (string content or text parts) is dropped, since the API
+//!   rejects empty text blocks; a message left with no blocks is dropped. Consecutive messages of
+//!   one role are merged into one (blocks concatenated), since the API wants turns to alternate.
+//!   A request left with no message at all fails to encode.
+//! - Assistant `tool_calls` become `tool_use` blocks with the parsed arguments as `input`
+//!   (`""` and `null` are `{}`; anything that is not a JSON object fails to encode, naming the
+//!   message). `tool_calls: []` means no calls. Tool-call ids keep `[A-Za-z0-9_-]` and have any
+//!   other character replaced by `_` (the API's id pattern), identically on the call and on its
+//!   result, so the pair still matches.
+//! - `tool` messages become `tool_result` blocks in a user turn; the results of parallel calls
+//!   share one turn, and tool results always come before any text in their turn (the API
+//!   requires it). An empty result is sent without `content`.
+//! - Images: `data:` URLs are sent as base64 sources, other URLs as URL sources. A `data:` URL
+//!   file part with `application/pdf` becomes a `document` block. Audio, other files, and images
+//!   in assistant or system messages fail to encode.
+//! - `tool_choice` (only sent when there are tools): `auto` -> `auto`, `required` -> `any`,
+//!   a named function -> `tool`, `none` -> `none`. `parallel_tool_calls: false` adds
+//!   `disable_parallel_tool_use: true` (with `auto` when no choice was given).
+//! - `response_format` `json_schema` / `json_object` adds a tool named `json` (the schema as its
+//!   input schema, `{"type":"object"}` for `json_object`) and forces it, overriding the caller's
+//!   `tool_choice`. Decoding turns that call back into the message content with finish reason
+//!   `stop` (see [`ResponseHints::json_tool`]); any text around it is dropped, as it would make
+//!   the content unparsable. A caller tool already named `json` conflicts and fails to encode.
+//!   In such a stream, text is held back until the finish and sent only if the `json` tool was
+//!   never called, so the stream reassembles to what the non-streaming call gives.
+//! - `max_tokens` is required by the API: the caller's cap, else the provider's
+//!   `default_max_tokens`, else 4096.
+//! - `stop` -> `stop_sequences` (whitespace-only sequences dropped: the API rejects them);
+//!   `temperature` and `top_p` pass as given (Anthropic's temperature range is 0..1; a larger
+//!   value is the API's to reject, not ours to clamp); `user` -> `metadata.user_id`.
+//! - Dropped for want of an equivalent: `seed`, message `name`, assistant `reasoning_content`
+//!   (thinking blocks cannot be replayed without their signature) and `refusal`. Of the request
+//!   fields outside the canonical set, only Anthropic's own `top_k`, `thinking` and
+//!   `service_tier` pass through (the API rejects unknown fields); `n` above 1 fails to encode.
+//! - A final assistant message (a prefill) has trailing whitespace trimmed: the API rejects it.
+//!
+//! Decoding decisions:
+//! - `text` blocks concatenate into `content`, `thinking` blocks into `reasoning_content`,
+//!   `tool_use` blocks are tool calls; `redacted_thinking` and block types this adapter does not
+//!   know (server tools, citations) are ignored.
+//! - `stop_reason`: `end_turn` / `stop_sequence` / `pause_turn` -> stop, `max_tokens` and
+//!   `model_context_window_exceeded` -> length,
+//!   `tool_use` -> tool_calls, `refusal` -> content_filter.
+//! - Usage: prompt tokens are `input_tokens` plus cache reads and cache writes (Anthropic counts
+//!   them apart); cache reads are the cached part, cache writes are reported as
+//!   `cache_write_tokens`. Streams report cumulative counts in `message_delta`, combined with
+//!   what `message_start` said.
+
+use std::collections::HashMap;
 
 use reqwest::header::HeaderMap;
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
 
+use super::classify::{ErrorFields, build_error, non_json_error};
+use super::parse::{parse_event, parse_json};
 use super::{Adapter, EncodeError, NativeRequest, ProviderSpec, ResponseHints, SseEvent, StreamDecoder, WireFamily};
-use crate::api::{ChatCompletion, ChatCompletionChunk, ChatRequest, ErrorKind, ProviderError};
+use crate::api::{
+    ChatCompletion, ChatCompletionChunk, ChatRequest, Content, ContentPart, Delta, FinishReason, ImageUrl, Message,
+    ProviderError, ResponseFormat, ResponseMessage, Role, ToolCall, ToolCallDelta, ToolChoice, ToolChoiceMode, Usage,
+    normalize_response,
+};
+
+/// The tool added to obtain JSON output.
+const JSON_TOOL: &str = "json";
+
+/// Output cap when neither the caller nor the catalog gives one: the API requires a value.
+const FALLBACK_MAX_TOKENS: u32 = 4096;
+
+/// Anthropic-native request fields accepted from the canonical request's extra fields.
+const NATIVE_PASSTHROUGH: &[&str] = &["top_k", "thinking", "service_tier"];
 
 pub struct AnthropicAdapter;
 
@@ -11,27 +87,824 @@ impl Adapter for AnthropicAdapter {
     fn family(&self) -> WireFamily {
         WireFamily::Anthropic
     }
-    fn encode(&self, _req: &ChatRequest, spec: &ProviderSpec, _key: Option<&str>) -> Result<NativeRequest, EncodeError> {
-        Err(EncodeError::new(spec, "not implemented"))
+
+    fn encode(&self, req: &ChatRequest, spec: &ProviderSpec, key: Option<&str>) -> Result<NativeRequest, EncodeError> {
+        let err = |m: String| EncodeError::new(spec, m);
+        if let Some(n) = req.extra.get("n").and_then(Value::as_u64)
+            && n > 1
+        {
+            return Err(err(format!("n = {n} is not supported: the messages api returns one choice")));
+        }
+
+        let (system, turns) = encode_messages(&req.messages).map_err(err)?;
+        if turns.is_empty() {
+            return Err(err("no message with content is left; the messages api needs at least one".into()));
+        }
+
+        let mut body = Map::new();
+        body.insert("model".into(), json!(req.model));
+        if !system.is_empty() {
+            body.insert("system".into(), Value::Array(system));
+        }
+        body.insert(
+            "messages".into(),
+            Value::Array(turns.into_iter().map(|t| json!({"role": t.role, "content": t.blocks})).collect()),
+        );
+        let max_tokens = req.output_cap().or(spec.quirks.default_max_tokens).unwrap_or(FALLBACK_MAX_TOKENS);
+        body.insert("max_tokens".into(), json!(max_tokens));
+
+        let mut tools: Vec<Value> = req
+            .tools
+            .iter()
+            .flatten()
+            .map(|t| {
+                let mut tool = Map::new();
+                tool.insert("name".into(), json!(t.function.name));
+                if let Some(d) = &t.function.description {
+                    tool.insert("description".into(), json!(d));
+                }
+                tool.insert("input_schema".into(), t.function.parameters_or_empty());
+                Value::Object(tool)
+            })
+            .collect();
+        let json_tool = match &req.response_format {
+            Some(rf @ (ResponseFormat::JsonObject | ResponseFormat::JsonSchema { .. })) => {
+                if req.tools.iter().flatten().any(|t| t.function.name == JSON_TOOL) {
+                    return Err(err(format!(
+                        "a caller tool is named `{JSON_TOOL}`, the name reserved for response_format json output"
+                    )));
+                }
+                let description = match rf {
+                    ResponseFormat::JsonSchema { json_schema } => json_schema.description.clone(),
+                    _ => None,
+                }
+                .unwrap_or_else(|| "Respond with a JSON object.".into());
+                let schema = rf.schema().cloned().unwrap_or_else(|| json!({"type": "object"}));
+                tools.push(json!({"name": JSON_TOOL, "description": description, "input_schema": schema}));
+                true
+            }
+            _ => false,
+        };
+        if !tools.is_empty() {
+            body.insert("tools".into(), Value::Array(tools));
+            let mut choice = if json_tool {
+                Some(json!({"type": "tool", "name": JSON_TOOL}))
+            } else {
+                match &req.tool_choice {
+                    None => None,
+                    Some(ToolChoice::Mode(ToolChoiceMode::Auto)) => Some(json!({"type": "auto"})),
+                    Some(ToolChoice::Mode(ToolChoiceMode::Required)) => Some(json!({"type": "any"})),
+                    Some(ToolChoice::Mode(ToolChoiceMode::None)) => Some(json!({"type": "none"})),
+                    Some(ToolChoice::Named(n)) => Some(json!({"type": "tool", "name": n.function.name})),
+                }
+            };
+            if req.parallel_tool_calls == Some(false) {
+                let c = choice.get_or_insert_with(|| json!({"type": "auto"}));
+                // `none` takes no options: no calls means no parallel calls either.
+                if c.get("type").and_then(Value::as_str) != Some("none")
+                    && let Value::Object(m) = c
+                {
+                    m.insert("disable_parallel_tool_use".into(), json!(true));
+                }
+            }
+            if let Some(c) = choice {
+                body.insert("tool_choice".into(), c);
+            }
+        }
+
+        let stops: Vec<String> = req.stop_sequences().into_iter().filter(|s| !s.trim().is_empty()).collect();
+        if !stops.is_empty() {
+            body.insert("stop_sequences".into(), json!(stops));
+        }
+        if let Some(t) = req.temperature {
+            body.insert("temperature".into(), json!(t));
+        }
+        if let Some(p) = req.top_p {
+            body.insert("top_p".into(), json!(p));
+        }
+        if let Some(u) = &req.user {
+            body.insert("metadata".into(), json!({"user_id": u}));
+        }
+        for k in NATIVE_PASSTHROUGH {
+            if let Some(v) = req.extra.get(*k) {
+                body.insert((*k).into(), v.clone());
+            }
+        }
+        let stream = req.is_stream();
+        if stream {
+            body.insert("stream".into(), json!(true));
+        }
+
+        let template = if stream { spec.stream_path.as_deref().or(spec.path.as_deref()) } else { spec.path.as_deref() };
+        let url = spec.url(template.unwrap_or("/messages"), &req.model);
+        let mut native = NativeRequest::for_provider(spec, url, Value::Object(body), key)?;
+        native.hints.stream = stream;
+        if json_tool {
+            native.hints.json_tool = Some(JSON_TOOL.into());
+        }
+        if stream {
+            native.header("accept", "text/event-stream");
+        }
+        Ok(native)
     }
-    fn decode(&self, _body: &[u8], _hints: &ResponseHints) -> Result<ChatCompletion, ProviderError> {
-        Err(ProviderError::new(ErrorKind::Unsupported, "not implemented"))
+
+    fn decode(&self, body: &[u8], hints: &ResponseHints) -> Result<ChatCompletion, ProviderError> {
+        let raw: WireMessage = parse_json(body, "anthropic message")?;
+        if raw.kind.as_deref() == Some("error") || raw.error.is_some() {
+            let v: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+            return Err(error_from_value(None, &HeaderMap::new(), &v));
+        }
+        let blocks = raw
+            .content
+            .ok_or_else(|| ProviderError::malformed("failed to decode anthropic message: `content` is missing"))?;
+        let json_tool = hints.json_tool.as_deref();
+        let mut text = String::new();
+        let mut reasoning = String::new();
+        let mut calls = Vec::new();
+        let mut json_content: Option<String> = None;
+        for b in blocks {
+            match b.kind.as_deref() {
+                Some("text") => text.push_str(b.text.as_deref().unwrap_or_default()),
+                Some("thinking") => reasoning.push_str(b.thinking.as_deref().unwrap_or_default()),
+                Some("tool_use") => {
+                    let name = b.name.unwrap_or_default();
+                    let input = input_string(b.input.as_ref());
+                    if json_tool == Some(name.as_str()) && json_content.is_none() {
+                        json_content = Some(if input.is_empty() { "{}".into() } else { input });
+                    } else {
+                        calls.push(ToolCall::new(b.id.unwrap_or_default(), name, input));
+                    }
+                }
+                _ => {}
+            }
+        }
+        let mut message = ResponseMessage::assistant();
+        let mut finish = stop_reason(raw.stop_reason.as_deref());
+        if let Some(j) = json_content {
+            message.content = Some(j);
+            if finish == FinishReason::ToolCalls {
+                finish = FinishReason::Stop;
+            }
+        } else {
+            message.content = Some(text);
+        }
+        message.reasoning_content = Some(reasoning);
+        message.tool_calls = (!calls.is_empty()).then_some(calls);
+        let usage = raw.usage.map(|u| u.into_usage());
+        let mut resp = ChatCompletion::single(
+            raw.id.unwrap_or_default(),
+            raw.model.unwrap_or_default(),
+            0,
+            message,
+            finish,
+            usage,
+        );
+        normalize_response(&mut resp);
+        Ok(resp)
     }
-    fn stream_decoder(&self, _hints: &ResponseHints) -> Box<dyn StreamDecoder> {
-        Box::new(Pending)
+
+    fn stream_decoder(&self, hints: &ResponseHints) -> Box<dyn StreamDecoder> {
+        Box::new(AnthropicStream { json_tool: hints.json_tool.clone(), ..Default::default() })
     }
-    fn classify_error(&self, _status: u16, _headers: &HeaderMap, _body: &[u8]) -> ProviderError {
-        ProviderError::new(ErrorKind::Unsupported, "not implemented")
+
+    fn classify_error(&self, status: u16, headers: &HeaderMap, body: &[u8]) -> ProviderError {
+        match serde_json::from_slice::<Value>(body) {
+            Ok(v) => error_from_value(Some(status), headers, &v),
+            Err(_) => non_json_error(status, headers, body),
+        }
     }
 }
 
-struct Pending;
+/// One native turn being built.
+struct Turn {
+    role: &'static str,
+    blocks: Vec<Value>,
+}
 
-impl StreamDecoder for Pending {
-    fn event(&mut self, _ev: &SseEvent, _out: &mut Vec<ChatCompletionChunk>) -> Result<(), ProviderError> {
-        Err(ProviderError::new(ErrorKind::Unsupported, "not implemented"))
+/// Appends blocks as `role`, merging into the previous turn when it has the same role.
+fn push_blocks(turns: &mut Vec<Turn>, role: &'static str, blocks: Vec<Value>) {
+    if blocks.is_empty() {
+        return;
     }
+    match turns.last_mut() {
+        Some(t) if t.role == role => t.blocks.extend(blocks),
+        _ => turns.push(Turn { role, blocks }),
+    }
+}
+
+/// The top-level system blocks and the alternating turns.
+fn encode_messages(messages: &[Message]) -> Result<(Vec<Value>, Vec<Turn>), String> {
+    let leading = messages.iter().take_while(|m| m.role.is_instruction()).count();
+    let mut system = Vec::new();
+    for (i, m) in messages.iter().enumerate().take(leading) {
+        if let Some(text) = instruction_text(m, i)? {
+            system.push(json!({"type": "text", "text": text}));
+        }
+    }
+    let mut turns: Vec<Turn> = Vec::new();
+    for (i, m) in messages.iter().enumerate().skip(leading) {
+        match m.role {
+            Role::System | Role::Developer => {
+                if let Some(text) = instruction_text(m, i)? {
+                    push_blocks(&mut turns, "user", vec![text_block(&format!("<system>\n{text}\n</system>"))]);
+                }
+            }
+            Role::User => push_blocks(&mut turns, "user", user_blocks(m.content.as_ref(), i)?),
+            Role::Assistant => push_blocks(&mut turns, "assistant", assistant_blocks(m, i)?),
+            Role::Tool => {
+                let id = m
+                    .tool_call_id
+                    .as_deref()
+                    .filter(|s| !s.is_empty())
+                    .ok_or_else(|| format!("message {i}: tool message has no tool_call_id"))?;
+                let mut result = Map::new();
+                result.insert("type".into(), json!("tool_result"));
+                result.insert("tool_use_id".into(), json!(wire_id(id)));
+                let content = user_blocks(m.content.as_ref(), i)?;
+                if content.iter().all(|b| b.get("type").and_then(Value::as_str) == Some("text")) {
+                    let text: Vec<&str> =
+                        content.iter().filter_map(|b| b.get("text").and_then(Value::as_str)).collect();
+                    if !text.is_empty() {
+                        result.insert("content".into(), json!(text.join("\n")));
+                    }
+                } else {
+                    result.insert("content".into(), Value::Array(content));
+                }
+                push_blocks(&mut turns, "user", vec![Value::Object(result)]);
+            }
+        }
+    }
+    for t in &mut turns {
+        if t.role == "user" {
+            // Stable: results keep their order, and so does the text after them.
+            t.blocks.sort_by_key(|b| b.get("type").and_then(Value::as_str) != Some("tool_result"));
+        }
+    }
+    if let Some(last) = turns.last_mut()
+        && last.role == "assistant"
+    {
+        trim_prefill(last);
+        if last.blocks.is_empty() {
+            turns.pop();
+        }
+    }
+    Ok((system, turns))
+}
+
+/// Trims trailing whitespace off a final assistant turn's last text block.
+fn trim_prefill(turn: &mut Turn) {
+    if let Some(Value::Object(b)) = turn.blocks.last_mut()
+        && b.get("type").and_then(Value::as_str) == Some("text")
+        && let Some(Value::String(s)) = b.get_mut("text")
+    {
+        let trimmed = s.trim_end().to_string();
+        if trimmed.is_empty() {
+            turn.blocks.pop();
+        } else {
+            *s = trimmed;
+        }
+    }
+}
+
+fn text_block(text: &str) -> Value {
+    json!({"type": "text", "text": text})
+}
+
+/// Adds a text block unless the text is blank: the API rejects empty text blocks.
+fn push_text(out: &mut Vec<Value>, text: &str) {
+    if !text.trim().is_empty() {
+        out.push(text_block(text));
+    }
+}
+
+/// The text of a system or developer message, `None` when it has none.
+fn instruction_text(m: &Message, i: usize) -> Result<Option<String>, String> {
+    let texts: Vec<&str> = match &m.content {
+        None => Vec::new(),
+        Some(Content::Text(s)) => vec![s.as_str()],
+        Some(Content::Parts(parts)) => {
+            let mut texts = Vec::new();
+            for p in parts {
+                match p {
+                    ContentPart::Text { text } => texts.push(text.as_str()),
+                    other => {
+                        return Err(format!(
+                            "message {i}: {} messages can only contain text, got {}",
+                            m.role.as_str(),
+                            part_kind(other)
+                        ));
+                    }
+                }
+            }
+            texts
+        }
+    };
+    let texts: Vec<&str> = texts.into_iter().filter(|t| !t.trim().is_empty()).collect();
+    Ok((!texts.is_empty()).then(|| texts.join("\n")))
+}
+
+fn part_kind(p: &ContentPart) -> &'static str {
+    match p {
+        ContentPart::Text { .. } => "a text part",
+        ContentPart::ImageUrl { .. } => "an image part",
+        ContentPart::InputAudio { .. } => "an audio part",
+        ContentPart::File { .. } => "a file part",
+        ContentPart::Refusal { .. } => "a refusal part",
+    }
+}
+
+/// Blocks of user (or tool result) content: text, images and PDF documents.
+fn user_blocks(content: Option<&Content>, i: usize) -> Result<Vec<Value>, String> {
+    let mut out = Vec::new();
+    match content {
+        None => {}
+        Some(Content::Text(s)) => push_text(&mut out, s),
+        Some(Content::Parts(parts)) => {
+            for p in parts {
+                match p {
+                    ContentPart::Text { text } | ContentPart::Refusal { refusal: text } => push_text(&mut out, text),
+                    ContentPart::ImageUrl { image_url } => out.push(image_block(image_url, i)?),
+                    ContentPart::File { file } => out.push(document_block(file, i)?),
+                    ContentPart::InputAudio { .. } => {
+                        return Err(format!("message {i}: audio input is not supported by the messages api"));
+                    }
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn image_block(image: &ImageUrl, i: usize) -> Result<Value, String> {
+    if let Some((media_type, data)) = image.as_data() {
+        return Ok(json!({"type": "image", "source": {"type": "base64", "media_type": media_type, "data": data}}));
+    }
+    let lower = image.url.get(..8).unwrap_or(&image.url).to_ascii_lowercase();
+    if lower.starts_with("https://") || lower.starts_with("http://") {
+        return Ok(json!({"type": "image", "source": {"type": "url", "url": image.url}}));
+    }
+    Err(format!("message {i}: image url must be an http(s) url or a base64 data url"))
+}
+
+/// A PDF given as a `data:` URL in `file.file_data`; the only file form the API takes inline.
+fn document_block(file: &Value, i: usize) -> Result<Value, String> {
+    let data_url = file.get("file_data").and_then(Value::as_str).unwrap_or_default();
+    let as_url = ImageUrl { url: data_url.to_string(), detail: None };
+    match as_url.as_data() {
+        Some((media_type @ "application/pdf", data)) => {
+            Ok(json!({"type": "document", "source": {"type": "base64", "media_type": media_type, "data": data}}))
+        }
+        _ => Err(format!("message {i}: only pdf files given as a base64 data url in file_data are supported")),
+    }
+}
+
+fn assistant_blocks(m: &Message, i: usize) -> Result<Vec<Value>, String> {
+    let mut out = Vec::new();
+    match &m.content {
+        None => {}
+        Some(Content::Text(s)) => push_text(&mut out, s),
+        Some(Content::Parts(parts)) => {
+            for p in parts {
+                match p {
+                    ContentPart::Text { text } | ContentPart::Refusal { refusal: text } => push_text(&mut out, text),
+                    other => {
+                        return Err(format!(
+                            "message {i}: assistant messages can only contain text, got {}",
+                            part_kind(other)
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    for call in m.calls() {
+        let name = &call.function.name;
+        if call.id.is_empty() {
+            return Err(format!("message {i}: tool call `{name}` has an empty id"));
+        }
+        let input = tool_input(&call.function.arguments)
+            .map_err(|e| format!("message {i}: arguments of tool call `{name}` {e}"))?;
+        out.push(json!({"type": "tool_use", "id": wire_id(&call.id), "name": name, "input": input}));
+    }
+    Ok(out)
+}
+
+/// Arguments string to the `input` object; empty and `null` are no arguments.
+fn tool_input(args: &str) -> Result<Value, String> {
+    let t = args.trim();
+    if t.is_empty() || t == "null" {
+        return Ok(json!({}));
+    }
+    match serde_json::from_str::<Value>(t) {
+        Ok(v @ Value::Object(_)) => Ok(v),
+        Ok(other) => Err(format!("are not a json object: {other}")),
+        Err(e) => Err(format!("are not valid json: {e}")),
+    }
+}
+
+/// A tool-call id in the API's alphabet: other characters become `_`.
+fn wire_id(id: &str) -> String {
+    id.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '-' { c } else { '_' }).collect()
+}
+
+/// Tool input as the arguments string; null and absent are empty (normalised to `{}` later).
+fn input_string(v: Option<&Value>) -> String {
+    match v {
+        None | Some(Value::Null) => String::new(),
+        Some(other) => other.to_string(),
+    }
+}
+
+fn stop_reason(raw: Option<&str>) -> FinishReason {
+    match raw.unwrap_or("end_turn") {
+        "max_tokens" | "model_context_window_exceeded" => FinishReason::Length,
+        "tool_use" => FinishReason::ToolCalls,
+        "refusal" => FinishReason::ContentFilter,
+        _ => FinishReason::Stop,
+    }
+}
+
+/// Extracts `{"type":"error","error":{"type":...,"message":...}}` (and bare `{"error":...}` or
+/// a string from proxies in front of the API).
+fn error_from_value(status: Option<u16>, headers: &HeaderMap, v: &Value) -> ProviderError {
+    let obj = v.get("error").unwrap_or(v);
+    let mut fields = ErrorFields::default();
+    match obj {
+        Value::String(s) => fields.message = Some(s.clone()),
+        Value::Object(o) => {
+            for key in ["type", "code"] {
+                if let Some(Value::String(s)) = o.get(key)
+                    && !s.is_empty()
+                    && s != "error"
+                {
+                    fields.codes.push(s.clone());
+                }
+            }
+            fields.message =
+                o.get("message").and_then(|m| m.as_str().map(str::to_string).or_else(|| Some(m.to_string())));
+        }
+        _ => {}
+    }
+    build_error(status, headers, fields)
+}
+
+#[derive(Deserialize)]
+struct WireMessage {
+    #[serde(default, rename = "type")]
+    kind: Option<String>,
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(default)]
+    model: Option<String>,
+    #[serde(default)]
+    content: Option<Vec<WireBlock>>,
+    #[serde(default)]
+    stop_reason: Option<String>,
+    #[serde(default)]
+    usage: Option<WireUsage>,
+    #[serde(default)]
+    error: Option<Value>,
+}
+
+#[derive(Deserialize, Default)]
+struct WireBlock {
+    #[serde(default, rename = "type")]
+    kind: Option<String>,
+    #[serde(default)]
+    text: Option<String>,
+    #[serde(default)]
+    thinking: Option<String>,
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    input: Option<Value>,
+}
+
+#[derive(Deserialize, Default, Clone, Copy)]
+struct WireUsage {
+    #[serde(default)]
+    input_tokens: Option<u64>,
+    #[serde(default)]
+    output_tokens: Option<u64>,
+    #[serde(default)]
+    cache_read_input_tokens: Option<u64>,
+    #[serde(default)]
+    cache_creation_input_tokens: Option<u64>,
+}
+
+impl WireUsage {
+    fn into_usage(self) -> Usage {
+        usage(
+            self.input_tokens.unwrap_or(0),
+            self.output_tokens.unwrap_or(0),
+            self.cache_read_input_tokens.unwrap_or(0),
+            self.cache_creation_input_tokens.unwrap_or(0),
+        )
+    }
+}
+
+/// Canonical usage from Anthropic's counts, where input excludes cache reads and writes.
+fn usage(input: u64, output: u64, cache_read: u64, cache_write: u64) -> Usage {
+    // Counts come from the wire: keep the sums from overflowing on absurd values.
+    const CAP: u64 = u64::MAX / 4;
+    let prompt = input.saturating_add(cache_read).saturating_add(cache_write).min(CAP);
+    let mut u = Usage::new(prompt, output.min(CAP), cache_read.min(CAP), 0);
+    if cache_write > 0 {
+        u.prompt_tokens_details.get_or_insert_with(Default::default).cache_write_tokens = Some(cache_write.min(CAP));
+    }
+    u
+}
+
+#[derive(Deserialize)]
+struct WireEvent {
+    #[serde(default, rename = "type")]
+    kind: Option<String>,
+    #[serde(default)]
+    message: Option<WireMessage>,
+    #[serde(default)]
+    index: Option<u64>,
+    #[serde(default)]
+    content_block: Option<WireBlock>,
+    #[serde(default)]
+    delta: Option<WireDelta>,
+    #[serde(default)]
+    usage: Option<WireUsage>,
+    #[serde(default)]
+    error: Option<Value>,
+}
+
+#[derive(Deserialize, Default)]
+struct WireDelta {
+    #[serde(default, rename = "type")]
+    kind: Option<String>,
+    #[serde(default)]
+    text: Option<String>,
+    #[serde(default)]
+    partial_json: Option<String>,
+    #[serde(default)]
+    thinking: Option<String>,
+    #[serde(default)]
+    stop_reason: Option<String>,
+}
+
+/// What a started content block is, for the deltas that follow it.
+enum Block {
+    /// A tool call: its canonical index, whether argument text arrived, and the input the start
+    /// event carried (sent if no delta follows).
+    Tool {
+        call: u32,
+        got_args: bool,
+        start_input: String,
+    },
+    /// The JSON-output tool: its input is the message content.
+    Json {
+        got_args: bool,
+        start_input: String,
+    },
+    Other,
+}
+
+/// Stream decoder: `message_start`, content blocks, `message_delta`, `message_stop`.
+#[derive(Default)]
+struct AnthropicStream {
+    json_tool: Option<String>,
+    id: String,
+    model: String,
+    blocks: HashMap<u64, Block>,
+    next_call: u32,
+    saw_json: bool,
+    /// Text seen while JSON output was expected, see [`AnthropicStream::text`].
+    held_text: String,
+    /// Counts from `message_start`: input, output, cache reads, cache writes.
+    start_usage: WireUsage,
+    finished: bool,
+    stopped: bool,
+}
+
+impl AnthropicStream {
+    fn delta(&self, delta: Delta, finish: Option<FinishReason>) -> ChatCompletionChunk {
+        ChatCompletionChunk::delta(&self.id, &self.model, 0, delta, finish)
+    }
+
+    /// Text is held back while JSON output is expected: if the JSON tool is called, the text is
+    /// dropped (as `decode` does); if not, it is released before the finish.
+    fn text(&mut self, t: String, out: &mut Vec<ChatCompletionChunk>) {
+        if self.json_tool.is_some() {
+            if !self.saw_json {
+                self.held_text.push_str(&t);
+            }
+        } else {
+            out.push(self.delta(Delta { content: Some(t), ..Default::default() }, None));
+        }
+    }
+
+    fn release_text(&mut self, out: &mut Vec<ChatCompletionChunk>) {
+        let held = std::mem::take(&mut self.held_text);
+        if !held.is_empty() && !self.saw_json {
+            out.push(self.delta(Delta { content: Some(held), ..Default::default() }, None));
+        }
+    }
+
+    fn block_start(&mut self, index: u64, b: WireBlock, out: &mut Vec<ChatCompletionChunk>) {
+        let block = match b.kind.as_deref() {
+            Some("text") => {
+                if let Some(t) = b.text.filter(|t| !t.is_empty()) {
+                    self.text(t, out);
+                }
+                Block::Other
+            }
+            Some("thinking") => {
+                if let Some(t) = b.thinking.filter(|t| !t.is_empty()) {
+                    out.push(self.delta(Delta { reasoning_content: Some(t), ..Default::default() }, None));
+                }
+                Block::Other
+            }
+            Some("tool_use") => {
+                let name = b.name.unwrap_or_default();
+                let start_input = match b.input {
+                    Some(Value::Object(m)) if !m.is_empty() => Value::Object(m).to_string(),
+                    _ => String::new(),
+                };
+                if self.json_tool.as_deref() == Some(name.as_str()) && !self.saw_json {
+                    self.saw_json = true;
+                    Block::Json { got_args: false, start_input }
+                } else {
+                    let call = self.next_call;
+                    self.next_call += 1;
+                    let piece = ToolCallDelta::start(call, b.id.unwrap_or_default(), name, "");
+                    out.push(self.delta(Delta { tool_calls: vec![piece], ..Default::default() }, None));
+                    Block::Tool { call, got_args: false, start_input }
+                }
+            }
+            _ => Block::Other,
+        };
+        self.blocks.insert(index, block);
+    }
+
+    fn block_delta(
+        &mut self,
+        index: Option<u64>,
+        d: WireDelta,
+        out: &mut Vec<ChatCompletionChunk>,
+    ) -> Result<(), ProviderError> {
+        match d.kind.as_deref() {
+            Some("text_delta") => {
+                if let Some(t) = d.text.filter(|t| !t.is_empty()) {
+                    self.text(t, out);
+                }
+            }
+            Some("thinking_delta") => {
+                if let Some(t) = d.thinking.filter(|t| !t.is_empty()) {
+                    out.push(self.delta(Delta { reasoning_content: Some(t), ..Default::default() }, None));
+                }
+            }
+            Some("input_json_delta") => {
+                let Some(piece) = d.partial_json.filter(|p| !p.is_empty()) else { return Ok(()) };
+                let block = index.and_then(|i| self.blocks.get_mut(&i));
+                let delta = match block {
+                    Some(Block::Tool { call, got_args, .. }) => {
+                        *got_args = true;
+                        Delta { tool_calls: vec![ToolCallDelta::arguments(*call, piece)], ..Default::default() }
+                    }
+                    Some(Block::Json { got_args, .. }) => {
+                        *got_args = true;
+                        Delta { content: Some(piece), ..Default::default() }
+                    }
+                    _ => {
+                        return Err(ProviderError::malformed(format!(
+                            "failed to decode anthropic content_block_delta: input_json_delta for content block {} \
+                             that is not a started tool_use block",
+                            index.map_or_else(|| "(no index)".to_string(), |i| i.to_string())
+                        )));
+                    }
+                };
+                out.push(self.delta(delta, None));
+            }
+            // signature_delta, citations_delta and future kinds carry nothing canonical.
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// A tool block whose input came only in its start event gets it sent now.
+    fn block_stop(&mut self, index: Option<u64>, out: &mut Vec<ChatCompletionChunk>) {
+        let Some(block) = index.and_then(|i| self.blocks.get_mut(&i)) else { return };
+        let delta = match block {
+            Block::Tool { call, got_args: got_args @ false, start_input } if !start_input.is_empty() => {
+                *got_args = true;
+                Delta { tool_calls: vec![ToolCallDelta::arguments(*call, start_input.clone())], ..Default::default() }
+            }
+            Block::Json { got_args: got_args @ false, start_input } => {
+                *got_args = true;
+                let content = if start_input.is_empty() { "{}".to_string() } else { start_input.clone() };
+                Delta { content: Some(content), ..Default::default() }
+            }
+            _ => return,
+        };
+        out.push(self.delta(delta, None));
+    }
+}
+
+impl StreamDecoder for AnthropicStream {
+    fn event(&mut self, ev: &SseEvent, out: &mut Vec<ChatCompletionChunk>) -> Result<(), ProviderError> {
+        let data = ev.data.trim();
+        if data.is_empty() {
+            return Ok(());
+        }
+        let raw: WireEvent = parse_event(data, "anthropic stream event")?;
+        // The payload's own type is authoritative; the SSE name only fills in when it is absent.
+        let kind = raw.kind.as_deref().or(ev.event.as_deref()).unwrap_or_default();
+        match kind {
+            "error" => {
+                let v = raw.error.map_or(Value::Null, |e| json!({"error": e}));
+                return Err(error_from_value(None, &HeaderMap::new(), &v));
+            }
+            "message_start" => {
+                let m = raw.message.ok_or_else(|| {
+                    ProviderError::malformed("failed to decode anthropic message_start: `message` is missing")
+                })?;
+                if let Some(id) = m.id.filter(|s| !s.is_empty()) {
+                    self.id = id;
+                }
+                if let Some(model) = m.model.filter(|s| !s.is_empty()) {
+                    self.model = model;
+                }
+                if let Some(u) = m.usage {
+                    self.start_usage = u;
+                }
+                out.push(self.delta(Delta { role: Some("assistant".into()), ..Default::default() }, None));
+            }
+            "content_block_start" => {
+                let index = raw.index.ok_or_else(|| {
+                    ProviderError::malformed("failed to decode anthropic content_block_start: `index` is missing")
+                })?;
+                self.block_start(index, raw.content_block.unwrap_or_default(), out);
+            }
+            "content_block_delta" => self.block_delta(raw.index, raw.delta.unwrap_or_default(), out)?,
+            "content_block_stop" => self.block_stop(raw.index, out),
+            "message_delta" => {
+                self.release_text(out);
+                if let Some(reason) = raw.delta.and_then(|d| d.stop_reason) {
+                    let mut finish = stop_reason(Some(&reason));
+                    if self.saw_json && finish == FinishReason::ToolCalls {
+                        finish = FinishReason::Stop;
+                    }
+                    self.finished = true;
+                    out.push(self.delta(Delta::default(), Some(finish)));
+                }
+                // Cumulative counts: what this event gives replaces what message_start said.
+                let s = self.start_usage;
+                let d = raw.usage.unwrap_or_default();
+                let u = usage(
+                    d.input_tokens.or(s.input_tokens).unwrap_or(0),
+                    d.output_tokens.or(s.output_tokens).unwrap_or(0),
+                    d.cache_read_input_tokens.or(s.cache_read_input_tokens).unwrap_or(0),
+                    d.cache_creation_input_tokens.or(s.cache_creation_input_tokens).unwrap_or(0),
+                );
+                out.push(ChatCompletionChunk::usage(&self.id, &self.model, 0, u));
+            }
+            "message_stop" => {
+                self.release_text(out);
+                self.stopped = true;
+            }
+            // ping, and event types added after this adapter was written.
+            _ => {}
+        }
+        Ok(())
+    }
+
     fn is_done(&self) -> bool {
-        false
+        self.stopped || self.finished
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wire_id_keeps_the_api_alphabet() {
+        assert_eq!(wire_id("toolu_01AbC-x"), "toolu_01AbC-x");
+        assert_eq!(wire_id("functions.get_weather:0"), "functions_get_weather_0");
+    }
+
+    #[test]
+    fn tool_input_accepts_objects_only() {
+        assert_eq!(tool_input("").unwrap(), json!({}));
+        assert_eq!(tool_input(" null ").unwrap(), json!({}));
+        assert_eq!(tool_input("{\"a\":1}").unwrap(), json!({"a": 1}));
+        assert!(tool_input("[1]").unwrap_err().contains("not a json object"));
+        assert!(tool_input("{\"a\":").unwrap_err().contains("not valid json"));
+    }
+
+    #[test]
+    fn usage_counts_cache_reads_and_writes_as_prompt() {
+        let u = usage(10, 5, 100, 7);
+        assert_eq!((u.prompt_tokens, u.completion_tokens, u.cached_tokens()), (117, 5, 100));
+        assert_eq!(u.prompt_tokens_details.unwrap().cache_write_tokens, Some(7));
+        let u = usage(u64::MAX, u64::MAX, u64::MAX, u64::MAX);
+        assert!(u.total_tokens >= u.prompt_tokens);
     }
 }

@@ -64,6 +64,7 @@ const MESSAGE_PHRASES: &[(&str, ErrorKind)] = &[
     ("context length", ErrorKind::ContextLengthExceeded),
     ("context_length", ErrorKind::ContextLengthExceeded),
     ("context window", ErrorKind::ContextLengthExceeded),
+    ("context limit", ErrorKind::ContextLengthExceeded),
     ("maximum context", ErrorKind::ContextLengthExceeded),
     ("prompt is too long", ErrorKind::ContextLengthExceeded),
     ("too many tokens", ErrorKind::ContextLengthExceeded),

@@ -1,0 +1,54 @@
+//! What a command works on: config, catalog, suites, providers and filters, resolved once.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+
+use super::args::{FilterArgs, GlobalArgs};
+use crate::config::Config;
+use crate::providers::Catalog;
+use crate::runner::Filters;
+use crate::suite::{Mode, Suite, load_dir};
+
+/// The providers fixtures are shipped for, the default of `synthesize-fixtures`.
+pub const SHIPPED_PROVIDERS: &[&str] =
+    &["anthropic", "cohere", "deepseek", "gemini", "groq", "mistral", "openai", "openrouter", "qwen"];
+
+pub struct Selection {
+    pub config: Config,
+    pub catalog: Catalog,
+    pub suites: Vec<Suite>,
+    pub fixtures: PathBuf,
+    pub filters: Filters,
+}
+
+pub fn select(global: &GlobalArgs, f: &FilterArgs) -> anyhow::Result<Selection> {
+    let config = Config::load(&global.config, global.config != Path::new("llm-conform.toml"))?;
+    let catalog = config.catalog()?;
+    for p in &f.providers {
+        catalog.get(p)?;
+    }
+    let suites_dir = f.suites_dir.clone().unwrap_or_else(|| config.run.suites.clone());
+    let suites = load_dir(&suites_dir, &catalog)?;
+    let fixtures = f.fixtures.clone().unwrap_or_else(|| config.run.fixtures.clone());
+    let filters = Filters {
+        suites: f.suites.clone(),
+        scenarios: f.scenarios.clone(),
+        tags: f.tags.clone(),
+        modes: f.only.as_deref().and_then(Mode::parse).into_iter().collect(),
+    };
+    Ok(Selection { config, catalog, suites, fixtures, filters })
+}
+
+/// Providers that have fixtures: the subdirectories of the fixture root that name a provider.
+pub fn providers_with_fixtures(fixtures: &Path, catalog: &Catalog) -> anyhow::Result<Vec<String>> {
+    let rd = std::fs::read_dir(fixtures).with_context(|| format!("failed to read fixture directory {}", fixtures.display()))?;
+    let mut out: Vec<String> = rd
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().is_dir())
+        .filter_map(|e| e.file_name().to_str().map(str::to_string))
+        .filter(|n| catalog.get(n).is_ok())
+        .collect();
+    out.sort();
+    Ok(out)
+}

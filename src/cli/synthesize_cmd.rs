@@ -1,0 +1,73 @@
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+
+use super::EXIT_FAILURE;
+use super::args::{GlobalArgs, SynthesizeArgs};
+use super::selection::{SHIPPED_PROVIDERS, select};
+use crate::fake::{FakeProvider, MockBook};
+use crate::runner::{Plan, RunMode, RunOptions, Runner};
+use crate::secrets::{KeyRef, KeyStore, Secret};
+
+/// The key fakes are called with; it is scrubbed from fixtures like a real one.
+const FAKE_KEY: &str = "fake-key-for-synthesized-fixtures";
+
+pub fn run(global: &GlobalArgs, args: SynthesizeArgs) -> anyhow::Result<ExitCode> {
+    let sel = select(global, &args.filter)?;
+    let providers: Vec<String> = if args.filter.providers.is_empty() {
+        SHIPPED_PROVIDERS.iter().map(|s| s.to_string()).collect()
+    } else {
+        args.filter.providers.clone()
+    };
+    let plan = Plan::build(&sel.suites, &providers, &sel.filters, None)?;
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("failed to start the runtime")?;
+    let results = rt.block_on(async {
+        let book = Arc::new(MockBook::from_suites(&sel.suites, &providers));
+        let keys = Arc::new(KeyStore::new(Duration::from_secs(5)));
+        let mut catalog = sel.catalog.clone();
+        let mut fakes = Vec::new();
+        for name in &providers {
+            let spec = catalog.get_mut(name).with_context(|| format!("unknown provider `{name}`"))?;
+            let fake = FakeProvider::start(name, spec.family, book.clone()).await;
+            let after_scheme = spec.base_url.split_once("://").map_or(spec.base_url.as_str(), |(_, r)| r);
+            let path = after_scheme.find('/').map_or("", |i| &after_scheme[i..]).to_string();
+            spec.base_url = format!("{}{}", fake.uri(), path);
+            let key_ref = format!("env:LLM_CONFORM_FAKE_{}", name.to_ascii_uppercase().replace('-', "_"));
+            spec.key = Some(key_ref.clone());
+            keys.insert(KeyRef::parse(&key_ref)?, Secret::new(FAKE_KEY));
+            fakes.push(fake);
+        }
+        let options = RunOptions {
+            mode: RunMode::Record,
+            concurrency: 16,
+            per_provider: 8,
+            timeout: Duration::from_secs(30),
+            fixtures: sel.fixtures.clone(),
+            snapshots: None,
+            write_pending_snapshots: false,
+            provenance_source: "synthesized".into(),
+        };
+        let runner = Runner::new(catalog, options, keys, true).await?;
+        let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+        let results = runner.run(&plan, "synthesize", tx).await;
+        drop(fakes);
+        anyhow::Ok(results)
+    })?;
+    let mut bad = 0;
+    for c in &results.cases {
+        if c.status.is_problem() {
+            bad += 1;
+            eprintln!("{:<6} {}: {}", c.status.as_str(), c.case_id(), c.reason.as_deref().unwrap_or(""));
+        }
+    }
+    eprintln!(
+        "wrote {} fixture(s) under {} for {} provider(s); {} case(s) did not meet their expectations against the fakes",
+        results.cases.iter().filter(|c| c.status != crate::runner::CaseStatus::Error).count(),
+        sel.fixtures.display(),
+        providers.len(),
+        bad
+    );
+    Ok(if bad == 0 { ExitCode::SUCCESS } else { ExitCode::from(EXIT_FAILURE) })
+}
