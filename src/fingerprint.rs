@@ -71,6 +71,9 @@ pub struct ErrorShape {
     pub kind: ErrorKind,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,
+    /// Whether the error carried a retry hint (`Retry-After`, Gemini's `RetryInfo`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub retry_after: bool,
 }
 
 /// What the fingerprint is computed from.
@@ -96,7 +99,7 @@ impl Fingerprint {
                 tool_calls: Vec::new(),
                 usage: None,
                 stream,
-                error: Some(ErrorShape { kind: e.kind, status: e.status }),
+                error: Some(ErrorShape { kind: e.kind, status: e.status, retry_after: e.retry_after.is_some() }),
             },
             Ok(resp) => {
                 let msg = resp.message();

@@ -40,6 +40,9 @@ pub struct Expect {
     pub error_kind: Option<Vec<ErrorKind>>,
     #[serde(default)]
     pub status: Option<u16>,
+    /// Whether the error carries a retry hint.
+    #[serde(default)]
+    pub retry_after: Option<Presence>,
     #[serde(default)]
     pub usage: Option<Presence>,
     /// A streamed run reassembles to the same fingerprint as the non-streamed one. On by default
@@ -114,6 +117,12 @@ impl Expect {
             if got != Some(status) {
                 out.push(format!("status: expected {status}, got {}", got.map_or("none".into(), |s| s.to_string())));
             }
+        }
+        let hint = fp.error.as_ref().is_some_and(|e| e.retry_after);
+        match self.retry_after {
+            Some(Presence::Present) if !hint => out.push("retry_after: expected a retry hint, got none".into()),
+            Some(Presence::Absent) if hint => out.push("retry_after: expected no retry hint, got one".into()),
+            _ => {}
         }
         if want == Outcome::Error {
             return out;

@@ -67,8 +67,10 @@ pub enum Fault {
     /// The stream stops half-way, without its end marker.
     CutStream,
     /// A 500 with an HTML page from a proxy.
+    #[serde(rename = "html_500")]
     Html500,
     /// A 502 with an HTML page from a proxy.
+    #[serde(rename = "html_502")]
     Html502,
     /// No answer within the case's deadline.
     Timeout,
