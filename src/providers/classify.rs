@@ -43,10 +43,14 @@ const DECISIVE_CODES: &[(&str, ErrorKind)] = &[
     ("unimplemented", ErrorKind::Unsupported),
     ("deadline_exceeded", ErrorKind::Timeout),
     ("unavailable", ErrorKind::Overloaded),
-    ("api_error", ErrorKind::ServerError),
-    ("internal", ErrorKind::ServerError),
-    ("internal_error", ErrorKind::ServerError),
-    ("server_error", ErrorKind::ServerError),
+    ("server_is_overloaded", ErrorKind::Overloaded),
+    ("service_tier_capacity_exceeded", ErrorKind::Overloaded),
+    ("rate_limited", ErrorKind::RateLimited),
+    ("invalid_model", ErrorKind::NotFound),
+    ("extra_forbidden", ErrorKind::Unsupported),
+    ("arrearage", ErrorKind::QuotaExhausted),
+    ("data_inspection_failed", ErrorKind::ContentFiltered),
+    ("invalid_prompt", ErrorKind::ContentFiltered),
 ];
 
 /// Codes that name a broad class a message may refine (an invalid request that is really a
@@ -57,6 +61,10 @@ const BROAD_CODES: &[(&str, ErrorKind)] = &[
     ("failed_precondition", ErrorKind::InvalidRequest),
     ("bad_request", ErrorKind::InvalidRequest),
     ("request_too_large", ErrorKind::InvalidRequest),
+    ("api_error", ErrorKind::ServerError),
+    ("internal", ErrorKind::ServerError),
+    ("internal_error", ErrorKind::ServerError),
+    ("server_error", ErrorKind::ServerError),
 ];
 
 /// Message phrases, for providers that give no better signal.
@@ -81,6 +89,8 @@ const MESSAGE_PHRASES: &[(&str, ErrorKind)] = &[
     ("rate limit", ErrorKind::RateLimited),
     ("too many requests", ErrorKind::RateLimited),
     ("safety", ErrorKind::ContentFiltered),
+    ("model not exist", ErrorKind::NotFound),
+    ("invalid model", ErrorKind::NotFound),
     ("content management policy", ErrorKind::ContentFiltered),
 ];
 
@@ -114,6 +124,10 @@ fn from_message(message: &str) -> Option<ErrorKind> {
 pub fn classify(status: Option<u16>, fields: &ErrorFields) -> ErrorKind {
     if let Some(k) = fields.codes.iter().find_map(|c| lookup(DECISIVE_CODES, c)) {
         return k;
+    }
+    // 402 Payment Required means one thing whatever generic code comes with it.
+    if status == Some(402) {
+        return ErrorKind::QuotaExhausted;
     }
     let broad = fields.codes.iter().find_map(|c| lookup(BROAD_CODES, c));
     let by_message = fields.message.as_deref().and_then(from_message);

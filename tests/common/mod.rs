@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod harness;
+
 use std::path::PathBuf;
 
 use llm_conform::providers::{Catalog, ProviderSpec, sse::encode_event};

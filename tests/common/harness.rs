@@ -1,0 +1,80 @@
+//! Running the harness from tests: replay and record against fakes.
+#![allow(dead_code)]
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use llm_conform::fake::{FakeProvider, MockBook};
+use llm_conform::providers::Catalog;
+use llm_conform::runner::{Filters, Plan, RunMode, RunOptions, RunResults, Runner};
+use llm_conform::secrets::{KeyRef, KeyStore, Secret};
+use llm_conform::suite::{Suite, load_dir};
+
+pub fn suites() -> Vec<Suite> {
+    load_dir(&super::root().join("suites"), &Catalog::builtin()).unwrap()
+}
+
+pub fn fixture_providers(fixtures: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(fixtures)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .collect();
+    v.sort();
+    v
+}
+
+pub fn options(mode: RunMode, fixtures: &Path) -> RunOptions {
+    RunOptions {
+        mode,
+        concurrency: 32,
+        per_provider: 8,
+        timeout: Duration::from_secs(20),
+        fixtures: fixtures.to_path_buf(),
+        snapshots: None,
+        write_pending_snapshots: false,
+        provenance_source: "recorded".into(),
+    }
+}
+
+/// Replays `suites` × `providers` from `fixtures`.
+pub fn replay(suites: &[Suite], providers: &[String], filters: &Filters, opts: RunOptions) -> RunResults {
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    rt.block_on(async {
+        let plan = Plan::build(suites, providers, filters, None).unwrap();
+        let runner = Runner::new(Catalog::builtin(), opts, Arc::new(KeyStore::new(Duration::from_secs(1))), false)
+            .await
+            .unwrap();
+        let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+        runner.run(&plan, "test", tx).await
+    })
+}
+
+/// Records `suites` × `providers` against fake providers into `fixtures`, with `key` as every
+/// provider's key.
+pub fn record_against_fakes(suites: &[Suite], providers: &[String], fixtures: &Path, key: &str) -> RunResults {
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    rt.block_on(async {
+        let book = Arc::new(MockBook::from_suites(suites, providers));
+        let keys = Arc::new(KeyStore::new(Duration::from_secs(1)));
+        let mut catalog = Catalog::builtin();
+        let mut fakes = Vec::new();
+        for name in providers {
+            let spec = catalog.get_mut(name).unwrap();
+            let fake = FakeProvider::start(name, spec.family, book.clone()).await;
+            let after = spec.base_url.split_once("://").unwrap().1;
+            let path = after.find('/').map_or("", |i| &after[i..]).to_string();
+            spec.base_url = format!("{}{path}", fake.uri());
+            let key_ref = format!("env:TEST_FAKE_{}_KEY", name.to_uppercase().replace('-', "_"));
+            spec.key = Some(key_ref.clone());
+            keys.insert(KeyRef::parse(&key_ref).unwrap(), Secret::new(key));
+            fakes.push(fake);
+        }
+        let plan = Plan::build(suites, providers, &Filters::default(), None).unwrap();
+        let runner = Runner::new(catalog, options(RunMode::Record, fixtures), keys, true).await.unwrap();
+        let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+        runner.run(&plan, "record", tx).await
+    })
+}
