@@ -21,7 +21,8 @@ pub fn run(global: &GlobalArgs, args: ListArgs) -> anyhow::Result<ExitCode> {
         for sc in &s.scenarios {
             scenarios += 1;
             let modes: Vec<&str> = sc.modes.iter().map(|m| m.as_str()).collect();
-            let only = if sc.providers.is_empty() { String::new() } else { format!(" only:{}", sc.providers.join(",")) };
+            let only =
+                if sc.providers.is_empty() { String::new() } else { format!(" only:{}", sc.providers.join(",")) };
             println!("  {:<40} [{}] {}{}", sc.id, modes.join(","), sc.tags.join(","), only);
         }
     }

@@ -69,8 +69,8 @@ pub fn run(global: &GlobalArgs, args: RunArgs) -> anyhow::Result<ExitCode> {
         let runner = Runner::new(sel.catalog.clone(), options, keys.clone(), false).await?;
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         let jsonl_path = out.run_dir.join("results.jsonl");
-        let mut jsonl = JsonlWriter::create(&jsonl_path)
-            .with_context(|| format!("failed to create {}", jsonl_path.display()))?;
+        let mut jsonl =
+            JsonlWriter::create(&jsonl_path).with_context(|| format!("failed to create {}", jsonl_path.display()))?;
         let total = plan.case_count();
         let reporter = tokio::spawn(async move {
             let progress = Progress::new(total);

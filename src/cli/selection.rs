@@ -42,7 +42,8 @@ pub fn select(global: &GlobalArgs, f: &FilterArgs) -> anyhow::Result<Selection> 
 
 /// Providers that have fixtures: the subdirectories of the fixture root that name a provider.
 pub fn providers_with_fixtures(fixtures: &Path, catalog: &Catalog) -> anyhow::Result<Vec<String>> {
-    let rd = std::fs::read_dir(fixtures).with_context(|| format!("failed to read fixture directory {}", fixtures.display()))?;
+    let rd = std::fs::read_dir(fixtures)
+        .with_context(|| format!("failed to read fixture directory {}", fixtures.display()))?;
     let mut out: Vec<String> = rd
         .filter_map(|e| e.ok())
         .filter(|e| e.path().is_dir())

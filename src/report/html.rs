@@ -142,14 +142,19 @@ fn provider_view(s: &ProviderStats) -> ProviderView {
 }
 
 pub fn render_html(results: &RunResults) -> anyhow::Result<String> {
-    let statuses = [CaseStatus::Pass, CaseStatus::Fail, CaseStatus::Xfail, CaseStatus::Xpass, CaseStatus::Error, CaseStatus::Skipped];
+    let statuses = [
+        CaseStatus::Pass,
+        CaseStatus::Fail,
+        CaseStatus::Xfail,
+        CaseStatus::Xpass,
+        CaseStatus::Error,
+        CaseStatus::Skipped,
+    ];
     let totals = statuses.iter().map(|s| (s.as_str().to_string(), results.count(*s))).collect();
     let providers: BTreeSet<&str> = results.cases.iter().map(|c| c.provider.as_str()).collect();
     let columns: Vec<Column> = providers
         .iter()
-        .flat_map(|p| {
-            ["non_stream", "stream"].iter().map(|m| Column { provider: p.to_string(), mode: m.to_string() })
-        })
+        .flat_map(|p| ["non_stream", "stream"].iter().map(|m| Column { provider: p.to_string(), mode: m.to_string() }))
         .filter(|col| results.cases.iter().any(|c| c.provider == col.provider && c.stream == (col.mode == "stream")))
         .collect();
     let mut by_suite: BTreeMap<&str, BTreeMap<&str, Vec<&CaseResult>>> = BTreeMap::new();
@@ -173,9 +178,18 @@ pub fn render_html(results: &RunResults) -> anyhow::Result<String> {
                                     status: c.status.as_str().into(),
                                     symbol: symbol(c.status).into(),
                                     anchor: anchor(c),
-                                    title: format!("{}: {}", c.case_id(), c.reason.as_deref().unwrap_or(c.status.as_str())),
+                                    title: format!(
+                                        "{}: {}",
+                                        c.case_id(),
+                                        c.reason.as_deref().unwrap_or(c.status.as_str())
+                                    ),
                                 },
-                                None => CellView { status: "none".into(), symbol: String::new(), anchor: String::new(), title: String::new() },
+                                None => CellView {
+                                    status: "none".into(),
+                                    symbol: String::new(),
+                                    anchor: String::new(),
+                                    title: String::new(),
+                                },
                             }
                         })
                         .collect(),

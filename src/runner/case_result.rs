@@ -102,7 +102,13 @@ pub struct CaseResult {
 impl CaseResult {
     /// `suite/scenario/provider/mode`.
     pub fn case_id(&self) -> String {
-        format!("{}/{}/{}/{}", self.suite, self.scenario, self.provider, if self.stream { "stream" } else { "non_stream" })
+        format!(
+            "{}/{}/{}/{}",
+            self.suite,
+            self.scenario,
+            self.provider,
+            if self.stream { "stream" } else { "non_stream" }
+        )
     }
 }
 

@@ -14,7 +14,9 @@ use crate::router::cost_usd;
 use crate::secrets::{KeyRef, KeyStore};
 use crate::snapshot::SnapshotStore;
 use crate::suite::{CaseId, Mode, Scenario};
-use crate::transport::{CallOutcome, HttpTransport, Provenance, REPLAY_ERROR_HEADER, fixture_from_exchange, write_fixture};
+use crate::transport::{
+    CallOutcome, HttpTransport, Provenance, REPLAY_ERROR_HEADER, fixture_from_exchange, write_fixture,
+};
 
 /// Stands in for a key in replay, where none is needed; it never reaches a provider.
 pub const REPLAY_KEY: &str = "replay-placeholder-key";
@@ -43,7 +45,13 @@ struct ModeOutcome {
     fingerprint: Option<Fingerprint>,
 }
 
-pub async fn run_group(ctx: &ExecContext, suite: &str, scenario: &Scenario, provider: &str, modes: &[Mode]) -> Vec<CaseResult> {
+pub async fn run_group(
+    ctx: &ExecContext,
+    suite: &str,
+    scenario: &Scenario,
+    provider: &str,
+    modes: &[Mode],
+) -> Vec<CaseResult> {
     let mut outs: Vec<ModeOutcome> = Vec::new();
     for &mode in modes {
         outs.push(run_case(ctx, suite, scenario, provider, mode).await);
@@ -61,7 +69,10 @@ pub async fn run_group(ctx: &ExecContext, suite: &str, scenario: &Scenario, prov
         {
             let a = serde_json::to_value(ns.without_stream()).unwrap_or_default();
             let b = serde_json::to_value(s.without_stream()).unwrap_or_default();
-            let msg = format!("stream does not reassemble to the non-stream fingerprint:\n{}", crate::transport::json_diff(&a, &b));
+            let msg = format!(
+                "stream does not reassemble to the non-stream fingerprint:\n{}",
+                crate::transport::json_diff(&a, &b)
+            );
             o.result.reason = Some(match o.result.reason.take() {
                 Some(r) => format!("{r}; {msg}"),
                 None => msg,
@@ -153,7 +164,11 @@ async fn run_case(ctx: &ExecContext, suite: &str, scenario: &Scenario, provider:
         && scenario.replay_only
         && !ctx.synthesize
     {
-        return done(result, CaseStatus::Skipped, "replay only: a fault that cannot be provoked on a live provider".into());
+        return done(
+            result,
+            CaseStatus::Skipped,
+            "replay only: a fault that cannot be provoked on a live provider".into(),
+        );
     }
     let spec = match &source {
         Source::Replay(s) => *s,
@@ -208,7 +223,8 @@ async fn run_case(ctx: &ExecContext, suite: &str, scenario: &Scenario, provider:
         let timed_out = matches!(&call.result, Err(e) if e.kind == crate::api::ErrorKind::Timeout)
             .then_some(deadline.as_secs_f64() * 1000.0);
         let redactor = ctx.keys.redactor();
-        let fixture = fixture_from_exchange(&id.to_string(), &native.redacted(), &call.raw, timed_out, provenance, &redactor);
+        let fixture =
+            fixture_from_exchange(&id.to_string(), &native.redacted(), &call.raw, timed_out, provenance, &redactor);
         if let Err(e) = write_fixture(&fixture_path, &fixture, &redactor) {
             return done(result, CaseStatus::Error, e.to_string());
         }

@@ -4,12 +4,12 @@
 mod case_result;
 mod execute;
 mod plan;
+mod run;
 mod run_event;
 mod run_options;
-mod run;
 
 pub use case_result::{Attempt, CaseResult, CaseStatus, RunResults, SnapshotState};
 pub use plan::{Filters, Plan, PlanError, Shard};
+pub use run::{RunError, Runner};
 pub use run_event::RunEvent;
 pub use run_options::{RunMode, RunOptions};
-pub use run::{RunError, Runner};

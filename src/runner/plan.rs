@@ -59,7 +59,12 @@ pub enum PlanError {
 }
 
 impl Plan {
-    pub fn build(suites: &[Suite], providers: &[String], filters: &Filters, shard: Option<Shard>) -> Result<Plan, PlanError> {
+    pub fn build(
+        suites: &[Suite],
+        providers: &[String],
+        filters: &Filters,
+        shard: Option<Shard>,
+    ) -> Result<Plan, PlanError> {
         for s in &filters.suites {
             if !suites.iter().any(|x| &x.name == s) {
                 let known: Vec<&str> = suites.iter().map(|x| x.name.as_str()).collect();
@@ -82,8 +87,12 @@ impl Plan {
                 if !filters.tags.is_empty() && !sc.tags.iter().any(|t| filters.tags.contains(t)) {
                     continue;
                 }
-                let modes: Vec<Mode> =
-                    sc.modes.iter().copied().filter(|m| filters.modes.is_empty() || filters.modes.contains(m)).collect();
+                let modes: Vec<Mode> = sc
+                    .modes
+                    .iter()
+                    .copied()
+                    .filter(|m| filters.modes.is_empty() || filters.modes.contains(m))
+                    .collect();
                 if modes.is_empty() {
                     continue;
                 }
@@ -102,7 +111,8 @@ impl Plan {
         }
         groups.sort_by(|a, b| (&a.suite, &a.scenario.id, &a.provider).cmp(&(&b.suite, &b.scenario.id, &b.provider)));
         if let Some(s) = shard {
-            groups = groups.into_iter().enumerate().filter(|(i, _)| i % s.total == s.index - 1).map(|(_, g)| g).collect();
+            groups =
+                groups.into_iter().enumerate().filter(|(i, _)| i % s.total == s.index - 1).map(|(_, g)| g).collect();
         }
         Ok(Plan { groups })
     }

@@ -28,7 +28,12 @@ pub struct Runner {
 }
 
 impl Runner {
-    pub async fn new(catalog: Catalog, options: RunOptions, keys: Arc<KeyStore>, synthesize: bool) -> Result<Runner, RunError> {
+    pub async fn new(
+        catalog: Catalog,
+        options: RunOptions,
+        keys: Arc<KeyStore>,
+        synthesize: bool,
+    ) -> Result<Runner, RunError> {
         let replay_needed = matches!(options.mode, RunMode::Replay | RunMode::RecordMissing);
         if options.mode == RunMode::Replay && !options.fixtures.is_dir() {
             return Err(RunError::NoFixtures(options.fixtures.display().to_string()));
@@ -43,7 +48,8 @@ impl Runner {
         let transport = HttpTransport::new(TransportConfig { timeout: options.timeout, ..Default::default() })
             .map_err(|e| RunError::Client(e.message))?;
         let snapshots = options.snapshots.clone().map(SnapshotStore::new);
-        let ctx = ExecContext { live: catalog, replay: replay_catalog, transport, keys, options, snapshots, synthesize };
+        let ctx =
+            ExecContext { live: catalog, replay: replay_catalog, transport, keys, options, snapshots, synthesize };
         Ok(Runner { ctx: Arc::new(ctx), _replay: replay })
     }
 

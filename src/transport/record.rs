@@ -50,7 +50,11 @@ pub fn fixture_from_exchange(
         response.events = raw
             .events
             .iter()
-            .map(|(t, e)| FixtureEvent { t_ms: (t * 10.0).round() / 10.0, event: e.event.clone(), data: redactor.redact(&e.data) })
+            .map(|(t, e)| FixtureEvent {
+                t_ms: (t * 10.0).round() / 10.0,
+                event: e.event.clone(),
+                data: redactor.redact(&e.data),
+            })
             .collect();
     } else {
         match serde_json::from_slice::<Value>(&raw.body) {
@@ -71,7 +75,8 @@ pub fn write_fixture(path: &Path, fixture: &Fixture, redactor: &Redactor) -> Res
         });
     }
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| FixtureError::Write { path: path.to_path_buf(), message: e.to_string() })?;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| FixtureError::Write { path: path.to_path_buf(), message: e.to_string() })?;
     }
     std::fs::write(path, text).map_err(|e| FixtureError::Write { path: path.to_path_buf(), message: e.to_string() })
 }
