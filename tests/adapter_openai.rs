@@ -169,7 +169,7 @@ fn error_kinds_by_code_and_status() {
 fn mid_stream_error_is_an_error_not_a_truncated_success() {
     let sse = "data: {\"id\":\"x\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hel\"},\"finish_reason\":null}]}\n\ndata: {\"error\":{\"message\":\"The server is overloaded\",\"type\":\"server_error\"}}\n\n";
     let r = decode_stream_bytes(&OpenAiAdapter, &ResponseHints::default(), sse.as_bytes());
-    assert_eq!(r.result.unwrap_err().kind, ErrorKind::ServerError);
+    assert_eq!(r.result.unwrap_err().kind, ErrorKind::Overloaded, "an overloaded server_error is overloaded");
     let cut = "data: {\"id\":\"x\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hel\"},\"finish_reason\":null}]}\n\n";
     let r = decode_stream_bytes(&OpenAiAdapter, &ResponseHints::default(), cut.as_bytes());
     assert_eq!(r.result.unwrap_err().kind, ErrorKind::Connection);

@@ -36,7 +36,7 @@ pub fn run(global: &GlobalArgs, args: ProvidersArgs) -> anyhow::Result<ExitCode>
         println!("{}", serde_json::to_string_pretty(&rows)?);
         return Ok(ExitCode::SUCCESS);
     }
-    println!("{:<14} {:<10} {:<26} {:<18} {}", "PROVIDER", "FAMILY", "KEY", "KEY STATUS", "DEFAULT MODEL");
+    println!("{:<14} {:<10} {:<26} {:<18} DEFAULT MODEL", "PROVIDER", "FAMILY", "KEY", "KEY STATUS");
     for r in &rows {
         println!(
             "{:<14} {:<10} {:<26} {:<18} {}",

@@ -92,6 +92,7 @@ const MESSAGE_PHRASES: &[(&str, ErrorKind)] = &[
     ("model not exist", ErrorKind::NotFound),
     ("invalid model", ErrorKind::NotFound),
     ("content management policy", ErrorKind::ContentFiltered),
+    ("content filtering policy", ErrorKind::ContentFiltered),
 ];
 
 /// Kind from the HTTP status alone, the last resort.
@@ -136,9 +137,15 @@ pub fn classify(status: Option<u16>, fields: &ErrorFields) -> ErrorKind {
     // server-side status into a client error or the other way round.
     if let Some(m) = by_message {
         let compatible = match (broad, by_status) {
-            (Some(ErrorKind::InvalidRequest), _) => {
-                m == ErrorKind::ContextLengthExceeded || m == ErrorKind::ContentFiltered
-            }
+            (Some(ErrorKind::InvalidRequest), _) => matches!(
+                m,
+                ErrorKind::ContextLengthExceeded
+                    | ErrorKind::ContentFiltered
+                    | ErrorKind::QuotaExhausted
+                    | ErrorKind::Unsupported
+                    | ErrorKind::NotFound
+            ),
+            (Some(ErrorKind::ServerError), _) => m == ErrorKind::Overloaded,
             (Some(_), _) => false,
             (None, Some(s)) => {
                 s == ErrorKind::InvalidRequest
@@ -150,6 +157,20 @@ pub fn classify(status: Option<u16>, fields: &ErrorFields) -> ErrorKind {
         if compatible {
             return m;
         }
+    }
+    // A generic "invalid request" code says less than a specific client status (404, 401...).
+    if broad == Some(ErrorKind::InvalidRequest)
+        && let Some(s) = by_status
+        && matches!(
+            s,
+            ErrorKind::Authentication
+                | ErrorKind::PermissionDenied
+                | ErrorKind::NotFound
+                | ErrorKind::RateLimited
+                | ErrorKind::QuotaExhausted
+        )
+    {
+        return s;
     }
     broad.or(by_status).unwrap_or(ErrorKind::ServerError)
 }
@@ -272,6 +293,24 @@ mod tests {
         assert_eq!(classify(Some(400), &f), ErrorKind::ContextLengthExceeded);
         let f = fields(&["invalid_request_error"], "messages: text content blocks must be non-empty");
         assert_eq!(classify(Some(400), &f), ErrorKind::InvalidRequest);
+    }
+
+    #[test]
+    fn specific_status_beats_a_generic_invalid_request_code() {
+        let f = fields(&["invalid_request_error"], "The model `x` does not exist or you do not have access to it.");
+        assert_eq!(classify(Some(404), &f), ErrorKind::NotFound);
+        assert_eq!(classify(Some(400), &f), ErrorKind::InvalidRequest);
+    }
+
+    #[test]
+    fn anthropic_billing_and_filter_messages_refine_invalid_request() {
+        let f = fields(
+            &["invalid_request_error"],
+            "Your credit balance is too low to access the Anthropic API. Please go to Plans & Billing to upgrade or purchase credits.",
+        );
+        assert_eq!(classify(Some(400), &f), ErrorKind::QuotaExhausted);
+        let f = fields(&["invalid_request_error"], "Output blocked by content filtering policy");
+        assert_eq!(classify(Some(400), &f), ErrorKind::ContentFiltered);
     }
 
     #[test]

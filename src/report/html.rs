@@ -16,13 +16,19 @@ struct View {
     mode: String,
     started_at: String,
     duration_s: String,
-    totals: Vec<(String, usize)>,
+    totals: Vec<Total>,
     clean: bool,
     problems: Vec<CaseView>,
     providers: Vec<ProviderView>,
     columns: Vec<Column>,
     suites: Vec<SuiteView>,
     cases: Vec<CaseView>,
+}
+
+#[derive(Serialize)]
+struct Total {
+    status: String,
+    count: usize,
 }
 
 #[derive(Serialize, Clone)]
@@ -150,7 +156,7 @@ pub fn render_html(results: &RunResults) -> anyhow::Result<String> {
         CaseStatus::Error,
         CaseStatus::Skipped,
     ];
-    let totals = statuses.iter().map(|s| (s.as_str().to_string(), results.count(*s))).collect();
+    let totals = statuses.iter().map(|s| Total { status: s.as_str().to_string(), count: results.count(*s) }).collect();
     let providers: BTreeSet<&str> = results.cases.iter().map(|c| c.provider.as_str()).collect();
     let columns: Vec<Column> = providers
         .iter()

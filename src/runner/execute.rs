@@ -70,7 +70,7 @@ pub async fn run_group(
             let a = serde_json::to_value(ns.without_stream()).unwrap_or_default();
             let b = serde_json::to_value(s.without_stream()).unwrap_or_default();
             let msg = format!(
-                "stream does not reassemble to the non-stream fingerprint:\n{}",
+                "stream and non-stream calls disagree (a stream must reassemble to the non-stream response; diff non_stream → stream):\n{}",
                 crate::transport::json_diff(&a, &b)
             );
             o.result.reason = Some(match o.result.reason.take() {

@@ -1,0 +1,42 @@
+//! The whole shipped matrix replayed offline: every scenario × provider × mode with a fixture.
+//! Each case's fingerprint is asserted with insta (`tests/snapshots/`), and every case must pass
+//! or fail as documented (xfail). The CLI compares live runs against these same snapshot files.
+
+mod common;
+
+use common::harness::{fixture_providers, options, replay, suites};
+use llm_conform::runner::{CaseStatus, Filters, RunMode};
+use llm_conform::suite::{CaseId, Mode};
+
+#[test]
+fn every_case_conforms_and_matches_its_snapshot() {
+    let fixtures = common::root().join("fixtures");
+    let providers = fixture_providers(&fixtures);
+    assert!(providers.len() >= 8, "fixtures ship for at least eight providers: {providers:?}");
+    let results = replay(&suites(), &providers, &Filters::default(), options(RunMode::Replay, &fixtures));
+    assert!(results.cases.len() >= 500, "the matrix is complete: {} cases", results.cases.len());
+
+    let problems: Vec<String> = results
+        .cases
+        .iter()
+        .filter(|c| !matches!(c.status, CaseStatus::Pass | CaseStatus::Xfail))
+        .map(|c| format!("{} {}: {}", c.status.as_str(), c.case_id(), c.reason.as_deref().unwrap_or("")))
+        .collect();
+    assert!(problems.is_empty(), "{} case(s) did not conform:\n{}", problems.len(), problems.join("\n"));
+
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path("snapshots");
+    settings.set_prepend_module_to_snapshot(true);
+    settings.bind(|| {
+        for c in &results.cases {
+            let id = CaseId {
+                suite: c.suite.clone(),
+                scenario: c.scenario.clone(),
+                provider: c.provider.clone(),
+                mode: if c.stream { Mode::Stream } else { Mode::NonStream },
+            };
+            let fingerprint = c.fingerprint.as_ref().expect("a replayed case has a fingerprint");
+            insta::assert_json_snapshot!(id.snapshot_name(), fingerprint);
+        }
+    });
+}
