@@ -18,6 +18,9 @@ pub struct Config {
     /// Catalog overrides and new providers, merged key by key into the built-in catalog.
     #[serde(default)]
     pub providers: toml::Table,
+    /// The routing policy; defaults derive its tiers from the catalog.
+    #[serde(default)]
+    pub router: crate::router::RouterPolicy,
     #[serde(skip)]
     pub path: Option<PathBuf>,
 }
@@ -45,6 +48,9 @@ pub struct RunSettings {
     pub reports: PathBuf,
     #[serde(default = "default_snapshots")]
     pub snapshots: PathBuf,
+    /// How long a `cmd:` key reference may take, in seconds.
+    #[serde(default = "default_key_timeout")]
+    pub key_timeout_s: f64,
 }
 
 fn default_concurrency() -> usize {
@@ -64,6 +70,9 @@ fn default_fixtures() -> PathBuf {
 }
 fn default_reports() -> PathBuf {
     "reports".into()
+}
+fn default_key_timeout() -> f64 {
+    10.0
 }
 fn default_snapshots() -> PathBuf {
     "tests/snapshots".into()
@@ -101,8 +110,11 @@ impl Config {
     pub fn parse(text: &str, origin: &str) -> Result<Config, ConfigError> {
         let cfg: Config = toml::from_str(text)
             .map_err(|e| ConfigError::Parse { path: origin.to_string(), message: located(text, &e) })?;
-        // Validate provider overrides now, so errors name the config file.
-        Catalog::with_overrides(&cfg.providers, origin)?;
+        // Validate provider overrides and the policy now, so errors name the config file.
+        let catalog = Catalog::with_overrides(&cfg.providers, origin)?;
+        cfg.router
+            .validate(&catalog)
+            .map_err(|e| ConfigError::Parse { path: origin.to_string(), message: e.to_string() })?;
         Ok(cfg)
     }
 
@@ -148,6 +160,29 @@ mod tests {
     fn unknown_key_is_located() {
         let err = Config::parse("[run]\nconcurency = 3\n", "x.toml").unwrap_err().to_string();
         assert!(err.contains("x.toml") && err.contains("line 2") && err.contains("concurency"), "{err}");
+    }
+
+    #[test]
+    fn router_policy_errors_name_the_key() {
+        let cases = [
+            ("[router.tiers.cheap]\ncandidates = []\n", "router.tiers.cheap.candidates"),
+            ("[router.tiers.cheap]\ncandidates = [\"nope/x\"]\n", "unknown provider `nope`"),
+            (
+                "[router.tiers.a]\ncandidates = [\"openai/m\"]\nescalate_to = \"b\"\n[router.tiers.b]\ncandidates = [\"openai/m\"]\nescalate_to = \"a\"\n",
+                "escalation cycle",
+            ),
+            ("[router.tiers.a]\ncandidates = [\"openai/m\"]\nescalate_to = \"zzz\"\n", "router.tiers.a.escalate_to"),
+            (
+                "[router]\ndefault_tier = \"gold\"\n[router.tiers.a]\ncandidates = [\"openai/m\"]\n",
+                "router.default_tier",
+            ),
+            ("[router.limits.openai]\nrpm = 0\n", "router.limits.openai.rpm"),
+            ("[router]\nprofile = \"fastest\"\n", "line 2"),
+        ];
+        for (text, want) in cases {
+            let err = Config::parse(text, "c.toml").unwrap_err().to_string();
+            assert!(err.contains(want) && err.contains("c.toml"), "{text}: {err}");
+        }
     }
 
     #[test]

@@ -27,6 +27,9 @@ pub struct Fingerprint {
     pub stream: Option<StreamShape>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<ErrorShape>,
+    /// For routed cases, the path the router took: `provider:outcome` per attempt.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub route: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -100,6 +103,7 @@ impl Fingerprint {
                 usage: None,
                 stream,
                 error: Some(ErrorShape { kind: e.kind, status: e.status, retry_after: e.retry_after.is_some() }),
+                route: Vec::new(),
             },
             Ok(resp) => {
                 let msg = resp.message();
@@ -118,6 +122,7 @@ impl Fingerprint {
                     usage: Some(resp.usage.is_some()),
                     stream,
                     error: None,
+                    route: Vec::new(),
                 }
             }
         }

@@ -2,6 +2,7 @@
 //! chat-completions format and route across many LLM providers.
 
 pub mod api;
+pub mod bench;
 pub mod cli;
 pub mod config;
 pub mod fake;

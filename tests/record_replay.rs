@@ -7,8 +7,8 @@ mod common;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use common::harness::{options, record_against_fakes, replay, suites};
-use llm_conform::runner::{CaseStatus, Filters, RunMode};
+use common::harness::{options, record_against_fakes, replay, routed_excluded, suites};
+use llm_conform::runner::{CaseStatus, RunMode};
 
 const CANARY: &str = "sk-canary-llm-conform-4f3e2d1c0b9a8877";
 
@@ -38,7 +38,7 @@ fn record_from_fakes_then_replay_gives_identical_fingerprints() {
         .collect();
     assert!(errors.is_empty(), "recording failed:\n{}", errors.join("\n"));
 
-    let replayed = replay(&suites, &providers, &Filters::default(), options(RunMode::Replay, dir.path()));
+    let replayed = replay(&suites, &providers, &routed_excluded(), options(RunMode::Replay, dir.path()));
     let by_id = |r: &llm_conform::runner::RunResults| -> BTreeMap<String, _> {
         r.cases.iter().map(|c| (c.case_id(), (c.status, c.fingerprint.clone()))).collect()
     };

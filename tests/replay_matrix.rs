@@ -29,12 +29,8 @@ fn every_case_conforms_and_matches_its_snapshot() {
     settings.set_prepend_module_to_snapshot(true);
     settings.bind(|| {
         for c in &results.cases {
-            let id = CaseId {
-                suite: c.suite.clone(),
-                scenario: c.scenario.clone(),
-                provider: c.provider.clone(),
-                mode: if c.stream { Mode::Stream } else { Mode::NonStream },
-            };
+            let mode = if c.stream { Mode::Stream } else { Mode::NonStream };
+            let id = CaseId::new(&c.suite, &c.scenario, &c.provider, mode);
             let fingerprint = c.fingerprint.as_ref().expect("a replayed case has a fingerprint");
             insta::assert_json_snapshot!(id.snapshot_name(), fingerprint);
         }

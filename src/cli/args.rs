@@ -33,6 +33,13 @@ pub enum Command {
     List(ListArgs),
     /// Write fixtures by recording against built-in fake providers (provenance: synthesized).
     SynthesizeFixtures(SynthesizeArgs),
+    /// Show the candidates the router would try for a request, and why; or route one live.
+    Route(super::route_cmd::RouteArgs),
+    /// Re-render a run's reports from its results.json (optionally against a baseline), or merge
+    /// the results of shards.
+    Report(super::report_cmd::ReportArgs),
+    /// Repeat scenarios against providers and report latency percentiles (TTFT, total, tokens/s).
+    Bench(super::bench_cmd::BenchArgs),
 }
 
 /// Which cases to run.
@@ -92,6 +99,8 @@ pub struct RunArgs {
     /// live and record modes).
     #[arg(long)]
     pub pending_snapshots: bool,
+    #[command(flatten)]
+    pub baseline: super::report_cmd::BaselineArgs,
 }
 
 #[derive(Debug, Args)]

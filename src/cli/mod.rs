@@ -2,11 +2,14 @@
 //! 1 conformance failures or regressions, 2 usage or configuration errors).
 
 mod args;
+mod bench_cmd;
 mod decode_cmd;
 mod encode_cmd;
 mod input;
 mod list_cmd;
 mod providers_cmd;
+mod report_cmd;
+mod route_cmd;
 mod run_cmd;
 mod selection;
 mod synthesize_cmd;
@@ -48,5 +51,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Run(a) => run_cmd::run(&cli.global, a),
         Command::List(a) => list_cmd::run(&cli.global, a),
         Command::SynthesizeFixtures(a) => synthesize_cmd::run(&cli.global, a),
+        Command::Route(a) => route_cmd::run(&cli.global, a),
+        Command::Report(a) => report_cmd::run(&cli.global, a),
+        Command::Bench(a) => bench_cmd::run(&cli.global, a),
     }
 }

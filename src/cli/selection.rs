@@ -8,7 +8,7 @@ use super::args::{FilterArgs, GlobalArgs};
 use crate::config::Config;
 use crate::providers::Catalog;
 use crate::runner::Filters;
-use crate::suite::{Mode, Suite, load_dir};
+use crate::suite::{Mode, ROUTER_PROVIDER, Suite, load_dir};
 
 /// The providers fixtures are shipped for, the default of `synthesize-fixtures`.
 pub const SHIPPED_PROVIDERS: &[&str] =
@@ -25,7 +25,7 @@ pub struct Selection {
 pub fn select(global: &GlobalArgs, f: &FilterArgs) -> anyhow::Result<Selection> {
     let config = Config::load(&global.config, global.config != Path::new("llm-conform.toml"))?;
     let catalog = config.catalog()?;
-    for p in &f.providers {
+    for p in f.providers.iter().filter(|p| *p != ROUTER_PROVIDER) {
         catalog.get(p)?;
     }
     let suites_dir = f.suites_dir.clone().unwrap_or_else(|| config.run.suites.clone());
@@ -36,6 +36,7 @@ pub fn select(global: &GlobalArgs, f: &FilterArgs) -> anyhow::Result<Selection> 
         scenarios: f.scenarios.clone(),
         tags: f.tags.clone(),
         modes: f.only.as_deref().and_then(Mode::parse).into_iter().collect(),
+        skip_routed: !f.providers.is_empty() && !f.providers.iter().any(|p| p == ROUTER_PROVIDER),
     };
     Ok(Selection { config, catalog, suites, fixtures, filters })
 }

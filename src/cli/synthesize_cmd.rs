@@ -31,13 +31,17 @@ pub fn run(global: &GlobalArgs, args: SynthesizeArgs) -> anyhow::Result<ExitCode
         for name in &providers {
             let spec = catalog.get_mut(name).with_context(|| format!("unknown provider `{name}`"))?;
             let fake = FakeProvider::start(name, spec.family, book.clone()).await;
-            let after_scheme = spec.base_url.split_once("://").map_or(spec.base_url.as_str(), |(_, r)| r);
-            let path = after_scheme.find('/').map_or("", |i| &after_scheme[i..]).to_string();
-            spec.base_url = format!("{}{}", fake.uri(), path);
+            spec.rebase(&fake.uri());
             let key_ref = format!("env:LLM_CONFORM_FAKE_{}", name.to_ascii_uppercase().replace('-', "_"));
             spec.key = Some(key_ref.clone());
             keys.insert(KeyRef::parse(&key_ref)?, Secret::new(FAKE_KEY));
             fakes.push(fake);
+        }
+        // Nothing leaves the machine: providers without a fake point at the discard port.
+        for name in catalog.names().into_iter().filter(|n| !providers.contains(n)) {
+            if let Some(spec) = catalog.get_mut(&name) {
+                spec.rebase("http://127.0.0.1:9");
+            }
         }
         let options = RunOptions {
             mode: RunMode::Record,

@@ -18,10 +18,10 @@ pub const CASE_HEADER: &str = "x-llm-conform-case";
 /// The key the bad-key scenario sends; every fake answers it with its native 401.
 pub const INVALID_KEY: &str = "llm-conform-invalid-key-000000";
 
-/// Mocks by suite, scenario and provider.
+/// Mocks by suite, scenario, provider and call number (0: any call).
 #[derive(Debug, Clone, Default)]
 pub struct MockBook {
-    mocks: HashMap<(String, String, String), MockAnswer>,
+    mocks: HashMap<(String, String, String, u32), MockAnswer>,
 }
 
 impl MockBook {
@@ -32,7 +32,10 @@ impl MockBook {
             for sc in &s.scenarios {
                 for p in providers {
                     if let Some(m) = sc.mock_for(p) {
-                        mocks.insert((s.name.clone(), sc.id.clone(), p.clone()), m.clone());
+                        mocks.insert((s.name.clone(), sc.id.clone(), p.clone(), 0), m.clone());
+                    }
+                    for (i, m) in sc.mock_seq.get(p).into_iter().flatten().enumerate() {
+                        mocks.insert((s.name.clone(), sc.id.clone(), p.clone(), i as u32 + 1), m.clone());
                     }
                 }
             }
@@ -41,11 +44,13 @@ impl MockBook {
     }
 
     pub fn insert(&mut self, suite: &str, scenario: &str, provider: &str, mock: MockAnswer) {
-        self.mocks.insert((suite.into(), scenario.into(), provider.into()), mock);
+        self.mocks.insert((suite.into(), scenario.into(), provider.into(), 0), mock);
     }
 
+    /// The mock for this call: the one for its call number, else the provider's for any call.
     pub fn get(&self, id: &CaseId) -> Option<&MockAnswer> {
-        self.mocks.get(&(id.suite.clone(), id.scenario.clone(), id.provider.clone()))
+        let key = |n| (id.suite.clone(), id.scenario.clone(), id.provider.clone(), n);
+        self.mocks.get(&key(id.attempt)).or_else(|| self.mocks.get(&key(0)))
     }
 }
 

@@ -155,6 +155,14 @@ impl ProviderSpec {
         self.models.get(tier).or(self.models.default.as_deref())
     }
 
+    /// Points the base URL at another host (a replay server, a fake provider) keeping its path,
+    /// so requests keep the paths they have in production.
+    pub fn rebase(&mut self, uri: &str) {
+        let after_scheme = self.base_url.split_once("://").map_or(self.base_url.as_str(), |(_, r)| r);
+        let path = after_scheme.find('/').map_or("", |i| &after_scheme[i..]).to_string();
+        self.base_url = format!("{}{path}", uri.trim_end_matches('/'));
+    }
+
     /// Fills `{model}` and `{api_version}` into a path template and joins it to the base URL.
     pub fn url(&self, template: &str, model: &str) -> String {
         let path =

@@ -1,13 +1,30 @@
-//! Reporters: consume run events and results, write what people and CI read.
+//! Reporters: consume run events and results, write what people and CI read: `results.jsonl`
+//! as cases finish, then `results.json`, `index.html`, `junit.xml` and `summary.md`, compared with
+//! a baseline run when there is one.
 
+mod baseline;
+mod bench_section;
+mod charts;
 mod html;
 mod jsonl;
+mod junit;
+mod merge;
 mod output_dir;
 mod progress;
 mod provider_stats;
+mod results_file;
+mod summary;
 
-pub use html::render_html;
+pub use baseline::{
+    CaseChange, ChangeClass, CompareOptions, Comparison, LatencyChange, compare, fingerprint_diff, updated_baseline,
+};
+pub use bench_section::render_bench_section;
+pub use html::{render_html, symbol};
 pub use jsonl::JsonlWriter;
-pub use output_dir::{OutputDir, write_reports};
+pub use junit::{JunitError, render_junit};
+pub use merge::{MergeError, merge_results};
+pub use output_dir::{OutputDir, REPORT_FILES, default_baseline, write_baseline, write_report_files, write_reports};
 pub use progress::Progress;
 pub use provider_stats::{ProviderStats, provider_stats};
+pub use results_file::{LoadError, RESULTS_SCHEMA, load_results, parse_results, resolve_results_path};
+pub use summary::{SUMMARY_LIMIT, render_summary, terminal_summary};

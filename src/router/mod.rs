@@ -1,5 +1,26 @@
-//! Routing policy: which provider and model serve a request, and what a call cost.
+//! Routing policy: which provider and model serve a request — tiers and escalation, fallback,
+//! retries with backoff, cooldowns, per-provider buckets, latency budgets — and what it cost.
 
+mod attempt;
+mod candidate;
+mod clock;
 mod cost;
+mod health;
+mod limits;
+mod policy;
+mod route;
+mod validator;
 
+pub use attempt::Attempt;
+pub use candidate::Candidate;
+pub use clock::{FakeClock, RealClock, RouterClock};
 pub use cost::cost_usd;
+/// The clock trait the router reads time through (governor's).
+pub use governor::clock::Clock;
+pub use limits::{LimitState, ProviderLimits};
+pub use policy::{
+    CooldownPolicy, EscalationPolicy, LimitPolicy, OnLimit, PolicyError, Profile, RetryPolicy, RouterPolicy,
+    TierPolicy, Validator,
+};
+pub use route::{CallResult, PlannedCandidate, RouteError, RouteOutcome, Router, SendOutcome, Target, estimate_tokens};
+pub use validator::failed_validation;

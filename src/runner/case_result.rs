@@ -49,20 +49,7 @@ pub enum SnapshotState {
 }
 
 /// One call the case made (the router may make several).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Attempt {
-    pub provider: String,
-    pub model: String,
-    /// `success` or the error kind.
-    pub outcome: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<u16>,
-    pub latency_ms: f64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cost_usd: Option<f64>,
-    /// Why this candidate was chosen, or skipped.
-    pub why: String,
-}
+pub use crate::router::Attempt;
 
 /// One row of `results.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -121,6 +108,9 @@ pub struct RunResults {
     pub started_at: String,
     pub duration_ms: f64,
     pub cases: Vec<CaseResult>,
+    /// Latency figures of a `bench` run; absent from conformance runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bench: Option<crate::bench::BenchReport>,
 }
 
 impl RunResults {

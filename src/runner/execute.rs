@@ -1,19 +1,20 @@
 //! One group of cases: a scenario on one provider, in each of its modes.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::Value;
 
 use super::{Attempt, CaseResult, CaseStatus, RunMode, RunOptions, SnapshotState};
-use crate::api::{ChatRequest, ProviderError};
+use crate::api::{ChatCompletion, ChatRequest, ProviderError};
 use crate::fake::{CASE_HEADER, INVALID_KEY};
 use crate::fingerprint::{Fingerprint, FingerprintInput, Outcome};
 use crate::providers::{Catalog, ProviderSpec};
-use crate::router::cost_usd;
+use crate::router::{CallResult, Candidate, Router, RouterPolicy, SendOutcome, Target, cost_usd};
 use crate::secrets::{KeyRef, KeyStore};
 use crate::snapshot::SnapshotStore;
-use crate::suite::{CaseId, Mode, Scenario};
+use crate::suite::{CaseId, Mode, ROUTER_PROVIDER, Scenario};
 use crate::transport::{
     CallOutcome, HttpTransport, Provenance, REPLAY_ERROR_HEADER, fixture_from_exchange, write_fixture,
 };
@@ -32,6 +33,8 @@ pub struct ExecContext {
     pub snapshots: Option<SnapshotStore>,
     /// Include faults that only fakes can produce (fixture synthesis).
     pub synthesize: bool,
+    /// The policy routed scenarios use when they bring none.
+    pub router_policy: RouterPolicy,
 }
 
 /// Where one case's response comes from.
@@ -54,7 +57,10 @@ pub async fn run_group(
 ) -> Vec<CaseResult> {
     let mut outs: Vec<ModeOutcome> = Vec::new();
     for &mode in modes {
-        outs.push(run_case(ctx, suite, scenario, provider, mode).await);
+        outs.push(match scenario.route {
+            Some(_) => run_routed(ctx, suite, scenario, mode).await,
+            None => run_case(ctx, suite, scenario, provider, mode).await,
+        });
     }
     // A stream must reassemble to what the non-stream call gives.
     let cross_check = scenario.expect.stream_matches_non_stream.unwrap_or(true);
@@ -127,36 +133,25 @@ fn base_result(suite: &str, scenario: &Scenario, provider: &str, mode: Mode, mod
     }
 }
 
-async fn run_case(ctx: &ExecContext, suite: &str, scenario: &Scenario, provider: &str, mode: Mode) -> ModeOutcome {
-    let id = CaseId { suite: suite.into(), scenario: scenario.id.clone(), provider: provider.into(), mode };
-    let live_spec = match ctx.live.get(provider) {
-        Ok(s) => s,
-        Err(e) => {
-            let mut r = base_result(suite, scenario, provider, mode, "");
-            r.status = CaseStatus::Error;
-            r.reason = Some(e.to_string());
-            return ModeOutcome { result: r, fingerprint: None };
-        }
-    };
-    let mut req: ChatRequest = scenario.request.clone();
-    if req.model.is_empty() {
-        req.model = live_spec.model_for(&scenario.tier).unwrap_or_default().to_string();
-    }
-    req.stream = mode.is_stream().then_some(true);
-    let mut result = base_result(suite, scenario, provider, mode, &req.model);
-    result.request = serde_json::to_value(&req).ok();
-    let done = |mut r: CaseResult, status: CaseStatus, reason: String| {
-        r.status = status;
-        r.reason = Some(reason);
-        ModeOutcome { result: r, fingerprint: None }
-    };
+/// The case stopped before a verdict on the provider: skipped or a harness error.
+type Stop = (CaseStatus, String);
 
+/// One call to one provider for a case: pick the source (replay, live, record), the key, encode,
+/// send with `deadline`, and record the fixture when recording. Shared by plain and routed cases.
+async fn call_provider<'a>(
+    ctx: &'a ExecContext,
+    id: &CaseId,
+    scenario: &Scenario,
+    req: &ChatRequest,
+    deadline: Duration,
+) -> Result<(CallOutcome, &'a ProviderSpec), Stop> {
+    let provider = id.provider.as_str();
+    let live_spec = ctx.live.get(provider).map_err(|e| (CaseStatus::Error, e.to_string()))?;
+    let replay_spec = || ctx.replay.as_ref().and_then(|c| c.get(provider).ok()).unwrap_or(live_spec);
     let fixture_path = ctx.options.fixtures.join(id.fixture_path());
     let source = match ctx.options.mode {
-        RunMode::Replay => Source::Replay(ctx.replay.as_ref().and_then(|c| c.get(provider).ok()).unwrap_or(live_spec)),
-        RunMode::RecordMissing if fixture_path.exists() => {
-            Source::Replay(ctx.replay.as_ref().and_then(|c| c.get(provider).ok()).unwrap_or(live_spec))
-        }
+        RunMode::Replay => Source::Replay(replay_spec()),
+        RunMode::RecordMissing if fixture_path.exists() => Source::Replay(replay_spec()),
         RunMode::Record | RunMode::RecordMissing => Source::Live { spec: live_spec, record: true },
         RunMode::Live => Source::Live { spec: live_spec, record: false },
     };
@@ -164,11 +159,7 @@ async fn run_case(ctx: &ExecContext, suite: &str, scenario: &Scenario, provider:
         && scenario.replay_only
         && !ctx.synthesize
     {
-        return done(
-            result,
-            CaseStatus::Skipped,
-            "replay only: a fault that cannot be provoked on a live provider".into(),
-        );
+        return Err((CaseStatus::Skipped, "replay only: a fault that cannot be provoked on a live provider".into()));
     }
     let spec = match &source {
         Source::Replay(s) => *s,
@@ -182,32 +173,23 @@ async fn run_case(ctx: &ExecContext, suite: &str, scenario: &Scenario, provider:
     } else if let Source::Replay(_) = source {
         Some(REPLAY_KEY)
     } else {
-        let key_ref = match KeyRef::parse(&spec.key_ref()) {
-            Ok(k) => k,
-            Err(e) => return done(result, CaseStatus::Error, format!("provider `{provider}`: {e}")),
-        };
+        let key_ref =
+            KeyRef::parse(&spec.key_ref()).map_err(|e| (CaseStatus::Error, format!("provider `{provider}`: {e}")))?;
         match ctx.keys.get(&key_ref) {
             Ok(Some(k)) => {
                 key_owned = k;
                 Some(key_owned.expose())
             }
-            Ok(None) => {
-                return done(result, CaseStatus::Skipped, format!("no key: {} is not set", key_ref.describe()));
-            }
-            Err(e) => return done(result, CaseStatus::Error, e.to_string()),
+            Ok(None) => return Err((CaseStatus::Skipped, format!("no key: {} is not set", key_ref.describe()))),
+            Err(e) => return Err((CaseStatus::Error, e.to_string())),
         }
     };
     let adapter = spec.family.adapter();
-    let mut native = match adapter.encode(&req, spec, key) {
-        Ok(n) => n,
-        Err(e) => return done(result, CaseStatus::Error, e.to_string()),
-    };
+    let mut native = adapter.encode(req, spec, key).map_err(|e| (CaseStatus::Error, e.to_string()))?;
     native.header(CASE_HEADER, id.to_string());
-    let deadline = scenario.timeout_s.map(Duration::from_secs_f64).unwrap_or(ctx.options.timeout);
     let call: CallOutcome = ctx.transport.call_with_deadline(adapter, &native, deadline).await;
     if call.raw.headers.iter().any(|(k, _)| k.eq_ignore_ascii_case(REPLAY_ERROR_HEADER)) {
-        let msg = String::from_utf8_lossy(&call.raw.body).to_string();
-        return done(result, CaseStatus::Error, msg);
+        return Err((CaseStatus::Error, String::from_utf8_lossy(&call.raw.body).to_string()));
     }
     if let Source::Live { record: true, .. } = source {
         let model = call.result.as_ref().ok().map(|r| r.model.clone()).filter(|m| !m.is_empty());
@@ -225,31 +207,37 @@ async fn run_case(ctx: &ExecContext, suite: &str, scenario: &Scenario, provider:
         let redactor = ctx.keys.redactor();
         let fixture =
             fixture_from_exchange(&id.to_string(), &native.redacted(), &call.raw, timed_out, provenance, &redactor);
-        if let Err(e) = write_fixture(&fixture_path, &fixture, &redactor) {
-            return done(result, CaseStatus::Error, e.to_string());
-        }
+        write_fixture(&fixture_path, &fixture, &redactor).map_err(|e| (CaseStatus::Error, e.to_string()))?;
     }
-    finish_case(ctx, scenario, &id, &req, spec, result, call)
+    Ok((call, spec))
 }
 
-fn finish_case(
-    ctx: &ExecContext,
-    scenario: &Scenario,
-    id: &CaseId,
-    req: &ChatRequest,
-    spec: &ProviderSpec,
-    mut result: CaseResult,
-    call: CallOutcome,
-) -> ModeOutcome {
-    let want_json = scenario.expect.wants_json() || req.response_format.as_ref().is_some_and(|f| f.wants_json());
-    let request_schema = req.response_format.as_ref().and_then(|f| f.schema());
-    let schema = scenario.expect.json_schema.as_ref().or(request_schema);
-    let fp = Fingerprint::compute(&FingerprintInput {
-        result: &call.result,
-        stream_chunks: id.mode.is_stream().then_some(call.chunks.len()),
-        want_json,
-        schema,
-    });
+/// The scenario's request for one mode, with the tier's model where it names none.
+fn case_request(scenario: &Scenario, spec: Option<&ProviderSpec>, mode: Mode) -> ChatRequest {
+    let mut req: ChatRequest = scenario.request.clone();
+    if req.model.is_empty()
+        && let Some(s) = spec
+    {
+        req.model = s.model_for(&scenario.tier).unwrap_or_default().to_string();
+    }
+    req.stream = mode.is_stream().then_some(true);
+    req
+}
+
+async fn run_case(ctx: &ExecContext, suite: &str, scenario: &Scenario, provider: &str, mode: Mode) -> ModeOutcome {
+    let id = CaseId::new(suite, &scenario.id, provider, mode);
+    let req = case_request(scenario, ctx.live.get(provider).ok(), mode);
+    let mut result = base_result(suite, scenario, provider, mode, &req.model);
+    result.request = serde_json::to_value(&req).ok();
+    let deadline = scenario.timeout_s.map(Duration::from_secs_f64).unwrap_or(ctx.options.timeout);
+    let (call, spec) = match call_provider(ctx, &id, scenario, &req, deadline).await {
+        Ok(c) => c,
+        Err((status, reason)) => {
+            result.status = status;
+            result.reason = Some(reason);
+            return ModeOutcome { result, fingerprint: None };
+        }
+    };
     result.ttft_ms = call.timings.ttft_ms;
     result.total_ms = call.timings.total_ms;
     if let Ok(resp) = &call.result {
@@ -263,11 +251,8 @@ fn finish_case(
             _ => None,
         };
     }
-    if let Err(e) = &call.result {
-        result.error = Some(error_json(e));
-    }
     result.attempts.push(Attempt {
-        provider: id.provider.clone(),
+        provider: provider.to_string(),
         model: req.model.clone(),
         outcome: match &call.result {
             Ok(_) => "success".into(),
@@ -277,7 +262,121 @@ fn finish_case(
         latency_ms: call.timings.total_ms,
         cost_usd: result.cost_usd,
         why: "scenario target".into(),
+        tier: None,
     });
+    let chunks = mode.is_stream().then_some(call.chunks.len());
+    judge(ctx, scenario, &id, &req, &call.result, chunks, Vec::new(), result)
+}
+
+/// A scenario routed through the router: one case per mode, as provider `router`, whose
+/// attempts show the path taken.
+async fn run_routed(ctx: &ExecContext, suite: &str, scenario: &Scenario, mode: Mode) -> ModeOutcome {
+    let route = scenario.route.clone().unwrap_or(crate::suite::RouteSpec {
+        tier: None,
+        model: None,
+        requests: 1,
+        policy: None,
+    });
+    let policy = route
+        .policy
+        .clone()
+        .unwrap_or_else(|| ctx.router_policy.clone())
+        .with_catalog_tiers(&ctx.live, &ctx.live.names());
+    let target = match &route.model {
+        Some(m) => match Candidate::parse(m) {
+            Ok(c) => Target::Model(c),
+            Err(e) => {
+                let mut r = base_result(suite, scenario, ROUTER_PROVIDER, mode, "");
+                r.status = CaseStatus::Error;
+                r.reason = Some(e);
+                return ModeOutcome { result: r, fingerprint: None };
+            }
+        },
+        None => Target::Tier(route.tier.clone().unwrap_or_else(|| policy.default_tier())),
+    };
+    let router = Router::new(policy, ctx.live.clone());
+    let req = case_request(scenario, None, mode);
+    let mut result = base_result(suite, scenario, ROUTER_PROVIDER, mode, "");
+    result.request = serde_json::to_value(&req).ok();
+    let id = CaseId::new(suite, &scenario.id, ROUTER_PROVIDER, mode);
+    let mut calls: HashMap<String, u32> = HashMap::new();
+    let stops: Mutex<Vec<Stop>> = Mutex::new(Vec::new());
+    let mut last = None;
+    for _ in 0..route.requests.max(1) {
+        let outcome = router
+            .route(&req, &target, |cand, attempt_req, deadline, _| {
+                let n = {
+                    let c = calls.entry(cand.provider.clone()).or_insert(0);
+                    *c += 1;
+                    *c
+                };
+                let call_id = CaseId { provider: cand.provider.clone(), attempt: n, ..id.clone() };
+                let stops = &stops;
+                async move {
+                    match call_provider(ctx, &call_id, scenario, &attempt_req, deadline).await {
+                        Ok((call, _)) => SendOutcome::Called(CallResult {
+                            result: call.result,
+                            latency_ms: call.timings.total_ms,
+                            ttft_ms: call.timings.ttft_ms,
+                            status: call.raw.status,
+                        }),
+                        Err((status, reason)) => {
+                            let msg = format!("{}: {reason}", call_id);
+                            stops.lock().unwrap_or_else(|p| p.into_inner()).push((status, msg.clone()));
+                            SendOutcome::Skip(reason)
+                        }
+                    }
+                }
+            })
+            .await;
+        result.attempts.extend(outcome.attempts.iter().cloned());
+        last = Some(outcome);
+    }
+    let harness_error =
+        stops.into_inner().unwrap_or_else(|p| p.into_inner()).into_iter().find(|(s, _)| *s == CaseStatus::Error);
+    if let Some((_, reason)) = harness_error {
+        result.status = CaseStatus::Error;
+        result.reason = Some(reason);
+        return ModeOutcome { result, fingerprint: None };
+    }
+    let Some(outcome) = last else {
+        result.status = CaseStatus::Error;
+        result.reason = Some("the route made no request".into());
+        return ModeOutcome { result, fingerprint: None };
+    };
+    result.total_ms = result.attempts.iter().map(|a| a.latency_ms).sum();
+    let costs: Vec<f64> = result.attempts.iter().filter_map(|a| a.cost_usd).collect();
+    result.cost_usd = (!costs.is_empty()).then(|| costs.iter().sum());
+    if let Some(c) = &outcome.served_by {
+        result.model = c.to_string();
+    }
+    if let Ok(resp) = &outcome.result {
+        result.usage = resp.usage.clone();
+    }
+    let path: Vec<String> = result.attempts.iter().map(Attempt::path_step).collect();
+    judge(ctx, scenario, &id, &req, &outcome.result, None, path, result)
+}
+
+/// Fingerprint, expectations and snapshot: the verdict on a case's final response.
+#[allow(clippy::too_many_arguments)]
+fn judge(
+    ctx: &ExecContext,
+    scenario: &Scenario,
+    id: &CaseId,
+    req: &ChatRequest,
+    outcome: &Result<ChatCompletion, ProviderError>,
+    stream_chunks: Option<usize>,
+    route: Vec<String>,
+    mut result: CaseResult,
+) -> ModeOutcome {
+    let want_json = scenario.expect.wants_json() || req.response_format.as_ref().is_some_and(|f| f.wants_json());
+    let request_schema = req.response_format.as_ref().and_then(|f| f.schema());
+    let schema = scenario.expect.json_schema.as_ref().or(request_schema);
+    let mut fp = Fingerprint::compute(&FingerprintInput { result: outcome, stream_chunks, want_json, schema });
+    fp.route = route;
+    if let Err(e) = outcome {
+        result.error = Some(error_json(e));
+    }
     let failures = scenario.expect.check(&fp);
     if failures.is_empty() {
         result.status = CaseStatus::Pass;
@@ -285,7 +384,7 @@ fn finish_case(
         result.status = CaseStatus::Fail;
         let mut reason = failures.join("; ");
         if fp.outcome == Outcome::Error
-            && let Some(e) = &call.result.as_ref().err()
+            && let Err(e) = outcome
         {
             reason.push_str(&format!(" — provider said: {}", truncate(&e.message, 300)));
         }

@@ -2,7 +2,7 @@ use std::sync::Arc;
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
-use crate::suite::{Mode, Scenario, Suite};
+use crate::suite::{Mode, ROUTER_PROVIDER, Scenario, Suite};
 
 /// Which cases a run covers.
 #[derive(Debug, Clone, Default)]
@@ -12,6 +12,8 @@ pub struct Filters {
     pub scenarios: Vec<String>,
     pub tags: Vec<String>,
     pub modes: Vec<Mode>,
+    /// Leave out scenarios that go through the router (runs restricted to named providers).
+    pub skip_routed: bool,
 }
 
 /// `K/N`: this run takes the K-th of N even, deterministic parts of the matrix.
@@ -97,6 +99,17 @@ impl Plan {
                     continue;
                 }
                 let sc = Arc::new(sc.clone());
+                if sc.route.is_some() {
+                    if !filters.skip_routed {
+                        groups.push(CaseGroup {
+                            suite: suite_name.clone(),
+                            scenario: sc.clone(),
+                            provider: Arc::from(ROUTER_PROVIDER),
+                            modes: modes.clone(),
+                        });
+                    }
+                    continue;
+                }
                 for p in providers {
                     if sc.applies_to(p) {
                         groups.push(CaseGroup {

@@ -49,8 +49,16 @@ impl Runner {
             .map_err(|e| RunError::Client(e.message))?;
         let snapshots = options.snapshots.clone().map(SnapshotStore::new);
         let ctx =
-            ExecContext { live: catalog, replay: replay_catalog, transport, keys, options, snapshots, synthesize };
+            ExecContext { live: catalog, replay: replay_catalog, transport, keys, options, snapshots, synthesize, router_policy: crate::router::RouterPolicy::default() };
         Ok(Runner { ctx: Arc::new(ctx), _replay: replay })
+    }
+
+    /// The policy routed scenarios use when they bring none (the config's `[router]`).
+    pub fn with_router_policy(mut self, policy: crate::router::RouterPolicy) -> Self {
+        if let Some(ctx) = Arc::get_mut(&mut self.ctx) {
+            ctx.router_policy = policy;
+        }
+        self
     }
 
     /// Runs every case of `plan`, sending events as cases finish; returns the whole run.
@@ -107,6 +115,7 @@ impl Runner {
             started_at,
             duration_ms: start.elapsed().as_secs_f64() * 1000.0,
             cases,
+            bench: None,
         };
         let _ = events.send(RunEvent::Finished(Box::new(results.clone())));
         results
@@ -118,9 +127,7 @@ pub fn point_at(catalog: &Catalog, uri: &str) -> Catalog {
     let mut c = catalog.clone();
     for name in catalog.names() {
         if let Some(spec) = c.get_mut(&name) {
-            let after_scheme = spec.base_url.split_once("://").map_or(spec.base_url.as_str(), |(_, r)| r);
-            let path = after_scheme.find('/').map_or("", |i| &after_scheme[i..]);
-            spec.base_url = format!("{}{}", uri.trim_end_matches('/'), path);
+            spec.rebase(uri);
         }
     }
     c

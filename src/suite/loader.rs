@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::{Expect, MockAnswer, Mode, Scenario, Suite, Xfail};
+use super::{Expect, MockAnswer, Mode, RouteSpec, Scenario, Suite, Xfail};
 use crate::api::ChatRequest;
 use crate::config::{line_col, located};
 use crate::providers::Catalog;
@@ -88,6 +88,10 @@ struct RawScenario {
     mock: Option<MockAnswer>,
     #[serde(default)]
     mock_for: BTreeMap<String, MockAnswer>,
+    #[serde(default)]
+    mock_seq: BTreeMap<String, Vec<MockAnswer>>,
+    #[serde(default)]
+    route: Option<Spanned<RouteSpec>>,
 }
 
 /// Loads every `*.toml` in `dir`, sorted by name.
@@ -201,6 +205,17 @@ pub fn load_str(text: &str, name: &str, path: &Path, catalog: &Catalog) -> Resul
         for name in raw.mock_for.keys() {
             check_provider(name, id_at, &format!("scenario `{id}` mock_for"), &mut problems);
         }
+        for name in raw.mock_seq.keys() {
+            check_provider(name, id_at, &format!("scenario `{id}` mock_seq"), &mut problems);
+        }
+        let route = raw.route.map(|r| {
+            let at = r.span().start;
+            let r = r.into_inner();
+            if let Some(msg) = check_route(&r, catalog) {
+                problems.push(problem(at, format!("scenario `{id}`: {msg}")));
+            }
+            r
+        });
         let modes = raw.modes.unwrap_or_else(|| vec![Mode::NonStream, Mode::Stream]);
         if modes.is_empty() {
             problems.push(problem(id_at, format!("scenario `{id}`: `modes` is empty, so it would never run")));
@@ -242,6 +257,8 @@ pub fn load_str(text: &str, name: &str, path: &Path, catalog: &Catalog) -> Resul
                 xfail,
                 mock: raw.mock,
                 mock_for: raw.mock_for,
+                mock_seq: raw.mock_seq,
+                route,
                 line: line_col(text, id_at).0,
             });
         }
@@ -255,6 +272,41 @@ pub fn load_str(text: &str, name: &str, path: &Path, catalog: &Catalog) -> Resul
         path: path.to_path_buf(),
         scenarios,
     })
+}
+
+/// What is wrong with a scenario's route, if anything.
+fn check_route(r: &RouteSpec, catalog: &Catalog) -> Option<String> {
+    if r.tier.is_some() && r.model.is_some() {
+        return Some("route: give `tier` or `model`, not both".into());
+    }
+    if !(1..=100).contains(&r.requests) {
+        return Some("route.requests must be between 1 and 100".into());
+    }
+    if let Some(m) = &r.model {
+        match crate::router::Candidate::parse(m) {
+            Ok(c) => {
+                if let Err(e) = catalog.get(&c.provider) {
+                    return Some(format!("route.model: {e}"));
+                }
+            }
+            Err(e) => return Some(format!("route.model: {e}")),
+        }
+    }
+    if let Some(p) = &r.policy {
+        let mut p = p.clone();
+        if let Some(t) = &r.tier {
+            p.default_tier = Some(t.clone());
+        }
+        if let Err(e) = p.validate(catalog) {
+            return Some(format!("route.policy: {e}"));
+        }
+        if let Some(t) = &r.tier
+            && !p.tiers.contains_key(t)
+        {
+            return Some(format!("route.tier: unknown tier `{t}` in route.policy"));
+        }
+    }
+    None
 }
 
 /// A request table to the canonical request; the model may be left out (the provider's tier

@@ -2,7 +2,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Expect, MockAnswer};
+use super::{Expect, MockAnswer, RouteSpec};
 use crate::api::ChatRequest;
 
 /// One suite file.
@@ -67,6 +67,10 @@ pub struct Scenario {
     /// What the fake provider answers when fixtures are synthesized; ignored live.
     pub mock: Option<MockAnswer>,
     pub mock_for: BTreeMap<String, MockAnswer>,
+    /// Per provider, the answers to its first, second, ... call (routed scenarios).
+    pub mock_seq: BTreeMap<String, Vec<MockAnswer>>,
+    /// Route through the router instead of calling each provider.
+    pub route: Option<RouteSpec>,
     /// 1-based line of the scenario's `id`, for messages that point back at the file.
     pub line: usize,
 }

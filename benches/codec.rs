@@ -1,0 +1,86 @@
+//! Adapter costs per wire family, on genuine provider payloads: encoding a typical request to
+//! wire bytes, decoding a typical response, the two together (the per-call work a router adds),
+//! and decoding a large recorded stream (bytes per second through the SSE reader, the family's
+//! stream decoder and the accumulator).
+
+mod common;
+
+use std::hint::black_box;
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use llm_conform::providers::{ResponseHints, SseParser};
+use llm_conform::transport::decode_stream_bytes;
+
+use common::{FAMILIES, large_stream, sample, spec, typical_request};
+
+/// Large enough that per-stream setup is noise next to per-byte work.
+const STREAM_BYTES: usize = 1 << 20;
+
+fn encode_decode(c: &mut Criterion) {
+    let mut g = c.benchmark_group("codec");
+    for f in &FAMILIES {
+        let spec = spec(f.provider);
+        let adapter = spec.family.adapter();
+        let req = typical_request(&spec);
+        let body = sample(f.body);
+        let hints = ResponseHints::default();
+        // A bench that measures an error path would be measuring the wrong thing.
+        let native = adapter.encode(&req, &spec, Some("sk-bench")).unwrap_or_else(|e| panic!("{e}"));
+        let wire = serde_json::to_vec(&native.body).unwrap_or_default();
+        adapter.decode(&body, &hints).unwrap_or_else(|e| panic!("{}: {e}", f.body));
+
+        g.throughput(Throughput::Bytes(wire.len() as u64));
+        g.bench_with_input(BenchmarkId::new("encode", f.name), &req, |b, req| {
+            b.iter(|| {
+                let n = adapter.encode(black_box(req), &spec, Some("sk-bench")).unwrap_or_else(|e| panic!("{e}"));
+                black_box(serde_json::to_vec(&n.body).unwrap_or_default())
+            })
+        });
+        g.throughput(Throughput::Bytes(body.len() as u64));
+        g.bench_with_input(BenchmarkId::new("decode", f.name), &body, |b, body| {
+            b.iter(|| black_box(adapter.decode(black_box(body), &hints)))
+        });
+        g.throughput(Throughput::Elements(1));
+        g.bench_with_input(BenchmarkId::new("encode+decode", f.name), &(&req, &body), |b, (req, body)| {
+            b.iter(|| {
+                let n = adapter.encode(black_box(req), &spec, Some("sk-bench")).unwrap_or_else(|e| panic!("{e}"));
+                black_box(serde_json::to_vec(&n.body).unwrap_or_default());
+                black_box(adapter.decode(black_box(body), &n.hints))
+            })
+        });
+    }
+    g.finish();
+}
+
+fn sse(c: &mut Criterion) {
+    let mut g = c.benchmark_group("sse");
+    g.sample_size(30);
+    for f in &FAMILIES {
+        let spec = spec(f.provider);
+        let adapter = spec.family.adapter();
+        let hints = ResponseHints { stream: true, ..Default::default() };
+        let wire = large_stream(f, STREAM_BYTES);
+        let check = decode_stream_bytes(adapter, &hints, &wire);
+        if let Err(e) = &check.result {
+            panic!("{}: the large stream does not decode: {e}", f.name);
+        }
+        g.throughput(Throughput::Bytes(wire.len() as u64));
+        g.bench_with_input(BenchmarkId::new("decode_stream", f.name), &wire, |b, wire| {
+            b.iter(|| black_box(decode_stream_bytes(adapter, &hints, black_box(wire)).result.is_ok()))
+        });
+        // The SSE reader alone, to tell framing cost from JSON decoding when a family misses.
+        g.bench_with_input(BenchmarkId::new("parse_only", f.name), &wire, |b, wire| {
+            b.iter(|| {
+                let mut p = SseParser::new();
+                let mut out = Vec::new();
+                p.feed(black_box(wire), &mut out);
+                p.finish(&mut out);
+                black_box(out.len())
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, encode_decode, sse);
+criterion_main!(benches);
