@@ -175,3 +175,37 @@ fn bad_flags_exit_2() {
         assert!(!stderr(&out).is_empty());
     }
 }
+
+#[test]
+fn live_mode_without_keys_skips_or_names_the_missing_variable() {
+    let dir = tempfile::tempdir().unwrap();
+    let bare = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_llm-conform"))
+            .current_dir(common::root())
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .args(args)
+            .args(["--out", dir.path().to_str().unwrap()])
+            .output()
+            .unwrap()
+    };
+    let out = bare(&["run", "--mode", "live", "--provider", "anthropic", "--suite", "basics"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("ANTHROPIC_API_KEY"), "{}", stderr(&out));
+
+    // Not asked for by name: skipped, with the reason, and nothing is sent anywhere.
+    let out =
+        bare(&["run", "--mode", "live", "--suite", "basics", "--scenario", "single_turn", "--only", "non_stream"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let results: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("latest/results.json")).unwrap()).unwrap();
+    let cases = results["cases"].as_array().unwrap();
+    assert!(
+        cases.len() >= 12 && cases.iter().all(|c| c["provider"] != "ollama"),
+        "keyless local servers run only when named"
+    );
+    for c in cases {
+        assert_eq!(c["status"], "skipped", "{c}");
+        assert!(c["reason"].as_str().unwrap().starts_with("no key: env:"), "{c}");
+    }
+}

@@ -61,7 +61,7 @@ fn bad_policy_names_the_config_key_and_exits_2() {
             "escalation cycle: a → a",
         ),
         ("[router.tiers.cheap]\ncandidates = []\n", "router.tiers.cheap.candidates"),
-        ("[providers.openai]\nkey = \"cmd:exit 7\"\n", "key command"),
+        ("[providers.openai]\nkey = \"cmd:exit 7\"\n", "(`providers.openai.key`): key command `exit 7` failed"),
         ("[run]\nkey_timeout_s = 0.5\n[providers.openai]\nkey = \"cmd:sleep 30\"\n", "did not finish within"),
     ];
     for (text, want) in cases {

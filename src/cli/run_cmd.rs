@@ -30,7 +30,11 @@ pub fn run(global: &GlobalArgs, args: RunArgs) -> anyhow::Result<ExitCode> {
     } else if mode == RunMode::Replay {
         providers_with_fixtures(&sel.fixtures, &sel.catalog)?
     } else {
-        sel.config.run.providers.clone().unwrap_or_else(|| sel.catalog.names())
+        sel.config.run.providers.clone().unwrap_or_else(|| {
+            // Keyless local servers (Ollama) run only when named or configured: one that is not
+            // running would otherwise fail every weekly run.
+            sel.catalog.iter().filter(|p| p.needs_key()).map(|p| p.name.clone()).collect()
+        })
     };
     if providers.is_empty() && args.filter.providers.is_empty() {
         bail!("no providers to run: {} has no provider directories (name one with --provider)", sel.fixtures.display());
@@ -42,8 +46,9 @@ pub fn run(global: &GlobalArgs, args: RunArgs) -> anyhow::Result<ExitCode> {
             if !spec.needs_key() {
                 continue;
             }
-            let r = KeyRef::parse(&spec.key_ref()).with_context(|| format!("provider `{name}`"))?;
-            if keys.get(&r).with_context(|| format!("provider `{name}`"))?.is_none() {
+            let r = KeyRef::parse(&spec.key_ref())
+                .with_context(|| format!("provider `{name}` (`providers.{name}.key`)"))?;
+            if keys.get(&r).with_context(|| format!("provider `{name}` (`providers.{name}.key`)"))?.is_none() {
                 eprintln!("error: provider `{name}` was asked for but its key is missing: set {}", r.describe());
                 return Ok(ExitCode::from(EXIT_USAGE));
             }
