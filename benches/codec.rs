@@ -68,6 +68,17 @@ fn sse(c: &mut Criterion) {
         g.bench_with_input(BenchmarkId::new("decode_stream", f.name), &wire, |b, wire| {
             b.iter(|| black_box(decode_stream_bytes(adapter, &hints, black_box(wire)).result.is_ok()))
         });
+        // The floor for any decoder built on serde_json: the SSE reader plus a skim of every
+        // event's JSON into nothing. A family cannot decode faster than this.
+        g.bench_with_input(BenchmarkId::new("parse+json_skim", f.name), &wire, |b, wire| {
+            b.iter(|| {
+                let mut p = SseParser::new();
+                let mut out = Vec::new();
+                p.feed(black_box(wire), &mut out);
+                p.finish(&mut out);
+                out.iter().filter(|e| serde_json::from_str::<serde::de::IgnoredAny>(&e.data).is_ok()).count()
+            })
+        });
         // The SSE reader alone, to tell framing cost from JSON decoding when a family misses.
         g.bench_with_input(BenchmarkId::new("parse_only", f.name), &wire, |b, wire| {
             b.iter(|| {

@@ -7,7 +7,8 @@
 //!    points `openai` at it; the key is a dummy).
 //!
 //! Peak RSS comes from GNU time (`/usr/bin/time`) when it is installed. `TARGETS_RUNS` (default
-//! 5) sets how many times each command runs; medians are reported.
+//! 5) sets how many times each command runs; medians are reported. `TARGETS_ONLY=matrix|scaling|live`
+//! runs one part; `TARGETS_WRAP="valgrind --tool=callgrind"` runs every command under a profiler.
 
 mod common;
 
@@ -31,8 +32,16 @@ struct Measured {
 /// Runs the binary once in the repository root, timing it and reading its peak RSS.
 fn measure(args: &[&str], envs: &[(&str, &str)], scratch: &Path) -> Measured {
     let time_out = scratch.join("time.txt");
-    let gnu_time = Path::new("/usr/bin/time").exists();
-    let mut cmd = if gnu_time {
+    let wrap = std::env::var("TARGETS_WRAP").ok().filter(|w| !w.trim().is_empty());
+    let gnu_time = wrap.is_none() && Path::new("/usr/bin/time").exists();
+    let mut cmd = if let Some(w) = &wrap {
+        // A profiler in front of the binary (`valgrind --tool=callgrind`): its figures are the
+        // point, so RSS is not measured.
+        let mut parts = w.split_whitespace();
+        let mut c = Command::new(parts.next().unwrap_or("env"));
+        c.args(parts).arg(BIN);
+        c
+    } else if gnu_time {
         let mut c = Command::new("/usr/bin/time");
         c.arg("-f").arg("%M").arg("-o").arg(&time_out).arg(BIN);
         c
@@ -52,6 +61,15 @@ fn measure(args: &[&str], envs: &[(&str, &str)], scratch: &Path) -> Measured {
         .and_then(|s| s.lines().last().and_then(|l| l.trim().parse::<f64>().ok()))
         .map(|kb| kb / 1024.0);
     Measured { wall_s, rss_mb, code: out.status.code(), stderr: String::from_utf8_lossy(&out.stderr).to_string() }
+}
+
+/// A reports root of its own per measured command: `run` compares with (and updates) the
+/// baseline under its reports root, so a shared root would make one command's cost depend on
+/// the others'. Repeated runs of one command see the previous run as baseline, as a user's do.
+fn out_dir(scratch: &Path, id: &str) -> (PathBuf, String) {
+    let dir = scratch.join(format!("reports-{id}"));
+    let arg = dir.to_str().unwrap_or_default().to_string();
+    (dir, arg)
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -149,11 +167,24 @@ fn main() {
     let runs = std::env::var("TARGETS_RUNS").ok().and_then(|v| v.parse().ok()).filter(|v: &usize| *v > 0).unwrap_or(5);
     let scratch = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let s = scratch.path();
-    let reports = s.join("reports");
-    let reports_arg = reports.to_str().unwrap_or_default().to_string();
     println!("targets: {runs} run(s) of each command, medians; binary {BIN}");
+    let only = std::env::var("TARGETS_ONLY").unwrap_or_default();
+    let part = |name: &str| only.is_empty() || only == name;
 
-    // 1. The shipped replay matrix with reports.
+    if part("matrix") {
+        matrix(runs, s);
+    }
+    if part("scaling") {
+        scaling(runs, s);
+    }
+    if part("live") {
+        live(runs, s);
+    }
+}
+
+/// 1. The shipped replay matrix with reports.
+fn matrix(runs: usize, s: &Path) {
+    let (reports, reports_arg) = out_dir(s, "matrix");
     let (wall, peak, last) = repeat(runs, &["run", "--out", &reports_arg, "--run-id", "matrix"], &[], s);
     let cases = cases_in(&reports.join("matrix/results.json"));
     if last.code != Some(0) {
@@ -165,8 +196,10 @@ fn main() {
         rss(peak),
         peak.map_or("n/a", |mb| verdict(mb <= 64.0))
     );
+}
 
-    // 2. Cost against the number of cases.
+/// 2. Cost against the number of cases.
+fn scaling(runs: usize, s: &Path) {
     println!("\nscaling (--no-snapshots, so every copy is judged alike):");
     println!(
         "  {:>6} {:>7} {:>9} {:>9} {:>10} {:>9}",
@@ -176,6 +209,7 @@ fn main() {
     for factor in [1usize, 4, 16] {
         let (suites, fixtures) = scaled_matrix(s, factor);
         let id = format!("scale{factor}");
+        let (reports, reports_arg) = out_dir(s, &id);
         let args = [
             "run",
             "--no-snapshots",
@@ -202,8 +236,10 @@ fn main() {
             peak.map_or("n/a".to_string(), |mb| format!("{mb:.1} MB"))
         );
     }
+}
 
-    // 3. 800 simple cases, live, against a local OpenAI-compatible upstream.
+/// 3. 800 simple cases, live, against a local OpenAI-compatible upstream.
+fn live(runs: usize, s: &Path) {
     let body = std::fs::read(root().join("fixtures/openai/basics/single_turn.json"))
         .ok()
         .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
@@ -222,6 +258,7 @@ fn main() {
         ("-j 32 --per-provider 32", vec!["-j", "32", "--per-provider", "32"]),
     ] {
         let id = format!("live{}", extra.len());
+        let (reports, reports_arg) = out_dir(s, &id);
         let mut args = vec![
             "--config",
             config.to_str().unwrap_or_default(),

@@ -29,8 +29,13 @@ fn changed_finish_reason_fails_with_a_readable_difference() {
     assert!(text.contains("\"finish_reason\": \"tool_calls\""), "fixture shape changed: {text}");
     std::fs::write(&path, text.replace("\"finish_reason\": \"tool_calls\"", "\"finish_reason\": \"length\"")).unwrap();
 
-    let filters =
-        Filters { suites: vec!["tools".into()], scenarios: vec!["required".into()], tags: vec![], modes: vec![], skip_routed: true };
+    let filters = Filters {
+        suites: vec!["tools".into()],
+        scenarios: vec!["required".into()],
+        tags: vec![],
+        modes: vec![],
+        skip_routed: true,
+    };
     let mut opts = options(RunMode::Replay, dir.path());
     opts.snapshots = Some(common::root().join("tests/snapshots"));
     let results = replay(&suites(), &["openai".to_string()], &filters, opts);
@@ -58,8 +63,13 @@ fn changed_request_encoding_is_a_replay_error_naming_the_fixture() {
     let mut v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     v["request"]["body"]["max_tokens"] = serde_json::json!(1);
     std::fs::write(&path, serde_json::to_string_pretty(&v).unwrap()).unwrap();
-    let filters =
-        Filters { suites: vec!["basics".into()], scenarios: vec!["single_turn".into()], tags: vec![], modes: vec![], skip_routed: true };
+    let filters = Filters {
+        suites: vec!["basics".into()],
+        scenarios: vec!["single_turn".into()],
+        tags: vec![],
+        modes: vec![],
+        skip_routed: true,
+    };
     let results = replay(&suites(), &["anthropic".to_string()], &filters, options(RunMode::Replay, dir.path()));
     let case = results.cases.iter().find(|c| !c.stream).unwrap();
     assert_eq!(case.status, CaseStatus::Error);
@@ -72,8 +82,13 @@ fn changed_request_encoding_is_a_replay_error_naming_the_fixture() {
 fn missing_fixture_names_the_file_and_the_record_command() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join("openai")).unwrap();
-    let filters =
-        Filters { suites: vec!["basics".into()], scenarios: vec!["single_turn".into()], tags: vec![], modes: vec![], skip_routed: true };
+    let filters = Filters {
+        suites: vec!["basics".into()],
+        scenarios: vec!["single_turn".into()],
+        tags: vec![],
+        modes: vec![],
+        skip_routed: true,
+    };
     let results = replay(&suites(), &["openai".to_string()], &filters, options(RunMode::Replay, dir.path()));
     assert_eq!(results.cases.len(), 2);
     for c in &results.cases {

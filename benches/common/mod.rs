@@ -63,7 +63,8 @@ pub fn spec(provider: &str) -> ProviderSpec {
 
 /// A typical chat request: a system prompt, a user turn, sampling settings and one tool.
 pub fn typical_request(spec: &ProviderSpec) -> ChatRequest {
-    let mut req: ChatRequest = serde_json::from_value(serde_json::json!({
+    serde_json::from_value(serde_json::json!({
+        "model": spec.model_for("cheap").unwrap_or("model"),
         "messages": [
             {"role": "system", "content": "You are a concise assistant for a travel booking site."},
             {"role": "user", "content": "What is the weather like in Paris today, and should I bring an umbrella?"}
@@ -76,9 +77,7 @@ pub fn typical_request(spec: &ProviderSpec) -> ChatRequest {
             "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}
         }}]
     }))
-    .unwrap_or_else(|e| panic!("typical request: {e}"));
-    req.model = spec.model_for("cheap").unwrap_or("model").to_string();
-    req
+    .unwrap_or_else(|e| panic!("typical request: {e}"))
 }
 
 /// Whether a sample stream line is a content delta, the part of a stream that grows with the
@@ -93,7 +92,7 @@ fn is_delta(family: &str, line: &str) -> bool {
 }
 
 /// The family's sample stream with its content deltas repeated until the body is at least
-/// `min_bytes`, framed as on the wire (named events for Anthropic and Cohere, `[DONE]` for
+/// `min_bytes` (0: the sample as recorded), framed as on the wire (named events for Anthropic and Cohere, `[DONE]` for
 /// OpenAI).
 pub fn large_stream(f: &Family, min_bytes: usize) -> Vec<u8> {
     let text = String::from_utf8(sample(f.chunks)).unwrap_or_default();
@@ -117,7 +116,9 @@ pub fn large_stream(f: &Family, min_bytes: usize) -> Vec<u8> {
     if f.name == "openai" {
         encode_event(None, "[DONE]", &mut tail);
     }
+    // The deltas at least once: `min_bytes` 0 is the sample stream as recorded.
     let mut out = head;
+    out.push_str(&middle);
     while out.len() + tail.len() < min_bytes && !middle.is_empty() {
         out.push_str(&middle);
     }

@@ -7,6 +7,11 @@ use crate::api::ProviderError;
 /// Parses `bytes` as `T`; a mismatch is `malformed_response` naming the field path, line and
 /// column, and what the family was expected to send.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8], what: &str) -> Result<T, ProviderError> {
+    // The fast path: path tracking costs about as much as the parse, and is only needed to
+    // explain a failure, so a payload is parsed again with it only when the plain parse fails.
+    if let Ok(v) = serde_json::from_slice(bytes) {
+        return Ok(v);
+    }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();

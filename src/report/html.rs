@@ -36,6 +36,8 @@ struct View {
     column_groups: Vec<ColumnGroup>,
     columns: Vec<Column>,
     suites: Vec<SuiteView>,
+    /// The `bench` command's latency section, already rendered (inline SVG).
+    bench: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -577,6 +579,7 @@ pub fn render_html(results: &RunResults, comparison: Option<&Comparison>) -> any
             .collect(),
         columns,
         suites,
+        bench: results.bench.as_ref().map(super::render_bench_section),
     };
     let mut tera = tera::Tera::default();
     tera.add_raw_template("report.html", TEMPLATE)?;

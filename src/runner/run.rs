@@ -48,8 +48,16 @@ impl Runner {
         let transport = HttpTransport::new(TransportConfig { timeout: options.timeout, ..Default::default() })
             .map_err(|e| RunError::Client(e.message))?;
         let snapshots = options.snapshots.clone().map(SnapshotStore::new);
-        let ctx =
-            ExecContext { live: catalog, replay: replay_catalog, transport, keys, options, snapshots, synthesize, router_policy: crate::router::RouterPolicy::default() };
+        let ctx = ExecContext {
+            live: catalog,
+            replay: replay_catalog,
+            transport,
+            keys,
+            options,
+            snapshots,
+            synthesize,
+            router_policy: crate::router::RouterPolicy::default(),
+        };
         Ok(Runner { ctx: Arc::new(ctx), _replay: replay })
     }
 

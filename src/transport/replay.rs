@@ -57,13 +57,7 @@ impl ReplayResponder {
             .ok_or_else(|| format!("replay: request to {} has no valid {CASE_HEADER} header", req.url.path()))?;
         let path = self.root.join(case.fixture_path());
         if !path.exists() {
-            return Err(format!(
-                "replay: no fixture {} for case {case}; record it with `llm-conform run --mode record-missing --provider {} --suite {} --scenario {}`",
-                path.display(),
-                case.provider,
-                case.suite,
-                case.scenario
-            ));
+            return Err(missing_fixture(&path, &case));
         }
         let fixture = Fixture::load(&path).map_err(|e| e.to_string())?;
         let got_path = match req.url.query() {
@@ -113,4 +107,15 @@ pub fn json_diff(want: &Value, got: &Value) -> String {
     let text = diff.unified_diff().context_radius(2).header("fixture", "request").to_string();
     let lines: Vec<&str> = text.lines().collect();
     if lines.len() > 60 { format!("{}\n… {} more lines", lines[..60].join("\n"), lines.len() - 60) } else { text }
+}
+
+/// The error for a request that has no fixture: which file, and the command that records it.
+pub(crate) fn missing_fixture(path: &Path, case: &CaseId) -> String {
+    format!(
+        "replay: no fixture {} for case {case}; record it with `llm-conform run --mode record-missing --provider {} --suite {} --scenario {}`",
+        path.display(),
+        case.provider,
+        case.suite,
+        case.scenario
+    )
 }

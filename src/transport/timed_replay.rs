@@ -221,13 +221,7 @@ fn serve_fixture(
         None => {
             let path = root.join(case.fixture_path());
             if !path.exists() {
-                return Err(format!(
-                    "replay: no fixture {} for case {case}; record it with `llm-conform run --mode record-missing --provider {} --suite {} --scenario {}`",
-                    path.display(),
-                    case.provider,
-                    case.suite,
-                    case.scenario
-                ));
+                return Err(super::replay::missing_fixture(&path, &case));
             }
             let fixture = Fixture::load(&path).map_err(|e| e.to_string())?;
             let p = Arc::new(Prepared {
