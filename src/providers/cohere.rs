@@ -119,7 +119,11 @@ impl Adapter for CohereAdapter {
                 "failed to decode cohere chat response: expected a `message` object and a `finish_reason`",
             ));
         }
-        let raw: WireResponse = parse_json(body, "cohere chat response")?;
+        // Reuse the parsed value; parse the bytes again (with field paths) only to explain a failure.
+        let raw = match WireResponse::deserialize(&v) {
+            Ok(r) => r,
+            Err(_) => parse_json::<WireResponse>(body, "cohere chat response")?,
+        };
         let m = raw.message.unwrap_or_default();
         let mut message = ResponseMessage::assistant();
         let mut text = String::new();
@@ -500,7 +504,10 @@ impl StreamDecoder for CohereStream {
         if ev.event.as_deref() == Some("error") && v.get("type").is_none() {
             return Err(build_error(None, &HeaderMap::new(), error_fields(&v)));
         }
-        let raw: WireEvent = parse_event(data, "cohere stream event")?;
+        let raw = match WireEvent::deserialize(&v) {
+            Ok(r) => r,
+            Err(_) => parse_event::<WireEvent>(data, "cohere stream event")?,
+        };
         let kind = raw.kind.clone().or_else(|| ev.event.clone()).unwrap_or_default();
         let delta = raw.delta.unwrap_or_default();
         let msg = delta.message.unwrap_or_default();
