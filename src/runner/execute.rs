@@ -55,13 +55,14 @@ pub async fn run_group(
     provider: &str,
     modes: &[Mode],
 ) -> Vec<CaseResult> {
-    let mut outs: Vec<ModeOutcome> = Vec::new();
-    for &mode in modes {
-        outs.push(match scenario.route {
+    // The modes of a group are independent calls: run them side by side, then compare.
+    let outs: Vec<ModeOutcome> = futures::future::join_all(modes.iter().map(|&mode| async move {
+        match scenario.route {
             Some(_) => run_routed(ctx, suite, scenario, mode).await,
             None => run_case(ctx, suite, scenario, provider, mode).await,
-        });
-    }
+        }
+    }))
+    .await;
     // A stream must reassemble to what the non-stream call gives.
     let cross_check = scenario.expect.stream_matches_non_stream.unwrap_or(true);
     let non_stream = outs.iter().find(|o| !o.result.stream).and_then(|o| o.fingerprint.clone());
