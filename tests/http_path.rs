@@ -69,9 +69,7 @@ fn request(stream: bool) -> ChatRequest {
 
 fn spec_at(provider: &str, uri: &str) -> ProviderSpec {
     let mut s = common::spec(provider);
-    let after = s.base_url.split_once("://").unwrap().1;
-    let path = after.find('/').map_or("", |i| &after[i..]).to_string();
-    s.base_url = format!("{uri}{path}");
+    s.rebase(uri);
     s
 }
 

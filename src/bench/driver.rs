@@ -16,7 +16,7 @@ use super::{BenchCollector, BenchReport, BenchSettings};
 use crate::providers::Catalog;
 use crate::router::RouterPolicy;
 use crate::runner::{Plan, RunError, RunMode, RunOptions, RunResults, Runner};
-use crate::secrets::{KeyRef, KeyStore, Secret};
+use crate::secrets::{KeyStore, Secret};
 use crate::transport::{TimedReplayOptions, TimedReplayServer};
 
 /// Stands in for every provider's key in replay; it only reaches the local replay server.
@@ -109,7 +109,7 @@ pub async fn run_bench(
             let local = point_at(&catalog, &server.uri());
             let replay_keys = Arc::new(KeyStore::new(Duration::from_secs(1)));
             for spec in local.iter().filter(|s| s.needs_key()) {
-                if let Ok(r) = KeyRef::parse(&spec.key_ref()) {
+                if let Ok(r) = spec.key_reference() {
                     replay_keys.insert(r, Secret::new(REPLAY_KEY));
                 }
             }

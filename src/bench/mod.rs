@@ -14,4 +14,4 @@ mod table;
 pub use driver::{BenchError, BenchMode, BenchOptions, BenchRun, run_bench};
 pub use histogram::{Bucket, Recorder, Summary};
 pub use report::{BenchCollector, BenchCounts, BenchReport, BenchSettings, BenchStats};
-pub use table::render_table;
+pub use table::{format_ms, render_table};

@@ -6,9 +6,9 @@ use super::{BenchReport, BenchStats, Summary};
 
 /// Milliseconds with a precision that suits their size: sub-millisecond replay figures keep
 /// their microseconds, live ones do not pretend to them.
-fn ms(v: f64) -> String {
+pub fn format_ms(v: f64) -> String {
     if v >= 1000.0 {
-        format!("{:.2}s", v / 1000.0)
+        format!("{:.2} s", v / 1000.0)
     } else if v >= 100.0 {
         format!("{v:.0}")
     } else if v >= 10.0 {
@@ -20,7 +20,7 @@ fn ms(v: f64) -> String {
 
 fn cells(s: Option<&Summary>) -> [String; 5] {
     match s {
-        Some(s) => [ms(s.p50), ms(s.p90), ms(s.p95), ms(s.p99), ms(s.max)],
+        Some(s) => [format_ms(s.p50), format_ms(s.p90), format_ms(s.p95), format_ms(s.p99), format_ms(s.max)],
         None => std::array::from_fn(|_| "–".to_string()),
     }
 }

@@ -14,7 +14,7 @@ use super::{EXIT_FAILURE, EXIT_USAGE};
 use crate::bench::{BenchMode, BenchOptions, render_table, run_bench};
 use crate::report::{OutputDir, write_reports};
 use crate::runner::Plan;
-use crate::secrets::{KeyRef, KeyStore};
+use crate::secrets::KeyStore;
 use crate::suite::ROUTER_PROVIDER;
 
 #[derive(Debug, Args)]
@@ -77,17 +77,9 @@ pub fn run(global: &GlobalArgs, args: BenchArgs) -> anyhow::Result<ExitCode> {
         );
     }
     if mode == BenchMode::Live {
-        // As in `run`: a provider asked for by name must have its key; others are skipped.
-        for name in &named {
-            let spec = sel.catalog.get(name)?;
-            if !spec.needs_key() {
-                continue;
-            }
-            let r = KeyRef::parse(&spec.key_ref()).with_context(|| format!("provider `{name}`"))?;
-            if keys.get(&r).with_context(|| format!("provider `{name}`"))?.is_none() {
-                eprintln!("error: provider `{name}` was asked for but its key is missing: set {}", r.describe());
-                return Ok(ExitCode::from(EXIT_USAGE));
-            }
+        if let Some(msg) = super::selection::missing_named_key(&named, &sel.catalog, &keys)? {
+            eprintln!("error: {msg}");
+            return Ok(ExitCode::from(EXIT_USAGE));
         }
     }
     let plan = Plan::build(&sel.suites, &providers, &sel.filters, None)?;

@@ -13,7 +13,7 @@ use super::input::{parse_request, read_input};
 use crate::config::Config;
 use crate::providers::Catalog;
 use crate::router::{CallResult, Candidate, PlannedCandidate, Router, RouterPolicy, SendOutcome, Target};
-use crate::secrets::{KeyRef, KeyStore};
+use crate::secrets::KeyStore;
 use crate::transport::{HttpTransport, TransportConfig};
 
 #[derive(Debug, Args)]
@@ -71,7 +71,7 @@ pub fn run(global: &GlobalArgs, args: RouteArgs) -> anyhow::Result<ExitCode> {
                 return SendOutcome::Skip(format!("unknown provider `{}`", cand.provider));
             };
             let key = if spec.needs_key() {
-                match KeyRef::parse(&spec.key_ref()).map(|k| keys.get(&k)) {
+                match spec.key_reference().map(|k| keys.get(&k)) {
                     Ok(Ok(Some(k))) => Some(k),
                     Ok(Ok(None)) => return SendOutcome::Skip(format!("no key: {} is not set", spec.key_ref())),
                     Ok(Err(e)) => return SendOutcome::Skip(e.to_string()),
@@ -124,7 +124,7 @@ fn explain_text(policy: &RouterPolicy, catalog: &Catalog, target: &Target, plan:
     for (i, p) in plan.iter().enumerate() {
         let key = match catalog.get(&p.candidate.provider) {
             Ok(spec) if !spec.needs_key() => "not needed".to_string(),
-            Ok(spec) => match KeyRef::parse(&spec.key_ref()).ok().and_then(|k| k.is_set_cheaply()) {
+            Ok(spec) => match spec.key_reference().ok().and_then(|k| k.is_set_cheaply()) {
                 Some(true) => "set".into(),
                 Some(false) => "missing".into(),
                 None => "command".into(),

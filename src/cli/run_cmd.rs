@@ -6,14 +6,14 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 
 use super::args::{GlobalArgs, RunArgs};
-use super::selection::{providers_with_fixtures, select};
+use super::selection::{missing_named_key, providers_with_fixtures, select};
 use super::{EXIT_FAILURE, EXIT_USAGE};
 use crate::report::{
     CompareOptions, JsonlWriter, OutputDir, Progress, compare, load_results, terminal_summary, updated_baseline,
     write_baseline, write_reports,
 };
 use crate::runner::{Plan, RunEvent, RunMode, RunOptions, RunResults, Runner, Shard};
-use crate::secrets::{KeyRef, KeyStore};
+use crate::secrets::KeyStore;
 
 pub fn run(global: &GlobalArgs, args: RunArgs) -> anyhow::Result<ExitCode> {
     let sel = select(global, &args.filter)?;
@@ -40,18 +40,9 @@ pub fn run(global: &GlobalArgs, args: RunArgs) -> anyhow::Result<ExitCode> {
         bail!("no providers to run: {} has no provider directories (name one with --provider)", sel.fixtures.display());
     }
     if mode.is_live() {
-        // A provider asked for by name must have its key; others without one are skipped.
-        for name in args.filter.providers.iter().filter(|p| *p != crate::suite::ROUTER_PROVIDER) {
-            let spec = sel.catalog.get(name)?;
-            if !spec.needs_key() {
-                continue;
-            }
-            let r = KeyRef::parse(&spec.key_ref())
-                .with_context(|| format!("provider `{name}` (`providers.{name}.key`)"))?;
-            if keys.get(&r).with_context(|| format!("provider `{name}` (`providers.{name}.key`)"))?.is_none() {
-                eprintln!("error: provider `{name}` was asked for but its key is missing: set {}", r.describe());
-                return Ok(ExitCode::from(EXIT_USAGE));
-            }
+        if let Some(msg) = missing_named_key(&args.filter.providers, &sel.catalog, &keys)? {
+            eprintln!("error: {msg}");
+            return Ok(ExitCode::from(EXIT_USAGE));
         }
     }
     let plan = Plan::build(&sel.suites, &providers, &sel.filters, shard)?;

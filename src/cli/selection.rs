@@ -8,6 +8,7 @@ use super::args::{FilterArgs, GlobalArgs};
 use crate::config::Config;
 use crate::providers::Catalog;
 use crate::runner::Filters;
+use crate::secrets::KeyStore;
 use crate::suite::{Mode, ROUTER_PROVIDER, Suite, load_dir};
 
 /// The providers fixtures are shipped for, the default of `synthesize-fixtures`.
@@ -39,6 +40,23 @@ pub fn select(global: &GlobalArgs, f: &FilterArgs) -> anyhow::Result<Selection> 
         skip_routed: !f.providers.is_empty() && !f.providers.iter().any(|p| p == ROUTER_PROVIDER),
     };
     Ok(Selection { config, catalog, suites, fixtures, filters })
+}
+
+/// Live runs: a provider asked for by name must have its key (providers not named are skipped
+/// instead). Returns the message for a missing key; errors name the config key.
+pub fn missing_named_key(names: &[String], catalog: &Catalog, keys: &KeyStore) -> anyhow::Result<Option<String>> {
+    for name in names.iter().filter(|p| *p != ROUTER_PROVIDER) {
+        let spec = catalog.get(name)?;
+        if !spec.needs_key() {
+            continue;
+        }
+        let context = || format!("provider `{name}` (`providers.{name}.key`)");
+        let r = spec.key_reference().with_context(context)?;
+        if keys.get(&r).with_context(context)?.is_none() {
+            return Ok(Some(format!("provider `{name}` was asked for but its key is missing: set {}", r.describe())));
+        }
+    }
+    Ok(None)
 }
 
 /// Providers that have fixtures: the subdirectories of the fixture root that name a provider.

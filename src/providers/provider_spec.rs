@@ -142,6 +142,11 @@ impl ProviderSpec {
         self.key.clone().unwrap_or_else(|| format!("env:{}", self.default_key_var()))
     }
 
+    /// The key reference in force, parsed.
+    pub fn key_reference(&self) -> Result<crate::secrets::KeyRef, crate::secrets::SecretError> {
+        crate::secrets::KeyRef::parse(&self.key_ref())
+    }
+
     pub fn needs_key(&self) -> bool {
         self.auth != "none"
     }

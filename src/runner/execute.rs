@@ -12,7 +12,7 @@ use crate::fake::{CASE_HEADER, INVALID_KEY};
 use crate::fingerprint::{Fingerprint, FingerprintInput, Outcome};
 use crate::providers::{Catalog, ProviderSpec};
 use crate::router::{CallResult, Candidate, Router, RouterPolicy, SendOutcome, Target, cost_usd};
-use crate::secrets::{KeyRef, KeyStore};
+use crate::secrets::KeyStore;
 use crate::snapshot::SnapshotStore;
 use crate::suite::{CaseId, Mode, ROUTER_PROVIDER, Scenario};
 use crate::transport::{
@@ -174,8 +174,7 @@ async fn call_provider<'a>(
     } else if let Source::Replay(_) = source {
         Some(REPLAY_KEY)
     } else {
-        let key_ref =
-            KeyRef::parse(&spec.key_ref()).map_err(|e| (CaseStatus::Error, format!("provider `{provider}`: {e}")))?;
+        let key_ref = spec.key_reference().map_err(|e| (CaseStatus::Error, format!("provider `{provider}`: {e}")))?;
         match ctx.keys.get(&key_ref) {
             Ok(Some(k)) => {
                 key_owned = k;
