@@ -10,11 +10,12 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use llm_conform::api::ChatRequest;
 use llm_conform::fingerprint::{Fingerprint, FingerprintInput};
-use llm_conform::providers::{Catalog, ResponseHints};
+use llm_conform::replay::{Fixture, Reply, ReplyBody};
 use llm_conform::suite::{Scenario, load_file};
-use llm_conform::transport::{Fixture, HttpTransport, Reply, ReplyBody, TransportConfig};
+use llm_conform_core::api::ChatRequest;
+use llm_conform_core::providers::{Catalog, ResponseHints};
+use llm_conform_core::transport::{HttpTransport, TransportConfig};
 
 use common::{Upstream, calls, pointed_at, root, sample, spec};
 
@@ -22,7 +23,7 @@ use common::{Upstream, calls, pointed_at, root, sample, spec};
 fn case(
     suite: &str,
     scenario: &str,
-) -> (Scenario, ChatRequest, Result<llm_conform::api::ChatCompletion, llm_conform::api::ProviderError>) {
+) -> (Scenario, ChatRequest, Result<llm_conform_core::api::ChatCompletion, llm_conform_core::api::ProviderError>) {
     let catalog = Catalog::builtin();
     let s = load_file(&root().join("suites").join(format!("{suite}.toml")), &catalog).unwrap_or_else(|e| panic!("{e}"));
     let sc = s.scenarios.into_iter().find(|x| x.id == scenario).unwrap_or_else(|| panic!("no scenario {scenario}"));

@@ -8,8 +8,8 @@ mod common;
 use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use llm_conform::providers::{ResponseHints, SseParser};
-use llm_conform::transport::decode_stream_bytes;
+use llm_conform_core::providers::{ResponseHints, SseParser};
+use llm_conform_core::transport::decode_stream_bytes;
 
 use common::{FAMILIES, large_stream, sample, spec, typical_request};
 

@@ -13,8 +13,9 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use hdrhistogram::Histogram;
-use llm_conform::providers::Catalog;
-use llm_conform::transport::{HttpTransport, Reply, ReplyBody, TransportConfig};
+use llm_conform::replay::{Reply, ReplyBody};
+use llm_conform_core::providers::Catalog;
+use llm_conform_core::transport::{HttpTransport, TransportConfig};
 
 use common::{FAMILIES, Upstream, calls, large_stream, pointed_at, sample, spec};
 

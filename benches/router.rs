@@ -8,9 +8,9 @@ use std::collections::BTreeMap;
 use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use llm_conform::api::{ChatCompletion, ErrorKind, ProviderError};
-use llm_conform::providers::Catalog;
-use llm_conform::router::{CallResult, Router, SendOutcome, Target};
+use llm_conform_core::api::{ChatCompletion, ErrorKind, ProviderError};
+use llm_conform_core::providers::Catalog;
+use llm_conform_core::router::{CallResult, Router, SendOutcome, Target};
 
 /// A catalog with `n` OpenAI-compatible providers `p000`…, each priced, and a router whose tier
 /// `bench` lists one model of each, with per-provider limits.

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-use llm_conform::transport::Reply;
+use llm_conform::replay::Reply;
 
 use common::{Upstream, root};
 

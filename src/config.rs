@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::providers::{Catalog, CatalogError};
+use llm_conform_core::providers::{Catalog, CatalogError};
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -20,7 +20,7 @@ pub struct Config {
     pub providers: toml::Table,
     /// The routing policy; defaults derive its tiers from the catalog.
     #[serde(default)]
-    pub router: crate::router::RouterPolicy,
+    pub router: llm_conform_core::router::RouterPolicy,
     #[serde(skip)]
     pub path: Option<PathBuf>,
 }

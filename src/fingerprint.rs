@@ -8,7 +8,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::api::{ChatCompletion, ErrorKind, FinishReason, ProviderError};
+use llm_conform_core::api::{ChatCompletion, ErrorKind, FinishReason, ProviderError, schema_accepts, unfence};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Fingerprint {
@@ -156,13 +156,6 @@ fn tool_call_shape(name: &str, arguments: &str) -> ToolCallShape {
     }
 }
 
-/// Strips a Markdown code fence some models wrap JSON in; the fence itself is not JSON, so a
-/// fenced answer still counts as valid only if what is inside is.
-fn unfence(text: &str) -> &str {
-    let t = text.trim();
-    t.strip_prefix("```json").or_else(|| t.strip_prefix("```")).and_then(|r| r.strip_suffix("```")).map_or(t, str::trim)
-}
-
 fn json_shape(text: Option<&str>, schema: Option<&Value>) -> JsonShape {
     let parsed = text.and_then(|t| serde_json::from_str::<Value>(unfence(t)).ok());
     match parsed {
@@ -176,15 +169,10 @@ fn json_shape(text: Option<&str>, schema: Option<&Value>) -> JsonShape {
     }
 }
 
-/// Validates `instance` against a JSON schema; an unusable schema counts as not matching.
-pub fn schema_accepts(schema: &Value, instance: &Value) -> bool {
-    jsonschema::validator_for(schema).is_ok_and(|v| v.is_valid(instance))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::{ChatCompletion, ResponseMessage, ToolCall};
+    use llm_conform_core::api::{ChatCompletion, ResponseMessage, ToolCall};
 
     fn resp(content: Option<&str>, calls: Vec<ToolCall>) -> ChatCompletion {
         let mut m = ResponseMessage::assistant();

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::fingerprint::Fingerprint;
-use crate::runner::SnapshotState;
+use crate::results::SnapshotState;
 use crate::suite::CaseId;
 
 /// The test file whose snapshots the CLI shares: insta names files `<test file>__<name>.snap`.
@@ -33,7 +33,7 @@ impl SnapshotStore {
         let current = serde_json::to_value(fp).unwrap_or_default();
         match serde_json::from_str::<serde_json::Value>(&stored) {
             Ok(v) if v == current => (SnapshotState::Match, None),
-            Ok(v) => (SnapshotState::Drift, Some(crate::transport::json_diff(&v, &current))),
+            Ok(v) => (SnapshotState::Drift, Some(crate::diff::json_diff(&v, &current))),
             Err(_) => (SnapshotState::Drift, Some(format!("stored snapshot {} is not JSON", path.display()))),
         }
     }
@@ -43,7 +43,7 @@ impl SnapshotStore {
         let path = self.path_for(case);
         let new_path = path.with_extension("snap.new");
         let body = serde_json::to_string_pretty(fp).unwrap_or_default();
-        let text = format!("---\nsource: tests/{SNAPSHOT_SOURCE}.rs\nexpression: fingerprint\n---\n{body}\n");
+        let text = format!("---\nsource: tests/harness/{SNAPSHOT_SOURCE}.rs\nexpression: fingerprint\n---\n{body}\n");
         std::fs::create_dir_all(&self.dir)?;
         std::fs::write(&new_path, text)?;
         Ok(new_path)

@@ -5,9 +5,9 @@
 use std::path::PathBuf;
 use std::sync::mpsc;
 
-use llm_conform::api::ChatRequest;
-use llm_conform::providers::{Catalog, ProviderSpec, sse::encode_event};
-use llm_conform::transport::{Reply, TimedReplayOptions, TimedReplayServer};
+use llm_conform::replay::{Reply, TimedReplayOptions, TimedReplayServer};
+use llm_conform_core::api::ChatRequest;
+use llm_conform_core::providers::{Catalog, ProviderSpec, sse::encode_event};
 
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -178,10 +178,10 @@ pub fn pointed_at(spec: &ProviderSpec, uri: &str) -> ProviderSpec {
 /// upstream and the same request.
 pub mod calls {
     use futures::StreamExt;
-    use llm_conform::api::{ChatCompletion, ChatCompletionChunk, ChatRequest};
-    use llm_conform::providers::{Catalog, ProviderSpec, SseParser};
-    use llm_conform::router::{CallResult, Router, SendOutcome, Target};
-    use llm_conform::transport::HttpTransport;
+    use llm_conform_core::api::{ChatCompletion, ChatCompletionChunk, ChatRequest};
+    use llm_conform_core::providers::{Catalog, ProviderSpec, SseParser};
+    use llm_conform_core::router::{CallResult, Router, SendOutcome, Target};
+    use llm_conform_core::transport::HttpTransport;
 
     pub const KEY: &str = "sk-bench-key";
 

@@ -12,12 +12,14 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::{BenchCollector, BenchReport, BenchSettings};
-use crate::providers::Catalog;
-use crate::router::RouterPolicy;
-use crate::runner::{Plan, RunError, RunMode, RunOptions, RunResults, Runner};
-use crate::secrets::{KeyStore, Secret};
-use crate::transport::{TimedReplayOptions, TimedReplayServer};
+use super::BenchCollector;
+use crate::replay::{TimedReplayOptions, TimedReplayServer};
+use crate::results::RunResults;
+use crate::results::{BenchReport, BenchSettings};
+use crate::runner::{Plan, RunError, RunMode, RunOptions, Runner};
+use llm_conform_core::providers::Catalog;
+use llm_conform_core::router::RouterPolicy;
+use llm_conform_core::secrets::{KeyStore, Secret};
 
 /// Stands in for every provider's key in replay; it only reaches the local replay server.
 const REPLAY_KEY: &str = "bench-replay-placeholder-key";

@@ -5,7 +5,8 @@
 //! call takes a few hundred microseconds, a live one tens of seconds.
 
 use hdrhistogram::Histogram;
-use serde::{Deserialize, Serialize};
+
+use crate::results::{Bucket, Summary};
 
 /// Bars in a summary's distribution: enough to show a shape in a small chart, few enough that
 /// `results.json` stays readable.
@@ -108,29 +109,6 @@ impl Recorder {
 
 fn round3(v: f64) -> f64 {
     (v * 1000.0).round() / 1000.0
-}
-
-/// Percentiles of one measure, in the unit its field name says (`_ms`, `_per_s`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Summary {
-    pub count: u64,
-    pub min: f64,
-    pub mean: f64,
-    pub p50: f64,
-    pub p90: f64,
-    pub p95: f64,
-    pub p99: f64,
-    pub max: f64,
-    /// Log-spaced buckets from `min` to `max`, for charts.
-    #[serde(default)]
-    pub distribution: Vec<Bucket>,
-}
-
-/// How many values fell at or below `le` (and above the previous bucket's bound).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Bucket {
-    pub le: f64,
-    pub count: u64,
 }
 
 #[cfg(test)]

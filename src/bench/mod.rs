@@ -6,12 +6,10 @@
 //! runner (adapter, transport, router) and reads the timings the transport measured, so what
 //! it reports is what an application routing through this code would see.
 
+mod collector;
 mod driver;
 mod histogram;
-mod report;
-mod table;
 
+pub use collector::BenchCollector;
 pub use driver::{BenchError, BenchMode, BenchOptions, BenchRun, run_bench};
-pub use histogram::{Bucket, Recorder, Summary};
-pub use report::{BenchCollector, BenchCounts, BenchReport, BenchSettings, BenchStats};
-pub use table::{format_ms, render_table};
+pub use histogram::Recorder;

@@ -11,11 +11,12 @@ use clap::Args;
 use super::args::{FilterArgs, GlobalArgs};
 use super::selection::{providers_with_fixtures, select};
 use super::{EXIT_FAILURE, EXIT_USAGE};
-use crate::bench::{BenchMode, BenchOptions, render_table, run_bench};
+use crate::bench::{BenchMode, BenchOptions, run_bench};
+use crate::report::render_table;
 use crate::report::{OutputDir, write_reports};
 use crate::runner::Plan;
-use crate::secrets::KeyStore;
 use crate::suite::ROUTER_PROVIDER;
+use llm_conform_core::secrets::KeyStore;
 
 #[derive(Debug, Args)]
 pub struct BenchArgs {

@@ -3,10 +3,10 @@ use std::process::ExitCode;
 use super::EXIT_FAILURE;
 use super::args::{DecodeArgs, GlobalArgs};
 use super::input::{parse_request, read_input};
-use crate::api::ProviderError;
 use crate::config::Config;
-use crate::providers::ResponseHints;
-use crate::transport::decode_stream_bytes;
+use llm_conform_core::api::ProviderError;
+use llm_conform_core::providers::ResponseHints;
+use llm_conform_core::transport::decode_stream_bytes;
 
 pub fn run(global: &GlobalArgs, args: DecodeArgs) -> anyhow::Result<ExitCode> {
     let cfg = Config::load(&global.config, false)?;

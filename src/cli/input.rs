@@ -14,7 +14,7 @@ pub fn read_input(arg: &str) -> anyhow::Result<Vec<u8>> {
 }
 
 /// Parses a canonical request, naming the field that is wrong.
-pub fn parse_request(bytes: &[u8], origin: &str) -> anyhow::Result<crate::api::ChatRequest> {
+pub fn parse_request(bytes: &[u8], origin: &str) -> anyhow::Result<llm_conform_core::api::ChatRequest> {
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();

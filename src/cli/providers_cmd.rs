@@ -2,7 +2,7 @@ use std::process::ExitCode;
 
 use super::args::{GlobalArgs, ProvidersArgs};
 use crate::config::Config;
-use crate::secrets::KeyRef;
+use llm_conform_core::secrets::KeyRef;
 
 pub fn run(global: &GlobalArgs, args: ProvidersArgs) -> anyhow::Result<ExitCode> {
     let cfg = Config::load(&global.config, false)?;

@@ -16,7 +16,7 @@ use super::{EXIT_FAILURE, EXIT_USAGE};
 use crate::report::{
     CompareOptions, Comparison, compare, load_results, merge_results, terminal_summary, write_report_files,
 };
-use crate::runner::RunResults;
+use crate::results::RunResults;
 
 /// How latency is compared with the baseline (shared by `run` and `report`).
 #[derive(Debug, Args, Clone)]

@@ -11,10 +11,10 @@ use super::EXIT_FAILURE;
 use super::args::GlobalArgs;
 use super::input::{parse_request, read_input};
 use crate::config::Config;
-use crate::providers::Catalog;
-use crate::router::{CallResult, Candidate, PlannedCandidate, Router, RouterPolicy, SendOutcome, Target};
-use crate::secrets::KeyStore;
-use crate::transport::{HttpTransport, TransportConfig};
+use llm_conform_core::providers::Catalog;
+use llm_conform_core::router::{CallResult, Candidate, PlannedCandidate, Router, RouterPolicy, SendOutcome, Target};
+use llm_conform_core::secrets::KeyStore;
+use llm_conform_core::transport::{HttpTransport, TransportConfig};
 
 #[derive(Debug, Args)]
 pub struct RouteArgs {

@@ -12,8 +12,9 @@ use crate::report::{
     CompareOptions, JsonlWriter, OutputDir, Progress, compare, load_results, terminal_summary, updated_baseline,
     write_baseline, write_reports,
 };
-use crate::runner::{Plan, RunEvent, RunMode, RunOptions, RunResults, Runner, Shard};
-use crate::secrets::KeyStore;
+use crate::results::{RunEvent, RunResults};
+use crate::runner::{Plan, RunMode, RunOptions, Runner, Shard};
+use llm_conform_core::secrets::KeyStore;
 
 pub fn run(global: &GlobalArgs, args: RunArgs) -> anyhow::Result<ExitCode> {
     let sel = select(global, &args.filter)?;
@@ -132,7 +133,7 @@ pub fn run(global: &GlobalArgs, args: RunArgs) -> anyhow::Result<ExitCode> {
     let comparison = baseline.as_ref().map(|(source, base)| compare(&results, base, source, &options));
     write_reports(&out, &results, comparison.as_ref())?;
     eprintln!("{}", totals_line(&results));
-    let drifted = results.cases.iter().filter(|c| c.snapshot == Some(crate::runner::SnapshotState::Drift)).count();
+    let drifted = results.cases.iter().filter(|c| c.snapshot == Some(crate::results::SnapshotState::Drift)).count();
     if drifted > 0 {
         eprintln!("{drifted} fingerprint(s) drifted from the stored snapshots; review with `cargo insta review`");
     }
@@ -149,7 +150,7 @@ pub fn run(global: &GlobalArgs, args: RunArgs) -> anyhow::Result<ExitCode> {
 
 /// `N cases in T s: …` with every status count, for the terminal.
 pub fn totals_line(results: &RunResults) -> String {
-    use crate::runner::CaseStatus::*;
+    use crate::results::CaseStatus::*;
     let count = |s| results.count(s);
     format!(
         "{} cases in {:.2}s: {} pass, {} fail, {} xfail, {} xpass, {} error, {} skipped",

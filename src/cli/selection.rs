@@ -6,12 +6,13 @@ use anyhow::Context;
 
 use super::args::{FilterArgs, GlobalArgs};
 use crate::config::Config;
-use crate::providers::Catalog;
 use crate::runner::Filters;
-use crate::secrets::KeyStore;
 use crate::suite::{Mode, ROUTER_PROVIDER, Suite, load_dir};
+use llm_conform_core::providers::Catalog;
+use llm_conform_core::secrets::KeyStore;
 
 /// The providers fixtures are shipped for, the default of `synthesize-fixtures`.
+#[cfg(feature = "fakes")]
 pub const SHIPPED_PROVIDERS: &[&str] =
     &["anthropic", "cohere", "deepseek", "gemini", "groq", "mistral", "openai", "openrouter", "qwen"];
 

@@ -25,7 +25,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::provider_stats;
-use crate::runner::{CaseResult, CaseStatus, RunResults};
+use crate::results::{CaseResult, CaseStatus, RunResults};
 
 /// How one case changed between the baseline and this run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]

@@ -8,7 +8,8 @@
 
 use std::fmt::Write as _;
 
-use crate::bench::{BenchReport, BenchStats, Summary};
+use super::format_ms as ms;
+use crate::results::{BenchReport, BenchStats, Summary};
 
 const CHART_W: f64 = 300.0;
 const CHART_H: f64 = 124.0;
@@ -19,8 +20,6 @@ const PLOT_BOTTOM: f64 = 96.0;
 fn esc(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
-
-use crate::bench::format_ms as ms;
 
 fn summary_cells(out: &mut String, s: Option<&Summary>) {
     match s {

@@ -15,7 +15,7 @@ use serde::Serialize;
 use super::baseline::{CaseChange, ChangeClass, Comparison};
 use super::charts::{Row, bar_chart};
 use super::{ProviderStats, provider_stats};
-use crate::runner::{CaseResult, CaseStatus, RunResults};
+use crate::results::{CaseResult, CaseStatus, RunResults};
 
 const TEMPLATE: &str = include_str!("../../templates/report.html");
 

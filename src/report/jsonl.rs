@@ -2,7 +2,7 @@ use std::fs::{File, OpenOptions};
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
-use crate::runner::CaseResult;
+use crate::results::CaseResult;
 
 /// Appends one line per finished case and flushes it at once, so an interrupted run keeps every
 /// case that finished.

@@ -16,7 +16,7 @@ use std::time::Duration;
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 
 use super::baseline::{ChangeClass, Comparison};
-use crate::runner::{CaseResult, CaseStatus, RunResults};
+use crate::results::{CaseResult, CaseStatus, RunResults};
 
 #[derive(Debug, thiserror::Error)]
 #[error("failed to write junit.xml: {0}")]

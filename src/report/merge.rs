@@ -12,7 +12,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, FixedOffset};
 
-use crate::runner::RunResults;
+use crate::results::RunResults;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MergeError {

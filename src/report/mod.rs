@@ -4,6 +4,7 @@
 
 mod baseline;
 mod bench_section;
+mod bench_table;
 mod charts;
 mod html;
 mod jsonl;
@@ -19,6 +20,7 @@ pub use baseline::{
     CaseChange, ChangeClass, CompareOptions, Comparison, LatencyChange, compare, fingerprint_diff, updated_baseline,
 };
 pub use bench_section::render_bench_section;
+pub use bench_table::{format_ms, render_table};
 pub use html::{render_html, symbol};
 pub use jsonl::JsonlWriter;
 pub use junit::{JunitError, render_junit};

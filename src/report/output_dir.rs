@@ -2,7 +2,7 @@ use std::path::{Path, PathBuf};
 
 use super::baseline::Comparison;
 use super::{render_html, render_junit, render_summary};
-use crate::runner::RunResults;
+use crate::results::RunResults;
 
 /// `reports/<run-id>/`, mirrored to `reports/latest/` when the run ends; the baseline the next
 /// run compares with lives in `reports/baseline/`.

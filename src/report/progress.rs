@@ -2,7 +2,7 @@ use std::io::IsTerminal;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::runner::{CaseResult, CaseStatus};
+use crate::results::{CaseResult, CaseStatus};
 
 /// A progress bar on a terminal; on CI, one line per case that needs attention.
 pub struct Progress {

@@ -3,7 +3,7 @@ use std::collections::BTreeMap;
 use hdrhistogram::Histogram;
 use serde::Serialize;
 
-use crate::runner::{CaseResult, CaseStatus};
+use crate::results::{CaseResult, CaseStatus};
 
 /// Per-provider figures: pass rate, latency percentiles, throughput, cost.
 #[derive(Debug, Clone, Serialize, PartialEq)]

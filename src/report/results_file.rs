@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::runner::RunResults;
+use crate::results::RunResults;
 
 /// The `results.json` schema this version writes and reads.
 pub const RESULTS_SCHEMA: u32 = 1;

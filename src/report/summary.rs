@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 
 use super::baseline::{CaseChange, ChangeClass, Comparison};
 use super::html::symbol;
-use crate::runner::{CaseResult, CaseStatus, RunResults};
+use crate::results::{CaseResult, CaseStatus, RunResults};
 
 /// Stays below GitHub's 1 MiB step-summary limit with room for other steps' output.
 pub const SUMMARY_LIMIT: usize = 1_000_000;

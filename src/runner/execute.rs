@@ -6,18 +6,18 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::{Attempt, CaseResult, CaseStatus, RunMode, RunOptions, SnapshotState};
-use crate::api::{ChatCompletion, ChatRequest, ProviderError};
-use crate::fake::{CASE_HEADER, INVALID_KEY};
+use super::{RunMode, RunOptions};
 use crate::fingerprint::{Fingerprint, FingerprintInput, Outcome};
-use crate::providers::{Catalog, ProviderSpec};
-use crate::router::{CallResult, Candidate, Router, RouterPolicy, SendOutcome, Target, cost_usd};
-use crate::secrets::KeyStore;
+use crate::replay::{Provenance, REPLAY_ERROR_HEADER, fixture_from_exchange, write_fixture};
+use crate::results::{Attempt, CaseResult, CaseStatus, SnapshotState};
 use crate::snapshot::SnapshotStore;
 use crate::suite::{CaseId, Mode, ROUTER_PROVIDER, Scenario};
-use crate::transport::{
-    CallOutcome, HttpTransport, Provenance, REPLAY_ERROR_HEADER, fixture_from_exchange, write_fixture,
-};
+use llm_conform_core::api::{ChatCompletion, ChatRequest, ProviderError};
+use llm_conform_core::providers::{Catalog, ProviderSpec};
+use llm_conform_core::router::{CallResult, Candidate, Router, RouterPolicy, SendOutcome, Target, cost_usd};
+use llm_conform_core::secrets::KeyStore;
+use llm_conform_core::transport::{CallOutcome, HttpTransport};
+use llm_conform_mock::{CASE_HEADER, INVALID_KEY};
 
 /// Stands in for a key in replay, where none is needed; it never reaches a provider.
 pub const REPLAY_KEY: &str = "replay-placeholder-key";
@@ -78,7 +78,7 @@ pub async fn run_group(
             let b = serde_json::to_value(s.without_stream()).unwrap_or_default();
             let msg = format!(
                 "stream and non-stream calls disagree (a stream must reassemble to the non-stream response; diff non_stream → stream):\n{}",
-                crate::transport::json_diff(&a, &b)
+                crate::diff::json_diff(&a, &b)
             );
             o.result.reason = Some(match o.result.reason.take() {
                 Some(r) => format!("{r}; {msg}"),
@@ -202,7 +202,7 @@ async fn call_provider<'a>(
                     .to_string()
             }),
         };
-        let timed_out = matches!(&call.result, Err(e) if e.kind == crate::api::ErrorKind::Timeout)
+        let timed_out = matches!(&call.result, Err(e) if e.kind == llm_conform_core::api::ErrorKind::Timeout)
             .then_some(deadline.as_secs_f64() * 1000.0);
         let redactor = ctx.keys.redactor();
         let fixture =

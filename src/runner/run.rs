@@ -6,11 +6,13 @@ use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinSet;
 
 use super::execute::{ExecContext, run_group};
-use super::{Plan, RunEvent, RunMode, RunOptions, RunResults};
-use crate::providers::Catalog;
-use crate::secrets::KeyStore;
+use super::{Plan, RunMode, RunOptions};
+use crate::replay::ReplayServer;
+use crate::results::{RunEvent, RunResults};
 use crate::snapshot::SnapshotStore;
-use crate::transport::{HttpTransport, ReplayServer, TransportConfig};
+use llm_conform_core::providers::Catalog;
+use llm_conform_core::secrets::KeyStore;
+use llm_conform_core::transport::{HttpTransport, TransportConfig};
 
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
@@ -56,13 +58,13 @@ impl Runner {
             options,
             snapshots,
             synthesize,
-            router_policy: crate::router::RouterPolicy::default(),
+            router_policy: llm_conform_core::router::RouterPolicy::default(),
         };
         Ok(Runner { ctx: Arc::new(ctx), _replay: replay })
     }
 
     /// The policy routed scenarios use when they bring none (the config's `[router]`).
-    pub fn with_router_policy(mut self, policy: crate::router::RouterPolicy) -> Self {
+    pub fn with_router_policy(mut self, policy: llm_conform_core::router::RouterPolicy) -> Self {
         if let Some(ctx) = Arc::get_mut(&mut self.ctx) {
             ctx.router_policy = policy;
         }

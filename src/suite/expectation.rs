@@ -3,8 +3,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::api::{ErrorKind, FinishReason};
 use crate::fingerprint::{Fingerprint, Outcome};
+use llm_conform_core::api::{ErrorKind, FinishReason};
 
 /// What a scenario requires of every provider. Checked against the fingerprint only, so the
 /// verdict is the same live and in replay.

@@ -8,9 +8,9 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::{Expect, MockAnswer, Mode, RouteSpec, Scenario, Suite, Xfail};
-use crate::api::ChatRequest;
 use crate::config::{line_col, located};
-use crate::providers::Catalog;
+use llm_conform_core::api::ChatRequest;
+use llm_conform_core::providers::Catalog;
 
 /// One problem in one file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -283,7 +283,7 @@ fn check_route(r: &RouteSpec, catalog: &Catalog) -> Option<String> {
         return Some("route.requests must be between 1 and 100".into());
     }
     if let Some(m) = &r.model {
-        match crate::router::Candidate::parse(m) {
+        match llm_conform_core::router::Candidate::parse(m) {
             Ok(c) => {
                 if let Err(e) = catalog.get(&c.provider) {
                     return Some(format!("route.model: {e}"));

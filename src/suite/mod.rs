@@ -3,13 +3,14 @@
 mod case;
 mod expectation;
 mod loader;
-mod mock;
+mod mock_book;
 mod route_spec;
 mod scenario;
 
 pub use case::{Case, CaseId};
 pub use expectation::{Expect, Presence, ToolCallsExpect};
+pub use llm_conform_mock::{Fault, MockAnswer, MockError, MockToolCall, MockUsage};
 pub use loader::{Problem, SuiteError, load_dir, load_file, load_str};
-pub use mock::{Fault, MockAnswer, MockError, MockToolCall, MockUsage};
+pub use mock_book::MockBook;
 pub use route_spec::{ROUTER_PROVIDER, RouteSpec};
 pub use scenario::{Mode, Scenario, Suite, Xfail};

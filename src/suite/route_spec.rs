@@ -1,6 +1,6 @@
 use serde::{Deserialize, Serialize};
 
-use crate::router::RouterPolicy;
+use llm_conform_core::router::RouterPolicy;
 
 /// A scenario that goes through the router instead of straight to each provider: it runs once
 /// (as provider `router`), and its attempts show the path the router took.

@@ -3,7 +3,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::{Expect, MockAnswer, RouteSpec};
-use crate::api::ChatRequest;
+use llm_conform_core::api::ChatRequest;
 
 /// One suite file.
 #[derive(Debug, Clone)]

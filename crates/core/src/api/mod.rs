@@ -1,0 +1,30 @@
+//! The canonical format: OpenAI chat completions, field for field.
+//!
+//! Everything inside llm-conform speaks these types; adapters are the only code that knows a
+//! provider's native wire format.
+
+mod accumulator;
+mod chunk;
+mod error_kind;
+mod finish_reason;
+mod json_output;
+mod message;
+mod normalize;
+mod request;
+mod response;
+mod response_format;
+mod tool;
+mod usage;
+
+pub use accumulator::StreamAccumulator;
+pub use chunk::{ChatCompletionChunk, ChunkChoice, Delta, FunctionCallDelta, ToolCallDelta};
+pub use error_kind::{ErrorKind, ProviderError};
+pub use finish_reason::FinishReason;
+pub use json_output::{schema_accepts, unfence};
+pub use message::{Content, ContentPart, ImageUrl, Message, Role};
+pub use normalize::{normalize_arguments, normalize_response};
+pub use request::{ChatRequest, Stop, StreamOptions};
+pub use response::{ChatCompletion, Choice, ResponseMessage};
+pub use response_format::{JsonSchemaFormat, ResponseFormat};
+pub use tool::{FunctionCall, FunctionDef, NamedFunction, Tool, ToolCall, ToolChoice, ToolChoiceMode};
+pub use usage::{CompletionTokensDetails, PromptTokensDetails, Usage};

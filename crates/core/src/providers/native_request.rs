@@ -1,0 +1,133 @@
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::secrets::REDACTED;
+
+/// The HTTP request an adapter produced for a provider, before any transport sends it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NativeRequest {
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    /// Names (lowercase) of headers whose value is a credential.
+    #[serde(skip)]
+    pub secret_headers: Vec<String>,
+    pub body: Value,
+    /// What the decoder needs to know about how the request was encoded.
+    #[serde(skip)]
+    pub hints: ResponseHints,
+}
+
+/// Facts about an encoded request that decoding depends on.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ResponseHints {
+    /// The tool an adapter added to obtain JSON output (Anthropic): its call is the content.
+    pub json_tool: Option<String>,
+    /// Whether the request streams.
+    pub stream: bool,
+}
+
+impl NativeRequest {
+    pub fn post(url: String, body: Value) -> Self {
+        NativeRequest {
+            method: "POST".into(),
+            url,
+            headers: vec![("content-type".into(), "application/json".into())],
+            secret_headers: Vec::new(),
+            body,
+            hints: ResponseHints::default(),
+        }
+    }
+
+    pub fn header(&mut self, name: &str, value: impl Into<String>) {
+        self.headers.push((name.to_ascii_lowercase(), value.into()));
+    }
+
+    pub fn secret_header(&mut self, name: &str, value: impl Into<String>) {
+        self.header(name, value);
+        self.secret_headers.push(name.to_ascii_lowercase());
+    }
+
+    pub fn header_value(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
+    /// A copy safe to print or store: every credential header replaced by a placeholder.
+    pub fn redacted(&self) -> NativeRequest {
+        let mut r = self.clone();
+        for (name, value) in &mut r.headers {
+            if r.secret_headers.iter().any(|s| s == name) {
+                *value = redact_credential(value);
+            }
+        }
+        r
+    }
+
+    /// The URL path and query, relative to the host: what fixtures match on.
+    pub fn path_and_query(&self) -> &str {
+        let after_scheme = self.url.split_once("://").map_or(self.url.as_str(), |(_, r)| r);
+        after_scheme.find('/').map_or("/", |i| &after_scheme[i..])
+    }
+}
+
+/// Keeps an auth scheme word (`Bearer`) but never the credential itself.
+fn redact_credential(value: &str) -> String {
+    match value.split_once(' ') {
+        Some((scheme, _)) if scheme.eq_ignore_ascii_case("bearer") => format!("{scheme} {REDACTED}"),
+        _ => REDACTED.to_string(),
+    }
+}
+
+impl NativeRequest {
+    /// A POST to `url` for `spec`: auth with `key`, the provider's fixed headers and configured
+    /// `extra_headers`, and `extra_body` merged into `body`.
+    pub fn for_provider(
+        spec: &super::ProviderSpec,
+        url: String,
+        mut body: Value,
+        key: Option<&str>,
+    ) -> Result<NativeRequest, super::EncodeError> {
+        if let Value::Object(map) = &mut body {
+            for (k, v) in &spec.extra_body {
+                match map.get_mut(k) {
+                    Some(existing) => merge_json(existing, v),
+                    None => {
+                        map.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+        }
+        let mut req = NativeRequest::post(url, body);
+        for (k, v) in spec.headers.iter().chain(&spec.extra_headers) {
+            req.header(k, v.clone());
+        }
+        let style = spec.auth_style().map_err(|m| super::EncodeError::new(spec, m))?;
+        if let Some(key) = key {
+            match style {
+                super::AuthStyle::Bearer => req.secret_header("authorization", format!("Bearer {key}")),
+                super::AuthStyle::Header(name) => req.secret_header(&name, key),
+                super::AuthStyle::None => {}
+            }
+        }
+        Ok(req)
+    }
+}
+
+/// Merges configured extra body fields into an encoded body: objects merge key by key, arrays
+/// append (a grounding tool joins the encoded function declarations), anything else is replaced.
+fn merge_json(base: &mut Value, extra: &Value) {
+    match (base, extra) {
+        (Value::Object(b), Value::Object(e)) => {
+            for (k, v) in e {
+                match b.get_mut(k) {
+                    Some(existing) => merge_json(existing, v),
+                    None => {
+                        b.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+        }
+        (Value::Array(b), Value::Array(e)) => b.extend(e.iter().cloned()),
+        (b, e) => *b = e.clone(),
+    }
+}

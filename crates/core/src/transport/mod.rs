@@ -1,0 +1,9 @@
+//! Sending native requests over HTTP and decoding what comes back, streamed or whole.
+
+mod exchange;
+mod http;
+mod stream_driver;
+
+pub use exchange::{CallOutcome, RawResponse, Timings};
+pub use http::{HttpTransport, TransportConfig};
+pub use stream_driver::{StreamResult, StreamSession, decode_stream_bytes};

@@ -1,0 +1,27 @@
+//! Fake providers: small servers on 127.0.0.1 that answer scenario mocks in each family's
+//! native wire format, and reject requests the way the real API does (empty Anthropic text
+//! blocks, `additionalProperties` in Gemini schemas, Mistral's tool-call ids).
+//!
+//! They stand in for live providers where there is no network: fixtures are synthesized by
+//! recording against them, and the record/replay round trip is tested on them. Their wire shapes
+//! follow the genuine recorded payloads in `tests/provider-samples/`.
+//!
+//! What they answer is described in `llm-conform-mock`'s vocabulary, which the harness shares;
+//! this crate is a dev-dependency of the harness, linked into its CLI only with the `fakes`
+//! feature.
+
+mod anthropic;
+mod cohere;
+mod fake_family;
+mod fake_response;
+mod gemini;
+mod openai;
+mod server;
+
+pub use fake_family::{FakeCtx, FakeFamily, family_for};
+pub use fake_response::{FakeBody, FakeEvent, FakeResponse};
+pub use server::{FakeProvider, status_for};
+
+pub use llm_conform_mock::{
+    AnswerBook, CASE_HEADER, Fault, INVALID_KEY, MockAnswer, MockError, MockToolCall, MockUsage,
+};

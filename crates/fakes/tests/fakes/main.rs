@@ -1,0 +1,11 @@
+//! The integration tests of llm-conform-fakes: one binary, a module per concern.
+
+#[path = "../../../../tests/support/samples.rs"]
+mod common;
+
+mod book;
+mod fake_anthropic;
+mod fake_cohere;
+mod fake_gemini;
+mod fake_openai;
+mod http_path;

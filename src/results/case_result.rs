@@ -1,0 +1,55 @@
+use serde::{Deserialize, Serialize};
+
+use llm_conform_core::api::Usage;
+use llm_conform_core::router::Attempt;
+
+use super::{CaseStatus, SnapshotState};
+use crate::fingerprint::Fingerprint;
+
+/// One row of `results.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaseResult {
+    pub suite: String,
+    pub scenario: String,
+    pub provider: String,
+    pub model: String,
+    pub stream: bool,
+    pub tags: Vec<String>,
+    pub status: CaseStatus,
+    pub reason: Option<String>,
+    pub fingerprint: Option<Fingerprint>,
+    pub ttft_ms: Option<f64>,
+    pub total_ms: f64,
+    pub usage: Option<Usage>,
+    pub cost_usd: Option<f64>,
+    pub attempts: Vec<Attempt>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The canonical request sent, for the report's per-case details.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<serde_json::Value>,
+    /// The normalized error, when the call failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snapshot: Option<SnapshotState>,
+    /// The difference from the stored snapshot, when it drifted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snapshot_diff: Option<String>,
+    /// Link of the xfail that applied.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub xfail_link: Option<String>,
+}
+
+impl CaseResult {
+    /// `suite/scenario/provider/mode`.
+    pub fn case_id(&self) -> String {
+        format!(
+            "{}/{}/{}/{}",
+            self.suite,
+            self.scenario,
+            self.provider,
+            if self.stream { "stream" } else { "non_stream" }
+        )
+    }
+}

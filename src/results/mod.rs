@@ -1,0 +1,18 @@
+//! The vocabulary the runner, the reporters and the benchmark share: what one case ended as,
+//! what a run produced, and the events that carry them. Every reporter reads these and nothing
+//! of the runner.
+
+mod bench_report;
+mod case_result;
+mod case_status;
+mod run_event;
+mod run_results;
+mod snapshot_state;
+
+pub use bench_report::{BenchCounts, BenchReport, BenchSettings, BenchStats, Bucket, Summary};
+pub use case_result::CaseResult;
+pub use case_status::CaseStatus;
+pub use llm_conform_core::router::Attempt;
+pub use run_event::RunEvent;
+pub use run_results::RunResults;
+pub use snapshot_state::SnapshotState;

@@ -1,0 +1,20 @@
+//! The integration tests of llm-conform (the harness and its CLI): one binary, a module per concern.
+
+#[path = "../support/samples.rs"]
+mod common;
+
+mod bench_cli;
+mod bench_timed_replay;
+mod cli_decode;
+mod cli_run;
+mod extra_fields;
+mod fixture_regressions;
+mod key_canary;
+mod live_snapshots;
+mod record_replay;
+mod replay_matrix;
+mod report_cli;
+mod report_render;
+mod route_explain;
+mod support;
+mod workflows;
