@@ -14,5 +14,7 @@ pub mod replay;
 pub mod report;
 pub mod results;
 pub mod runner;
+pub mod session;
 pub mod snapshot;
 pub mod suite;
+pub mod write_guard;

@@ -149,6 +149,7 @@ pub async fn run_bench(
         duration_ms: 0.0,
         cases: Vec::new(),
         bench: None,
+        interrupted: None,
     });
     last.mode = opts.mode.as_str().to_string();
     let settings = BenchSettings {

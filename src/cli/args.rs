@@ -76,21 +76,27 @@ pub struct RunArgs {
     #[arg(long, default_value = "replay", value_parser = ["replay", "record", "record-missing", "live"])]
     pub mode: String,
     /// Cases in flight at once.
-    #[arg(long, short = 'j')]
-    pub jobs: Option<usize>,
-    /// Cases in flight at once against one provider.
-    #[arg(long)]
-    pub per_provider: Option<usize>,
+    #[arg(long, short = 'j', value_parser = clap::value_parser!(u32).range(1..=4096))]
+    pub jobs: Option<u32>,
+    /// Requests in flight at once against one provider.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=4096))]
+    pub per_provider: Option<u32>,
     /// Whole-call deadline in seconds.
-    #[arg(long)]
+    #[arg(long, value_parser = seconds)]
     pub timeout: Option<f64>,
+    /// After the first Ctrl-C (or SIGTERM), how long cases in flight may take to finish, in
+    /// seconds, before they are abandoned.
+    #[arg(long, default_value_t = 10.0, value_parser = seconds)]
+    pub grace: f64,
     /// Report directory: the run writes <out>/<run-id>/ and updates <out>/latest/.
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Run only the K-th of N even parts of the matrix (CI fan-out).
     #[arg(long)]
     pub shard: Option<String>,
-    #[arg(long)]
+    /// Name of the run directory (default: the UTC time); letters, digits, `.`, `_`, `-`. A taken
+    /// name gets a suffix.
+    #[arg(long, value_parser = run_id)]
     pub run_id: Option<String>,
     /// Do not compare fingerprints with the stored snapshots.
     #[arg(long)]
@@ -152,4 +158,17 @@ pub struct EncodeArgs {
     /// Canonical request file, or - for standard input.
     #[arg(default_value = "-")]
     pub input: String,
+}
+
+/// A duration in seconds: finite, more than 0, at most a day.
+pub fn seconds(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 && v <= 86_400.0 => Ok(v),
+        _ => Err(format!("expected seconds, more than 0 and at most 86400, got {s:?}")),
+    }
+}
+
+/// A run id that names one plain directory.
+pub fn run_id(s: &str) -> Result<String, String> {
+    crate::report::validate_run_id(s).map(|()| s.to_string()).map_err(|e| e.to_string())
 }

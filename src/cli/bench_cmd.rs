@@ -9,6 +9,7 @@ use anyhow::{Context, bail};
 use clap::Args;
 
 use super::args::{FilterArgs, GlobalArgs};
+use super::console::{errln, out};
 use super::selection::{providers_with_fixtures, select};
 use super::{EXIT_FAILURE, EXIT_USAGE};
 use crate::bench::{BenchMode, BenchOptions, run_bench};
@@ -41,13 +42,13 @@ pub struct BenchArgs {
     #[arg(long)]
     pub replay_timing: bool,
     /// Whole-call deadline in seconds.
-    #[arg(long)]
+    #[arg(long, value_parser = super::args::seconds)]
     pub timeout: Option<f64>,
     /// Report directory (default: <config run.reports>/bench); the run writes <out>/<run-id>/
     /// and updates <out>/latest/.
     #[arg(long)]
     pub out: Option<PathBuf>,
-    #[arg(long)]
+    #[arg(long, value_parser = super::args::run_id)]
     pub run_id: Option<String>,
 }
 
@@ -56,13 +57,8 @@ pub fn run(global: &GlobalArgs, args: BenchArgs) -> anyhow::Result<ExitCode> {
     if args.replay_timing && mode == BenchMode::Live {
         bail!("--replay-timing replays recorded timing and needs --mode replay");
     }
-    if let Some(t) = args.timeout
-        && !(t.is_finite() && t > 0.0 && t <= 86_400.0)
-    {
-        bail!("invalid --timeout {t}: expected seconds, more than 0 and at most 86400");
-    }
     let sel = select(global, &args.filter)?;
-    let keys = Arc::new(KeyStore::new(Duration::from_secs_f64(sel.config.run.key_timeout_s.clamp(0.1, 600.0))));
+    let keys = Arc::new(KeyStore::new(Duration::from_secs_f64(sel.config.run.key_timeout_s)));
     let named: Vec<String> = args.filter.providers.iter().filter(|p| *p != ROUTER_PROVIDER).cloned().collect();
     let providers = if !args.filter.providers.is_empty() {
         named.clone()
@@ -79,7 +75,7 @@ pub fn run(global: &GlobalArgs, args: BenchArgs) -> anyhow::Result<ExitCode> {
     }
     if mode == BenchMode::Live {
         if let Some(msg) = super::selection::missing_named_key(&named, &sel.catalog, &keys)? {
-            eprintln!("error: {msg}");
+            errln!("error: {msg}");
             return Ok(ExitCode::from(EXIT_USAGE));
         }
     }
@@ -89,7 +85,7 @@ pub fn run(global: &GlobalArgs, args: BenchArgs) -> anyhow::Result<ExitCode> {
     }
     let run_id = args.run_id.clone().unwrap_or_else(|| chrono::Utc::now().format("%Y%m%dT%H%M%SZ").to_string());
     let out_root = args.out.clone().unwrap_or_else(|| sel.config.run.reports.join("bench"));
-    let out = OutputDir::new(&out_root, &run_id);
+    let out = OutputDir::create(&out_root, &run_id)?;
     let options = BenchOptions {
         mode,
         replay_timing: args.replay_timing,
@@ -99,7 +95,7 @@ pub fn run(global: &GlobalArgs, args: BenchArgs) -> anyhow::Result<ExitCode> {
         timeout: Duration::from_secs_f64(args.timeout.unwrap_or(sel.config.run.timeout_s)),
         fixtures: sel.fixtures.clone(),
     };
-    eprintln!(
+    errln!(
         "bench: {} case(s) × {} repetition(s) (+{} warm-up), {} mode{}, concurrency {}",
         plan.case_count(),
         args.repetitions,
@@ -121,16 +117,16 @@ pub fn run(global: &GlobalArgs, args: BenchArgs) -> anyhow::Result<ExitCode> {
     progress.finish_and_clear();
     let bench = bench?;
     let mut results = bench.last;
-    results.run_id = run_id.clone();
+    results.run_id = out.run_id.clone();
     results.bench = Some(bench.report.clone());
     write_reports(&out, &results, None)?;
-    print!("{}", render_table(&bench.report));
+    out!("{}", render_table(&bench.report));
     if bench.report.totals.unexpected > 0 {
-        eprintln!(
+        errln!(
             "{} call(s) did not behave as their scenario expects (fail, xpass or harness error); the last repetition's cases are in the report",
             bench.report.totals.unexpected
         );
     }
-    eprintln!("report: {}", out.latest().join("index.html").display());
+    errln!("report: {}", out.latest().join("index.html").display());
     Ok(if bench.report.totals.unexpected == 0 { ExitCode::SUCCESS } else { ExitCode::from(EXIT_FAILURE) })
 }

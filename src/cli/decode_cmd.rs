@@ -2,6 +2,7 @@ use std::process::ExitCode;
 
 use super::EXIT_FAILURE;
 use super::args::{DecodeArgs, GlobalArgs};
+use super::console::outln;
 use super::input::{parse_request, read_input};
 use crate::config::Config;
 use llm_conform_core::api::ProviderError;
@@ -32,12 +33,12 @@ pub fn run(global: &GlobalArgs, args: DecodeArgs) -> anyhow::Result<ExitCode> {
         let r = decode_stream_bytes(adapter, &hints, &body);
         if args.chunks {
             for c in &r.chunks {
-                println!("{}", serde_json::to_string(c)?);
+                outln!("{}", serde_json::to_string(c)?);
             }
         }
         return Ok(match r.result {
             Ok(resp) if !args.chunks => {
-                println!("{}", serde_json::to_string_pretty(&resp)?);
+                outln!("{}", serde_json::to_string_pretty(&resp)?);
                 ExitCode::SUCCESS
             }
             Ok(_) => ExitCode::SUCCESS,
@@ -46,7 +47,7 @@ pub fn run(global: &GlobalArgs, args: DecodeArgs) -> anyhow::Result<ExitCode> {
     }
     Ok(match adapter.decode(&body, &hints) {
         Ok(resp) => {
-            println!("{}", serde_json::to_string_pretty(&resp)?);
+            outln!("{}", serde_json::to_string_pretty(&resp)?);
             ExitCode::SUCCESS
         }
         Err(e) => print_error(&e),
@@ -54,6 +55,7 @@ pub fn run(global: &GlobalArgs, args: DecodeArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn print_error(e: &ProviderError) -> ExitCode {
-    println!("{}", serde_json::to_string_pretty(&e.to_json()).unwrap_or_default());
+    // The exit code says it failed; a closed stdout changes nothing about that.
+    let _ = super::console::write_out(&format!("{}\n", serde_json::to_string_pretty(&e.to_json()).unwrap_or_default()));
     ExitCode::from(EXIT_FAILURE)
 }

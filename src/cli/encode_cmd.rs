@@ -1,6 +1,7 @@
 use std::process::ExitCode;
 
 use super::args::{EncodeArgs, GlobalArgs};
+use super::console::outln;
 use super::input::{parse_request, read_input};
 use crate::config::Config;
 
@@ -28,6 +29,6 @@ pub fn run(global: &GlobalArgs, args: EncodeArgs) -> anyhow::Result<ExitCode> {
         "headers": headers,
         "body": native.body,
     });
-    println!("{}", serde_json::to_string_pretty(&out)?);
+    outln!("{}", serde_json::to_string_pretty(&out)?);
     Ok(ExitCode::SUCCESS)
 }

@@ -1,6 +1,7 @@
 use std::process::ExitCode;
 
 use super::args::{GlobalArgs, ListArgs};
+use super::console::outln;
 use super::selection::{providers_with_fixtures, select};
 use crate::runner::Plan;
 
@@ -17,16 +18,16 @@ pub fn run(global: &GlobalArgs, args: ListArgs) -> anyhow::Result<ExitCode> {
         if !sel.filters.suites.is_empty() && !sel.filters.suites.contains(&s.name) {
             continue;
         }
-        println!("{} ({} scenarios) — {}", s.name, s.scenarios.len(), s.description);
+        outln!("{} ({} scenarios) — {}", s.name, s.scenarios.len(), s.description);
         for sc in &s.scenarios {
             scenarios += 1;
             let modes: Vec<&str> = sc.modes.iter().map(|m| m.as_str()).collect();
             let only =
                 if sc.providers.is_empty() { String::new() } else { format!(" only:{}", sc.providers.join(",")) };
-            println!("  {:<40} [{}] {}{}", sc.id, modes.join(","), sc.tags.join(","), only);
+            outln!("  {:<40} [{}] {}{}", sc.id, modes.join(","), sc.tags.join(","), only);
         }
     }
-    println!(
+    outln!(
         "\n{} suites, {} scenarios; providers: {}; matrix: {} cases",
         sel.suites.len(),
         scenarios,

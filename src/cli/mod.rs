@@ -3,6 +3,7 @@
 
 mod args;
 mod bench_cmd;
+mod console;
 mod decode_cmd;
 mod encode_cmd;
 mod input;
@@ -26,6 +27,7 @@ pub const EXIT_USAGE: u8 = 2;
 pub const EXIT_FAILURE: u8 = 1;
 
 pub fn main() -> ExitCode {
+    install_panic_hook();
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
@@ -36,11 +38,28 @@ pub fn main() -> ExitCode {
     };
     match run(cli) {
         Ok(code) => code,
+        // The reader of our output went away (`| head`): end quietly.
+        Err(e) if e.downcast_ref::<console::Closed>().is_some() => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            console::err(&format!("error: {e:#}"));
             ExitCode::from(EXIT_USAGE)
         }
     }
+}
+
+/// Panic messages are scrubbed of keys like everything else printed; a panic is a defect, and
+/// the message says so.
+fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let payload = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("a panic without a message");
+        let at = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
+        console::err(&format!("internal error (a bug in llm-conform, please report it): {payload}{at}"));
+    }));
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {

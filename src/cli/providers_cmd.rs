@@ -1,6 +1,7 @@
 use std::process::ExitCode;
 
 use super::args::{GlobalArgs, ProvidersArgs};
+use super::console::outln;
 use crate::config::Config;
 use llm_conform_core::secrets::KeyRef;
 
@@ -33,12 +34,12 @@ pub fn run(global: &GlobalArgs, args: ProvidersArgs) -> anyhow::Result<ExitCode>
         }));
     }
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&rows)?);
+        outln!("{}", serde_json::to_string_pretty(&rows)?);
         return Ok(ExitCode::SUCCESS);
     }
-    println!("{:<14} {:<10} {:<26} {:<18} DEFAULT MODEL", "PROVIDER", "FAMILY", "KEY", "KEY STATUS");
+    outln!("{:<14} {:<10} {:<26} {:<18} DEFAULT MODEL", "PROVIDER", "FAMILY", "KEY", "KEY STATUS");
     for r in &rows {
-        println!(
+        outln!(
             "{:<14} {:<10} {:<26} {:<18} {}",
             r["name"].as_str().unwrap_or(""),
             r["family"].as_str().unwrap_or(""),

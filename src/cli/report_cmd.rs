@@ -12,6 +12,7 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand};
 
 use super::args::GlobalArgs;
+use super::console::errln;
 use super::{EXIT_FAILURE, EXIT_USAGE};
 use crate::report::{
     CompareOptions, Comparison, compare, load_results, merge_results, terminal_summary, write_report_files,
@@ -108,7 +109,7 @@ pub fn run(_global: &GlobalArgs, args: ReportArgs) -> anyhow::Result<ExitCode> {
         Some(ReportCommand::Merge(m)) => merge(m),
         None => {
             let Some(path) = args.results else {
-                eprintln!("error: --results is required (or use `report merge`)");
+                errln!("error: --results is required (or use `report merge`)");
                 return Ok(ExitCode::from(EXIT_USAGE));
             };
             let results = load_results(&path)?;
@@ -138,7 +139,7 @@ fn merge(args: MergeArgs) -> anyhow::Result<ExitCode> {
     if let Some(id) = args.run_id {
         merged.run_id = id;
     }
-    eprintln!("merged {} results files: {} cases", inputs.len(), merged.cases.len());
+    errln!("merged {} results files: {} cases", inputs.len(), merged.cases.len());
     render(&merged, args.baseline.as_deref(), &args.latency, &args.out)
 }
 
@@ -156,11 +157,11 @@ fn render(
         None => None,
     };
     write_report_files(out, results, comparison.as_ref())?;
-    eprintln!("{}", super::run_cmd::totals_line(results));
+    errln!("{}", super::run_cmd::totals_line(results));
     if comparison.is_some() {
-        eprintln!("{}", terminal_summary(comparison.as_ref()));
+        errln!("{}", terminal_summary(comparison.as_ref()));
     }
-    eprintln!("report: {}", out.join("index.html").display());
+    errln!("report: {}", out.join("index.html").display());
     let regressed = comparison.as_ref().is_some_and(Comparison::has_regressions);
     Ok(if results.is_clean() && !regressed { ExitCode::SUCCESS } else { ExitCode::from(EXIT_FAILURE) })
 }

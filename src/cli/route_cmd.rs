@@ -9,6 +9,7 @@ use clap::Args;
 
 use super::EXIT_FAILURE;
 use super::args::GlobalArgs;
+use super::console::{out, outln};
 use super::input::{parse_request, read_input};
 use crate::config::Config;
 use llm_conform_core::providers::Catalog;
@@ -52,9 +53,9 @@ pub fn run(global: &GlobalArgs, args: RouteArgs) -> anyhow::Result<ExitCode> {
     if args.explain {
         let plan = router.plan(&target)?;
         if args.json {
-            println!("{}", serde_json::to_string_pretty(&plan)?);
+            outln!("{}", serde_json::to_string_pretty(&plan)?);
         } else {
-            print!("{}", explain_text(&policy, &catalog, &target, &plan));
+            out!("{}", explain_text(&policy, &catalog, &target, &plan));
         }
         return Ok(ExitCode::SUCCESS);
     }
@@ -100,7 +101,7 @@ pub fn run(global: &GlobalArgs, args: RouteArgs) -> anyhow::Result<ExitCode> {
         "served_by": outcome.served_by.as_ref().map(|c| c.to_string()),
         "attempts": outcome.attempts,
     });
-    println!("{}", serde_json::to_string_pretty(&out)?);
+    outln!("{}", serde_json::to_string_pretty(&out)?);
     Ok(if outcome.result.is_ok() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_FAILURE) })
 }
 

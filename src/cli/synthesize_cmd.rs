@@ -24,6 +24,7 @@ mod with_fakes {
     use llm_conform_fakes::FakeProvider;
 
     use super::super::EXIT_FAILURE;
+    use super::super::console::errln;
     use super::super::selection::{SHIPPED_PROVIDERS, select};
     use super::{GlobalArgs, SynthesizeArgs};
     use crate::runner::{Plan, RunMode, RunOptions, Runner};
@@ -82,10 +83,10 @@ mod with_fakes {
         for c in &results.cases {
             if c.status.is_problem() {
                 bad += 1;
-                eprintln!("{:<6} {}: {}", c.status.as_str(), c.case_id(), c.reason.as_deref().unwrap_or(""));
+                errln!("{:<6} {}: {}", c.status.as_str(), c.case_id(), c.reason.as_deref().unwrap_or(""));
             }
         }
-        eprintln!(
+        errln!(
             "wrote {} fixture(s) under {} for {} provider(s); {} case(s) did not meet their expectations against the fakes",
             results.cases.iter().filter(|c| c.status != crate::results::CaseStatus::Error).count(),
             sel.fixtures.display(),

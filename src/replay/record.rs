@@ -30,37 +30,41 @@ pub fn fixture_from_exchange(
             let scheme = v.split_once(' ').filter(|(s, _)| s.eq_ignore_ascii_case("bearer")).map(|(s, _)| s);
             headers.insert(k, scheme.map_or(REDACTED.to_string(), |s| format!("{s} {REDACTED}")));
         } else if REQUEST_HEADER_ALLOW.contains(&k.as_str()) {
-            headers.insert(k, redactor.redact(v));
+            headers.insert(k, redactor.redact(v).into_owned());
         }
     }
     let request = FixtureRequest {
         method: req.method.clone(),
-        path: redactor.redact(req.path_and_query()),
+        path: redactor.redact(req.path_and_query()).into_owned(),
         headers,
         body: scrub_value(&req.body, redactor),
     };
     let mut response = FixtureResponse { status: raw.status.unwrap_or(0), ..Default::default() };
     for (k, v) in &raw.headers {
         if response_header_allowed(k) {
-            response.headers.insert(k.to_ascii_lowercase(), redactor.redact(v));
+            response.headers.insert(k.to_ascii_lowercase(), redactor.redact(v).into_owned());
         }
     }
     if raw.status.is_none() {
         response.no_response_ms = timed_out_after_ms.or(Some(0.0));
     } else if raw.streamed && !raw.events.is_empty() {
+        // Scrubbed as one stream, so a key split across events is found too.
+        let mut data: Vec<String> = raw.events.iter().map(|(_, e)| e.data.clone()).collect();
+        redactor.redact_stream(&mut data);
         response.events = raw
             .events
             .iter()
-            .map(|(t, e)| FixtureEvent {
+            .zip(data)
+            .map(|((t, e), data)| FixtureEvent {
                 t_ms: (t * 10.0).round() / 10.0,
-                event: e.event.clone(),
-                data: redactor.redact(&e.data),
+                event: e.event.as_deref().map(|n| redactor.redact(n).into_owned()),
+                data,
             })
             .collect();
     } else {
         match serde_json::from_slice::<Value>(&raw.body) {
             Ok(v) => response.body = Some(scrub_value(&v, redactor)),
-            Err(_) => response.body_text = Some(redactor.redact(&String::from_utf8_lossy(&raw.body))),
+            Err(_) => response.body_text = Some(redactor.redact(&String::from_utf8_lossy(&raw.body)).into_owned()),
         }
     }
     Fixture { provenance, case: case.to_string(), request, response }
@@ -82,11 +86,10 @@ pub fn write_fixture(path: &Path, fixture: &Fixture, redactor: &Redactor) -> Res
     std::fs::write(path, text).map_err(|e| FixtureError::Write { path: path.to_path_buf(), message: e.to_string() })
 }
 
+/// A JSON document scrubbed as one text per place, so a key split across array items (Gemini's
+/// text parts) is found too.
 fn scrub_value(v: &Value, redactor: &Redactor) -> Value {
-    match v {
-        Value::String(s) => Value::String(redactor.redact(s)),
-        Value::Array(a) => Value::Array(a.iter().map(|x| scrub_value(x, redactor)).collect()),
-        Value::Object(o) => Value::Object(o.iter().map(|(k, x)| (k.clone(), scrub_value(x, redactor))).collect()),
-        other => other.clone(),
-    }
+    let mut text = vec![v.to_string()];
+    redactor.redact_stream(&mut text);
+    serde_json::from_str(&text[0]).unwrap_or_else(|_| Value::String(redactor.redact(&text[0]).into_owned()))
 }

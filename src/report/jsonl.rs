@@ -1,12 +1,14 @@
 use std::fs::{File, OpenOptions};
 use std::io::{BufWriter, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::results::CaseResult;
+use crate::write_guard::{WriteError, check};
 
 /// Appends one line per finished case and flushes it at once, so an interrupted run keeps every
-/// case that finished.
+/// case that finished (`report --results` reads it back). Each line passes the key check first.
 pub struct JsonlWriter {
+    path: PathBuf,
     out: BufWriter<File>,
 }
 
@@ -16,12 +18,15 @@ impl JsonlWriter {
             std::fs::create_dir_all(dir)?;
         }
         let f = OpenOptions::new().create(true).truncate(true).write(true).open(path)?;
-        Ok(JsonlWriter { out: BufWriter::new(f) })
+        Ok(JsonlWriter { path: path.to_path_buf(), out: BufWriter::new(f) })
     }
 
-    pub fn append(&mut self, case: &CaseResult) -> std::io::Result<()> {
-        serde_json::to_writer(&mut self.out, case)?;
-        self.out.write_all(b"\n")?;
-        self.out.flush()
+    pub fn append(&mut self, case: &CaseResult) -> Result<(), WriteError> {
+        let io = |source| WriteError::Io { path: self.path.clone(), source };
+        let mut line = serde_json::to_vec(case).map_err(|e| io(e.into()))?;
+        line.push(b'\n');
+        check(&self.path, &line)?;
+        self.out.write_all(&line).map_err(io)?;
+        self.out.flush().map_err(io)
     }
 }

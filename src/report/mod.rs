@@ -25,7 +25,10 @@ pub use html::{render_html, symbol};
 pub use jsonl::JsonlWriter;
 pub use junit::{JunitError, render_junit};
 pub use merge::{MergeError, merge_results};
-pub use output_dir::{OutputDir, REPORT_FILES, default_baseline, write_baseline, write_report_files, write_reports};
+pub use output_dir::{
+    OutputDir, OutputError, REPORT_FILES, default_baseline, validate_run_id, write_baseline, write_report_files,
+    write_reports,
+};
 pub use progress::Progress;
 pub use provider_stats::{ProviderStats, provider_stats};
 pub use results_file::{LoadError, RESULTS_SCHEMA, load_results, parse_results, resolve_results_path};

@@ -3,18 +3,75 @@ use std::path::{Path, PathBuf};
 use super::baseline::Comparison;
 use super::{render_html, render_junit, render_summary};
 use crate::results::RunResults;
+use crate::write_guard::{WriteError, write_file};
 
-/// `reports/<run-id>/`, mirrored to `reports/latest/` when the run ends; the baseline the next
+/// `reports/<run-id>/`, published as `reports/latest/` when the run ends; the baseline the next
 /// run compares with lives in `reports/baseline/`.
+///
+/// Each run writes into a directory of its own that no other run shares (a suffix is added when
+/// the id is taken), and `latest/` is replaced in one atomic step, so a kill at any instant
+/// leaves `latest/` holding one complete run: the previous one or this one.
 #[derive(Debug, Clone)]
 pub struct OutputDir {
     pub root: PathBuf,
     pub run_dir: PathBuf,
+    /// The run id actually used (with a suffix when the requested one was taken).
+    pub run_id: String,
+}
+
+/// Names a run directory may not take: they are the directories every run shares.
+const RESERVED: [&str; 2] = ["latest", "baseline"];
+
+#[derive(Debug, thiserror::Error)]
+pub enum OutputError {
+    #[error(
+        "invalid run id {0:?}: use letters, digits, `.`, `_` and `-` (not leading `.`), at most 100 characters, and not `latest` or `baseline`"
+    )]
+    InvalidRunId(String),
+    #[error("failed to create {path}")]
+    Create {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("failed to publish {from} as {to}")]
+    Publish {
+        from: PathBuf,
+        to: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Write(#[from] WriteError),
+    #[error("failed to render {file}: {message}")]
+    Render { file: &'static str, message: String },
+}
+
+/// Whether `id` can name a run directory: one path component of plain characters.
+pub fn validate_run_id(id: &str) -> Result<(), OutputError> {
+    let plain = id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    if id.is_empty() || id.len() > 100 || !plain || id.starts_with('.') || RESERVED.contains(&id) {
+        return Err(OutputError::InvalidRunId(id.to_string()));
+    }
+    Ok(())
 }
 
 impl OutputDir {
-    pub fn new(root: &Path, run_id: &str) -> Self {
-        OutputDir { root: root.to_path_buf(), run_dir: root.join(run_id) }
+    /// Creates a fresh run directory under `root` named `run_id`, or `run_id-2`, `run_id-3`, ...
+    /// when taken. Creation is the claim: two runs started in the same second never share one.
+    pub fn create(root: &Path, run_id: &str) -> Result<OutputDir, OutputError> {
+        validate_run_id(run_id)?;
+        std::fs::create_dir_all(root).map_err(|source| OutputError::Create { path: root.to_path_buf(), source })?;
+        for n in 1u32.. {
+            let id = if n == 1 { run_id.to_string() } else { format!("{run_id}-{n}") };
+            let run_dir = root.join(&id);
+            match std::fs::create_dir(&run_dir) {
+                Ok(()) => return Ok(OutputDir { root: root.to_path_buf(), run_dir, run_id: id }),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && n < 10_000 => continue,
+                Err(source) => return Err(OutputError::Create { path: run_dir, source }),
+            }
+        }
+        unreachable!("the loop returns")
     }
 
     pub fn latest(&self) -> PathBuf {
@@ -25,6 +82,50 @@ impl OutputDir {
     pub fn baseline(&self) -> PathBuf {
         default_baseline(&self.root)
     }
+
+    /// Replaces `latest/` with a copy of the run directory in one atomic step.
+    pub fn publish_latest(&self) -> Result<(), OutputError> {
+        let latest = self.latest();
+        let staging = self.root.join(format!(".latest-{}-{}", self.run_id, std::process::id()));
+        let fail = |from: &Path, source| OutputError::Publish { from: from.to_path_buf(), to: latest.clone(), source };
+        let _ = std::fs::remove_dir_all(&staging);
+        std::fs::create_dir(&staging).map_err(|e| fail(&staging, e))?;
+        for entry in std::fs::read_dir(&self.run_dir).map_err(|e| fail(&self.run_dir, e))? {
+            let entry = entry.map_err(|e| fail(&self.run_dir, e))?;
+            if entry.file_type().map_err(|e| fail(&entry.path(), e))?.is_file() {
+                std::fs::copy(entry.path(), staging.join(entry.file_name())).map_err(|e| fail(&entry.path(), e))?;
+            }
+        }
+        swap_into_place(&staging, &latest).map_err(|e| fail(&staging, e))?;
+        let _ = std::fs::remove_dir_all(&staging);
+        Ok(())
+    }
+}
+
+/// Puts directory `new` at `target`. Where `target` exists, the two are exchanged atomically
+/// (Linux `renameat2(RENAME_EXCHANGE)`), leaving the old one at `new`; elsewhere the old one is
+/// moved aside first, which leaves a moment without `target`.
+fn swap_into_place(new: &Path, target: &Path) -> std::io::Result<()> {
+    if !target.exists() {
+        return std::fs::rename(new, target);
+    }
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let a = std::ffi::CString::new(new.as_os_str().as_bytes())?;
+        let b = std::ffi::CString::new(target.as_os_str().as_bytes())?;
+        // SAFETY: both pointers are valid NUL-terminated paths that outlive the call.
+        let rc =
+            unsafe { libc::renameat2(libc::AT_FDCWD, a.as_ptr(), libc::AT_FDCWD, b.as_ptr(), libc::RENAME_EXCHANGE) };
+        if rc == 0 {
+            return Ok(());
+        }
+    }
+    let name = target.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let aside = target.with_file_name(format!(".{name}-old-{}", std::process::id()));
+    std::fs::rename(target, &aside)?;
+    std::fs::rename(new, target)?;
+    std::fs::rename(&aside, new)
 }
 
 /// `<reports root>/baseline/results.json`.
@@ -35,48 +136,74 @@ pub fn default_baseline(root: &Path) -> PathBuf {
 /// Report file names, in the order they are written.
 pub const REPORT_FILES: [&str; 4] = ["results.json", "index.html", "junit.xml", "summary.md"];
 
-fn write(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
-    std::fs::write(path, contents).map_err(|e| anyhow::anyhow!("failed to write {}: {e}", path.display()))
-}
-
-/// Writes `results.json`, `index.html`, `junit.xml` and `summary.md` into `dir`.
-pub fn write_report_files(dir: &Path, results: &RunResults, comparison: Option<&Comparison>) -> anyhow::Result<()> {
-    std::fs::create_dir_all(dir).map_err(|e| anyhow::anyhow!("failed to create {}: {e}", dir.display()))?;
-    write(&dir.join("results.json"), serde_json::to_string_pretty(results)?.as_bytes())?;
-    write(&dir.join("index.html"), render_html(results, comparison)?.as_bytes())?;
-    write(&dir.join("junit.xml"), render_junit(results, comparison)?.as_bytes())?;
-    write(&dir.join("summary.md"), render_summary(results, comparison).as_bytes())?;
+/// Writes `results.json`, `index.html`, `junit.xml` and `summary.md` into `dir`, each whole.
+pub fn write_report_files(
+    dir: &Path,
+    results: &RunResults,
+    comparison: Option<&Comparison>,
+) -> Result<(), OutputError> {
+    let render = |file, e: &dyn std::fmt::Display| OutputError::Render { file, message: e.to_string() };
+    let json = serde_json::to_string_pretty(results).map_err(|e| render("results.json", &e))?;
+    write_file(&dir.join("results.json"), json.as_bytes())?;
+    let html = render_html(results, comparison).map_err(|e| render("index.html", &e))?;
+    write_file(&dir.join("index.html"), html.as_bytes())?;
+    let junit = render_junit(results, comparison).map_err(|e| render("junit.xml", &e))?;
+    write_file(&dir.join("junit.xml"), junit.as_bytes())?;
+    write_file(&dir.join("summary.md"), render_summary(results, comparison).as_bytes())?;
     Ok(())
 }
 
-/// Writes the report files into the run directory and copies every file there (with
-/// `results.jsonl`) to `latest/`.
-pub fn write_reports(dir: &OutputDir, results: &RunResults, comparison: Option<&Comparison>) -> anyhow::Result<()> {
+/// Writes the report files into the run directory, then publishes it as `latest/`.
+pub fn write_reports(
+    dir: &OutputDir,
+    results: &RunResults,
+    comparison: Option<&Comparison>,
+) -> Result<(), OutputError> {
     write_report_files(&dir.run_dir, results, comparison)?;
-    let latest = dir.latest();
-    if latest != dir.run_dir {
-        std::fs::create_dir_all(&latest).map_err(|e| anyhow::anyhow!("failed to create {}: {e}", latest.display()))?;
-        for entry in std::fs::read_dir(&dir.run_dir)? {
-            let entry = entry?;
-            if entry.file_type()?.is_file() {
-                let to = latest.join(entry.file_name());
-                std::fs::copy(entry.path(), &to).map_err(|e| {
-                    anyhow::anyhow!("failed to copy {} to {}: {e}", entry.path().display(), to.display())
-                })?;
-            }
+    dir.publish_latest()
+}
+
+/// Replaces the baseline at `path` with `results`, whole or not at all.
+pub fn write_baseline(path: &Path, results: &RunResults) -> Result<(), OutputError> {
+    let json = serde_json::to_string_pretty(results)
+        .map_err(|e| OutputError::Render { file: "baseline results.json", message: e.to_string() })?;
+    Ok(write_file(path, json.as_bytes())?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn run_ids_are_one_plain_component() {
+        for bad in ["", "../../x", "a/b", "latest", "baseline", ".hidden", "a b", "x\\y"] {
+            assert!(validate_run_id(bad).is_err(), "{bad:?}");
+        }
+        for good in ["20261201T120000Z", "ci-42", "shard1of3.retry_2"] {
+            validate_run_id(good).unwrap();
         }
     }
-    Ok(())
-}
 
-/// Replaces the baseline at `path` with `results`. Written to a temporary file and renamed, so an
-/// interrupted write never leaves a half baseline that would break the next run.
-pub fn write_baseline(path: &Path, results: &RunResults) -> anyhow::Result<()> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| anyhow::anyhow!("failed to create {}: {e}", dir.display()))?;
+    #[test]
+    fn a_taken_id_gets_a_suffix_and_latest_is_swapped_whole() {
+        let root = tempfile::tempdir().unwrap();
+        let a = OutputDir::create(root.path(), "run").unwrap();
+        let b = OutputDir::create(root.path(), "run").unwrap();
+        assert_eq!(b.run_id, "run-2");
+        std::fs::write(a.run_dir.join("results.json"), "a").unwrap();
+        a.publish_latest().unwrap();
+        std::fs::write(b.run_dir.join("results.json"), "b").unwrap();
+        std::fs::write(b.run_dir.join("index.html"), "b").unwrap();
+        b.publish_latest().unwrap();
+        let latest = a.latest();
+        assert_eq!(std::fs::read_to_string(latest.join("results.json")).unwrap(), "b");
+        assert!(latest.join("index.html").exists());
+        let leftovers: Vec<_> = std::fs::read_dir(root.path())
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().to_string())
+            .filter(|n| n.starts_with('.'))
+            .collect();
+        assert!(leftovers.is_empty(), "{leftovers:?}");
     }
-    let tmp = path.with_extension("json.tmp");
-    write(&tmp, serde_json::to_string_pretty(results)?.as_bytes())?;
-    std::fs::rename(&tmp, path)
-        .map_err(|e| anyhow::anyhow!("failed to move {} to {}: {e}", tmp.display(), path.display()))
 }

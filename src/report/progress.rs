@@ -24,7 +24,13 @@ impl Progress {
 
     pub fn case_finished(&self, c: &CaseResult) {
         let line = matches!(c.status, CaseStatus::Fail | CaseStatus::Xpass | CaseStatus::Error).then(|| {
-            format!("{:<7} {}: {}", c.status.as_str().to_uppercase(), c.case_id(), c.reason.as_deref().unwrap_or(""))
+            let line = format!(
+                "{:<7} {}: {}",
+                c.status.as_str().to_uppercase(),
+                c.case_id(),
+                c.reason.as_deref().unwrap_or("")
+            );
+            llm_conform_core::secrets::scrub(&line).into_owned()
         });
         match &self.bar {
             Some(b) => {

@@ -3,7 +3,7 @@ use serde::{Deserialize, Serialize};
 use llm_conform_core::api::Usage;
 use llm_conform_core::router::Attempt;
 
-use super::{CaseStatus, SnapshotState};
+use super::{CaseId, CaseStatus, Mode, SnapshotState};
 use crate::fingerprint::Fingerprint;
 
 /// One row of `results.json`.
@@ -42,14 +42,16 @@ pub struct CaseResult {
 }
 
 impl CaseResult {
-    /// `suite/scenario/provider/mode`.
+    pub fn mode(&self) -> Mode {
+        if self.stream { Mode::Stream } else { Mode::NonStream }
+    }
+
+    pub fn id(&self) -> CaseId {
+        CaseId::new(&self.suite, &self.scenario, &self.provider, self.mode())
+    }
+
+    /// `suite/scenario/provider/mode`: how reports, the baseline and JUnit name the case.
     pub fn case_id(&self) -> String {
-        format!(
-            "{}/{}/{}/{}",
-            self.suite,
-            self.scenario,
-            self.provider,
-            if self.stream { "stream" } else { "non_stream" }
-        )
+        self.id().to_string()
     }
 }

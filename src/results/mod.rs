@@ -3,16 +3,20 @@
 //! of the runner.
 
 mod bench_report;
+mod case_id;
 mod case_result;
 mod case_status;
+mod mode;
 mod run_event;
 mod run_results;
 mod snapshot_state;
 
 pub use bench_report::{BenchCounts, BenchReport, BenchSettings, BenchStats, Bucket, Summary};
+pub use case_id::CaseId;
 pub use case_result::CaseResult;
 pub use case_status::CaseStatus;
 pub use llm_conform_core::router::Attempt;
+pub use mode::Mode;
 pub use run_event::RunEvent;
-pub use run_results::RunResults;
+pub use run_results::{Interruption, RunResults};
 pub use snapshot_state::SnapshotState;

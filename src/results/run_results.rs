@@ -14,6 +14,18 @@ pub struct RunResults {
     /// Latency figures of a `bench` run; absent from conformance runs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bench: Option<BenchReport>,
+    /// Set when the run was stopped before every case ran: the cases are what finished.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interrupted: Option<Interruption>,
+}
+
+/// Why a run stopped early and what it left undone.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Interruption {
+    /// What stopped it (`SIGINT`, `SIGTERM`).
+    pub signal: String,
+    /// Cases selected but not finished.
+    pub not_run: usize,
 }
 
 impl RunResults {

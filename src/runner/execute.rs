@@ -109,7 +109,7 @@ fn apply_xfail(r: &mut CaseResult, scenario: &Scenario, provider: &str) {
     }
 }
 
-fn base_result(suite: &str, scenario: &Scenario, provider: &str, mode: Mode, model: &str) -> CaseResult {
+pub(super) fn base_result(suite: &str, scenario: &Scenario, provider: &str, mode: Mode, model: &str) -> CaseResult {
     CaseResult {
         suite: suite.to_string(),
         scenario: scenario.id.clone(),

@@ -5,7 +5,9 @@ mod execute;
 mod plan;
 mod run;
 mod run_options;
+mod shutdown;
 
-pub use plan::{Filters, Plan, PlanError, Shard};
+pub use plan::{CaseGroup, Filters, Plan, PlanError, Shard};
 pub use run::{RunError, Runner};
 pub use run_options::{RunMode, RunOptions};
+pub use shutdown::{Shutdown, ShutdownHandle, StopLevel};

@@ -2,7 +2,7 @@ use std::sync::Arc;
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
-use crate::suite::{Mode, ROUTER_PROVIDER, Scenario, Suite};
+use crate::suite::{CaseId, Mode, ROUTER_PROVIDER, Scenario, Suite};
 
 /// Which cases a run covers.
 #[derive(Debug, Clone, Default)]
@@ -44,6 +44,13 @@ pub struct CaseGroup {
     pub scenario: Arc<Scenario>,
     pub provider: Arc<str>,
     pub modes: Vec<Mode>,
+}
+
+impl CaseGroup {
+    /// The id of the group's case in `mode`.
+    pub fn case_id(&self, mode: Mode) -> String {
+        CaseId::new(&self.suite, &self.scenario.id, &self.provider, mode).to_string()
+    }
 }
 
 /// The matrix, after filters and sharding.

@@ -1,14 +1,17 @@
 use std::collections::HashMap;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Instant;
 
+use futures::FutureExt;
 use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinSet;
 
-use super::execute::{ExecContext, run_group};
-use super::{Plan, RunMode, RunOptions};
+use super::execute::{ExecContext, base_result, run_group};
+use super::plan::CaseGroup;
+use super::{Plan, RunMode, RunOptions, Shutdown, StopLevel};
 use crate::replay::ReplayServer;
-use crate::results::{RunEvent, RunResults};
+use crate::results::{CaseResult, CaseStatus, Interruption, RunEvent, RunResults};
 use crate::snapshot::SnapshotStore;
 use llm_conform_core::providers::Catalog;
 use llm_conform_core::secrets::KeyStore;
@@ -73,6 +76,19 @@ impl Runner {
 
     /// Runs every case of `plan`, sending events as cases finish; returns the whole run.
     pub async fn run(&self, plan: &Plan, run_id: &str, events: mpsc::UnboundedSender<RunEvent>) -> RunResults {
+        self.run_until(plan, run_id, events, Shutdown::never()).await
+    }
+
+    /// As [`Runner::run`], stopping early when `shutdown` says so: no new case starts after a
+    /// drain, and cases in flight are abandoned at an abort or when the grace period ends. A case
+    /// that panics becomes an `error` case with the panic's message; none vanishes.
+    pub async fn run_until(
+        &self,
+        plan: &Plan,
+        run_id: &str,
+        events: mpsc::UnboundedSender<RunEvent>,
+        shutdown: Shutdown,
+    ) -> RunResults {
         let started_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         let start = Instant::now();
         let _ = events.send(RunEvent::Started {
@@ -83,6 +99,7 @@ impl Runner {
         let global = Arc::new(Semaphore::new(self.ctx.options.concurrency.max(1)));
         let mut per_provider: HashMap<Arc<str>, Arc<Semaphore>> = HashMap::new();
         let mut set = JoinSet::new();
+        let mut groups: HashMap<tokio::task::Id, CaseGroup> = HashMap::new();
         for group in plan.groups.iter().cloned() {
             let provider_sem = per_provider
                 .entry(group.provider.clone())
@@ -91,33 +108,68 @@ impl Runner {
             let global = global.clone();
             let ctx = self.ctx.clone();
             let events = events.clone();
-            set.spawn(async move {
+            let stop = shutdown.clone();
+            let g = group.clone();
+            let handle = set.spawn(async move {
                 // Provider first, then global: a provider at its limit never holds a global slot.
                 let _p = provider_sem.acquire_owned().await.ok();
                 let _g = global.acquire_owned().await.ok();
-                for m in &group.modes {
-                    let _ = events.send(RunEvent::CaseStarted {
-                        case: format!("{}/{}/{}/{}", group.suite, group.scenario.id, group.provider, m.as_str()),
-                    });
+                if stop.level() > StopLevel::Running {
+                    return None;
                 }
-                let results = run_group(&ctx, &group.suite, &group.scenario, &group.provider, &group.modes).await;
+                for m in &g.modes {
+                    let _ = events.send(RunEvent::CaseStarted { case: g.case_id(*m) });
+                }
+                let run = run_group(&ctx, &g.suite, &g.scenario, &g.provider, &g.modes);
+                let results = match AssertUnwindSafe(run).catch_unwind().await {
+                    Ok(results) => results,
+                    Err(payload) => panicked(&g, &*payload),
+                };
                 for r in &results {
                     let _ = events.send(RunEvent::CaseFinished(Box::new(r.clone())));
                 }
-                results
+                Some(results)
             });
+            groups.insert(handle.id(), group);
         }
         let mut cases = Vec::with_capacity(plan.case_count());
-        while let Some(joined) = set.join_next().await {
+        let mut not_run = 0usize;
+        let mut deadline: Option<tokio::time::Instant> = None;
+        loop {
+            let next = tokio::select! {
+                biased;
+                joined = set.join_next_with_id() => joined,
+                _ = shutdown.reached(StopLevel::Drain), if deadline.is_none() => {
+                    deadline = Some(tokio::time::Instant::now() + shutdown.grace);
+                    continue;
+                }
+                _ = shutdown.reached(StopLevel::Abort) => {
+                    set.abort_all();
+                    set.join_next_with_id().await
+                }
+                _ = tokio::time::sleep_until(deadline.unwrap_or_else(tokio::time::Instant::now)), if deadline.is_some() => {
+                    set.abort_all();
+                    set.join_next_with_id().await
+                }
+            };
+            let Some(joined) = next else { break };
             match joined {
-                Ok(results) => cases.extend(results),
+                Ok((_, Some(results))) => cases.extend(results),
+                Ok((id, None)) => not_run += groups.get(&id).map_or(0, |g| g.modes.len()),
+                Err(e) if e.is_cancelled() => not_run += groups.get(&e.id()).map_or(0, |g| g.modes.len()),
                 Err(e) => {
-                    // A panicking case must not take the run down with it; it is reported.
-                    eprintln!("error: a case task failed: {e}");
+                    // catch_unwind holds panics inside the task; anything else still gets a row.
+                    if let Some(g) = groups.get(&e.id()) {
+                        cases.extend(panicked(g, &format!("the case task failed: {e}")));
+                    }
                 }
             }
         }
         cases.sort_by_key(|c| c.case_id());
+        let interrupted = shutdown
+            .reason()
+            .map(|signal| Interruption { signal: signal.to_string(), not_run: plan.case_count() - cases.len() });
+        debug_assert!(interrupted.is_some() || not_run == 0);
         let results = RunResults {
             schema: 1,
             run_id: run_id.to_string(),
@@ -126,10 +178,32 @@ impl Runner {
             duration_ms: start.elapsed().as_secs_f64() * 1000.0,
             cases,
             bench: None,
+            interrupted,
         };
         let _ = events.send(RunEvent::Finished(Box::new(results.clone())));
         results
     }
+}
+
+/// One `error` row per mode of a group whose task panicked, with the panic's message scrubbed of
+/// keys: a panic is a harness defect to fix, never a case that silently disappears.
+fn panicked(group: &CaseGroup, payload: &(dyn std::any::Any + Send)) -> Vec<CaseResult> {
+    let message = payload
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| payload.downcast_ref::<&str>().copied())
+        .unwrap_or("a panic without a message");
+    let message = llm_conform_core::secrets::scrub(message);
+    group
+        .modes
+        .iter()
+        .map(|&m| {
+            let mut r = base_result(&group.suite, &group.scenario, &group.provider, m, "");
+            r.status = CaseStatus::Error;
+            r.reason = Some(format!("the harness panicked while running this case: {message}"));
+            r
+        })
+        .collect()
 }
 
 /// A copy of `catalog` whose base URLs keep their paths but point at `uri`.

@@ -2,7 +2,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Expect, MockAnswer, RouteSpec};
+use super::{Expect, MockAnswer, Mode, RouteSpec};
 use llm_conform_core::api::ChatRequest;
 
 /// One suite file.
@@ -13,35 +13,6 @@ pub struct Suite {
     pub description: String,
     pub path: std::path::PathBuf,
     pub scenarios: Vec<Scenario>,
-}
-
-/// How a case is called.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Mode {
-    NonStream,
-    Stream,
-}
-
-impl Mode {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Mode::NonStream => "non_stream",
-            Mode::Stream => "stream",
-        }
-    }
-
-    pub fn is_stream(self) -> bool {
-        self == Mode::Stream
-    }
-
-    pub fn parse(s: &str) -> Option<Mode> {
-        match s {
-            "non_stream" | "non-stream" | "nonstream" => Some(Mode::NonStream),
-            "stream" => Some(Mode::Stream),
-            _ => None,
-        }
-    }
 }
 
 /// A request and what every provider must do with it.

@@ -13,7 +13,7 @@ pub enum KeyRef {
     Cmd(String),
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum SecretError {
     #[error("invalid key reference {0:?}: expected env:NAME, file:PATH or cmd:COMMAND")]
     BadReference(String),
@@ -22,7 +22,7 @@ pub enum SecretError {
     #[error("key command `{command}` failed: {reason}")]
     Command { command: String, reason: String },
     #[error("key command `{command}` did not finish within {seconds}s")]
-    CommandTimeout { command: String, seconds: u64 },
+    CommandTimeout { command: String, seconds: f64 },
 }
 
 impl KeyRef {
@@ -78,38 +78,53 @@ impl KeyRef {
     }
 }
 
+/// Most a key command may print: a key is short, and a runaway command must not fill memory.
+const MAX_COMMAND_OUTPUT: u64 = 64 * 1024;
+
 /// Runs `sh -c command` and takes its trimmed stdout as the key. Stderr is discarded: a secrets
 /// CLI may echo what it fetched there.
+///
+/// The command runs in a process group of its own, and the whole group is killed at the
+/// timeout: a command that leaves a child holding stdout open (`echo k; sleep 20 &`) must not
+/// hold the run past `key_timeout_s`.
 fn run_command(command: &str, timeout: Duration) -> Result<Secret, SecretError> {
     let fail = |reason: String| SecretError::Command { command: command.to_string(), reason };
-    let mut child = Command::new("sh")
-        .arg("-c")
-        .arg(command)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| fail(format!("failed to start: {e}")))?;
-    let mut stdout = child.stdout.take().ok_or_else(|| fail("no stdout".into()))?;
-    let reader = std::thread::spawn(move || {
+    let timed_out = || SecretError::CommandTimeout { command: command.to_string(), seconds: timeout.as_secs_f64() };
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c").arg(command).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::null());
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+    let mut child = cmd.spawn().map_err(|e| fail(format!("failed to start: {e}")))?;
+    let stdout = child.stdout.take().ok_or_else(|| fail("no stdout".into()))?;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
         let mut buf = String::new();
-        let _ = stdout.read_to_string(&mut buf);
-        buf
+        let _ = stdout.take(MAX_COMMAND_OUTPUT).read_to_string(&mut buf);
+        let _ = tx.send(buf);
     });
     let deadline = Instant::now() + timeout;
     let status = loop {
         match child.try_wait() {
             Ok(Some(status)) => break status,
             Ok(None) if Instant::now() >= deadline => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(SecretError::CommandTimeout { command: command.to_string(), seconds: timeout.as_secs() });
+                kill_group(&mut child);
+                return Err(timed_out());
             }
             Ok(None) => std::thread::sleep(Duration::from_millis(5)),
-            Err(e) => return Err(fail(e.to_string())),
+            Err(e) => {
+                kill_group(&mut child);
+                return Err(fail(e.to_string()));
+            }
         }
     };
-    let out = reader.join().unwrap_or_default();
+    // The shell is done, but a child it left may still hold stdout open.
+    let out = match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+        Ok(out) => out,
+        Err(_) => {
+            kill_group(&mut child);
+            return Err(timed_out());
+        }
+    };
     if !status.success() {
         return Err(fail(format!("exited with {status}")));
     }
@@ -118,4 +133,18 @@ fn run_command(command: &str, timeout: Duration) -> Result<Secret, SecretError> 
         return Err(fail("printed nothing".into()));
     }
     Ok(Secret::new(v))
+}
+
+/// Kills the command's whole process group, then reaps the shell.
+fn kill_group(child: &mut std::process::Child) {
+    #[cfg(unix)]
+    if let Ok(pid) = i32::try_from(child.id()) {
+        // SAFETY: kill(2) with a negative pid signals the process group the command was started
+        // in (`process_group(0)` made the shell its leader); it touches no memory.
+        unsafe {
+            libc::kill(-pid, libc::SIGKILL);
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
 }

@@ -22,12 +22,16 @@ impl KeyStore {
             return Ok(v.clone());
         }
         let v = r.resolve(self.timeout.unwrap_or(Duration::from_secs(10)))?;
+        if let Some(s) = &v {
+            super::register(s.expose());
+        }
         cache.insert(r.clone(), v.clone());
         Ok(v)
     }
 
     /// Pre-sets the value of a reference (fake providers, tests); it is redacted like any other.
     pub fn insert(&self, r: KeyRef, secret: Secret) {
+        super::register(secret.expose());
         self.cache.lock().unwrap_or_else(|p| p.into_inner()).insert(r, Some(secret));
     }
 

@@ -3,16 +3,22 @@
 //! A key is named by a reference, never written into config: `env:NAME` (the default is
 //! `env:<PROVIDER>_API_KEY`), `file:PATH`, or `cmd:COMMAND` — any secrets manager's CLI (Vault,
 //! AWS Secrets Manager, 1Password) without linking its SDK. Values live in [`Secret`], which
-//! never prints, and [`Redactor`] scrubs them from anything the harness writes.
+//! never prints; every value resolved is registered process-wide, and [`Redactor`] scrubs it, in
+//! every form it can take ([`key_forms`]), from anything printed or written.
 
+mod key_forms;
 mod key_ref;
 mod key_store;
 mod redactor;
+mod registry;
 mod secret;
+mod stream_scrub;
 
+pub use key_forms::{MIN_KEY_LEN, key_forms};
 pub use key_ref::{KeyRef, SecretError};
 pub use key_store::KeyStore;
 pub use redactor::Redactor;
+pub use registry::{leaks, redactor, register, scrub};
 pub use secret::Secret;
 
 /// The placeholder that stands for a credential anywhere it would be shown or written.

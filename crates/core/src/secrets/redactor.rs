@@ -1,30 +1,151 @@
-/// Replaces known secret values in text.
+use std::borrow::Cow;
+
+use aho_corasick::{AhoCorasick, MatchKind};
+
+use super::REDACTED;
+use super::key_forms::key_forms;
+
+/// Replaces every form of every known key (see [`key_forms`]) in text, and tells whether bytes
+/// still hold one: the one scrubber provider-supplied strings pass through, and the final check
+/// before anything is written.
 #[derive(Debug, Clone, Default)]
 pub struct Redactor {
-    values: Vec<String>,
+    /// `None` when there is nothing to find.
+    matcher: Option<AhoCorasick>,
+    keys: usize,
 }
 
 impl Redactor {
     pub fn new(values: impl IntoIterator<Item = String>) -> Self {
-        let mut values: Vec<String> = values.into_iter().filter(|v| v.len() >= 4).collect();
-        // Longest first, so a key that contains another is replaced whole.
-        values.sort_by_key(|v| std::cmp::Reverse(v.len()));
-        values.dedup();
-        Redactor { values }
+        let mut keys: Vec<String> = values.into_iter().collect();
+        keys.sort();
+        keys.dedup();
+        let forms: Vec<String> = keys.iter().flat_map(|k| key_forms(k)).collect();
+        // Leftmost-longest, so a key that contains another is replaced whole.
+        let matcher = (!forms.is_empty())
+            .then(|| AhoCorasick::builder().match_kind(MatchKind::LeftmostLongest).build(&forms).ok())
+            .flatten();
+        Redactor { matcher, keys: keys.len() }
     }
 
-    pub fn redact(&self, text: &str) -> String {
-        let mut out = text.to_string();
-        for v in &self.values {
-            if out.contains(v.as_str()) {
-                out = out.replace(v.as_str(), super::REDACTED);
+    /// How many distinct keys it knows.
+    pub fn len(&self) -> usize {
+        self.keys
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.matcher.is_none()
+    }
+
+    /// `text` with every form of every key replaced by `<redacted>`. A key percent-encoded in an
+    /// unusual way (some unreserved characters escaped, others not) is found in the decoded text,
+    /// and then the decoded text is what comes back, redacted.
+    pub fn redact<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        let Some(m) = &self.matcher else { return Cow::Borrowed(text) };
+        let replaced = if m.is_match(text) { Cow::Owned(self.replace(m, text)) } else { Cow::Borrowed(text) };
+        match percent_decoded(replaced.as_bytes()) {
+            Some(decoded) if m.is_match(&decoded) => Cow::Owned(self.replace(m, &String::from_utf8_lossy(&decoded))),
+            _ => replaced,
+        }
+    }
+
+    fn replace(&self, m: &AhoCorasick, text: &str) -> String {
+        m.replace_all(text, &vec![REDACTED; m.patterns_len()])
+    }
+
+    /// Whether `bytes` contain any form of any key, however percent-encoded.
+    pub fn leaks(&self, bytes: &[u8]) -> bool {
+        let Some(m) = &self.matcher else { return false };
+        m.is_match(bytes) || percent_decoded(bytes).is_some_and(|d| m.is_match(&d))
+    }
+
+    /// Redacts a sequence of parts that were one text on the wire (the events of a stream), so a
+    /// key split across parts is found too. Each match is replaced in the part where it starts
+    /// and cut from the parts it runs into.
+    pub fn redact_parts(&self, parts: &mut [String]) {
+        let Some(m) = &self.matcher else { return };
+        for p in parts.iter_mut() {
+            if let Cow::Owned(r) = self.redact(p) {
+                *p = r;
             }
         }
-        out
+        let joined: String = parts.concat();
+        if !m.is_match(&joined) {
+            return;
+        }
+        let mut starts = Vec::with_capacity(parts.len());
+        let mut at = 0;
+        for p in parts.iter() {
+            starts.push(at);
+            at += p.len();
+        }
+        // Cut ranges per part, from the end so earlier offsets stay valid.
+        let mut cuts: Vec<(usize, usize, usize, bool)> = Vec::new();
+        for mat in m.find_iter(&joined) {
+            for (i, &s) in starts.iter().enumerate() {
+                let e = s + parts[i].len();
+                let (lo, hi) = (mat.start().max(s), mat.end().min(e));
+                if lo < hi {
+                    cuts.push((i, lo - s, hi - s, mat.start() >= s));
+                }
+            }
+        }
+        for (i, lo, hi, first) in cuts.into_iter().rev() {
+            parts[i].replace_range(lo..hi, if first { REDACTED } else { "" });
+        }
+    }
+}
+
+/// `bytes` with `%XX` escapes decoded, when there are any.
+fn percent_decoded(bytes: &[u8]) -> Option<Vec<u8>> {
+    memchr::memchr(b'%', bytes)?;
+    Some(percent_encoding::percent_decode(bytes).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use base64::Engine;
+
+    use super::*;
+
+    const KEY: &str = "sk-test-canary-0123456789abcdef";
+
+    #[test]
+    fn every_form_is_replaced_and_detected() {
+        let r = Redactor::new([KEY.to_string()]);
+        let b64 = base64::engine::general_purpose::STANDARD.encode(format!("user:{KEY}"));
+        for text in [
+            format!("Incorrect API key provided: {KEY}."),
+            format!("Authorization: Basic {b64}"),
+            format!("https://x/?key={}", KEY.replace('-', "%2D")),
+        ] {
+            assert!(r.leaks(text.as_bytes()), "{text}");
+            let clean = r.redact(&text);
+            assert!(!r.leaks(clean.as_bytes()), "{text} -> {clean}");
+            assert!(clean.contains(REDACTED));
+        }
+        assert!(matches!(r.redact("nothing here"), Cow::Borrowed(_)));
     }
 
-    /// Whether `text` contains any secret value: the final check before anything is written.
-    pub fn leaks(&self, text: &[u8]) -> bool {
-        self.values.iter().any(|v| memchr::memmem::find(text, v.as_bytes()).is_some())
+    #[test]
+    fn a_key_split_across_parts_is_cut_from_each() {
+        let r = Redactor::new([KEY.to_string()]);
+        let mut parts = vec![
+            format!("{{\"text\":\"key is {}", &KEY[..10]),
+            KEY[10..20].to_string(),
+            format!("{} and done\"}}", &KEY[20..]),
+        ];
+        r.redact_parts(&mut parts);
+        assert!(!r.leaks(parts.concat().as_bytes()), "{parts:?}");
+        assert_eq!(parts[0], "{\"text\":\"key is <redacted>");
+        assert_eq!(parts[1], "");
+        assert_eq!(parts[2], " and done\"}");
+    }
+
+    #[test]
+    fn no_keys_means_no_work() {
+        let r = Redactor::new(Vec::<String>::new());
+        assert!(r.is_empty());
+        assert!(!r.leaks(b"anything"));
     }
 }

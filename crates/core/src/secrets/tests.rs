@@ -26,6 +26,12 @@ fn cmd_reference_runs_once_and_times_out() {
     let slow = KeyRef::Cmd("sleep 5".into());
     let err = slow.resolve(Duration::from_millis(100)).unwrap_err();
     assert!(matches!(err, SecretError::CommandTimeout { .. }), "{err}");
+    // A child left holding stdout does not hold the caller past the timeout.
+    let start = std::time::Instant::now();
+    let lingering = KeyRef::Cmd(format!("echo {CANARY}; sleep 20 &"));
+    let err = lingering.resolve(Duration::from_millis(300)).unwrap_err();
+    assert!(matches!(err, SecretError::CommandTimeout { .. }), "{err}");
+    assert!(start.elapsed() < Duration::from_secs(5), "waited {:?}", start.elapsed());
     let failing = KeyRef::Cmd("exit 3".into());
     assert!(failing.resolve(Duration::from_secs(5)).unwrap_err().to_string().contains("failed"));
 }

@@ -77,7 +77,9 @@ impl HttpTransport {
             )),
         };
         timings.total_ms = ms(start.elapsed());
-        CallOutcome { result, chunks, timings, raw }
+        let mut outcome = CallOutcome { result, chunks, timings, raw };
+        outcome.scrub();
+        outcome
     }
 
     async fn call_inner(

@@ -1,0 +1,123 @@
+//! One conformance run from start to finish: the runner, the reporters that follow it as cases
+//! finish (`results.jsonl`, progress), the comparison with the baseline, the report files, and
+//! the baseline for the next run. The CLI only gathers the inputs and prints the outcome.
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use llm_conform_core::providers::Catalog;
+use llm_conform_core::router::RouterPolicy;
+use llm_conform_core::secrets::KeyStore;
+
+use crate::report::{
+    CompareOptions, Comparison, JsonlWriter, LoadError, OutputDir, OutputError, Progress, compare, load_results,
+    updated_baseline, write_baseline, write_reports,
+};
+use crate::results::{RunEvent, RunResults};
+use crate::runner::{Plan, RunError, RunOptions, Runner, Shutdown};
+
+/// Everything a run needs, resolved by the caller.
+pub struct RunSession {
+    pub catalog: Catalog,
+    pub plan: Plan,
+    pub options: RunOptions,
+    pub router_policy: RouterPolicy,
+    pub keys: Arc<KeyStore>,
+    /// Where the run directory, `latest/` and `baseline/` live.
+    pub out: OutputDir,
+    /// The cases a filtered run covers: it is compared, and folded into the baseline, only over
+    /// these. `None` for a run of the whole matrix.
+    pub scope: Option<HashSet<String>>,
+    /// Compare with this run instead of the previous one.
+    pub explicit_baseline: Option<PathBuf>,
+    /// Whether this run becomes the next run's baseline.
+    pub update_baseline: bool,
+    pub compare: CompareOptions,
+}
+
+/// What a run produced and where it went.
+pub struct SessionOutcome {
+    pub results: RunResults,
+    pub comparison: Option<Comparison>,
+    pub out: OutputDir,
+    /// The baseline written for the next run, if one was.
+    pub baseline_written: Option<PathBuf>,
+    /// A previous baseline that could not be read and was set aside.
+    pub ignored_baseline: Option<LoadError>,
+    /// Lines `results.jsonl` could not take.
+    pub jsonl_errors: Vec<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    #[error("failed to read the baseline")]
+    Baseline(#[source] LoadError),
+    #[error(transparent)]
+    Run(#[from] RunError),
+    #[error("failed to create {path}")]
+    Jsonl {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Output(#[from] OutputError),
+}
+
+impl RunSession {
+    /// Runs the plan and writes everything. An explicit baseline must be readable: that is
+    /// checked before a run is spent on it. A broken previous baseline is set aside, not fatal.
+    pub async fn execute(self, shutdown: Shutdown) -> Result<SessionOutcome, SessionError> {
+        let previous_path = self.out.baseline();
+        let (previous, ignored_baseline) = match load_results(&previous_path) {
+            Ok(r) => (Some(r), None),
+            Err(LoadError::Read { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => (None, None),
+            Err(e) => (None, Some(e)),
+        };
+        let baseline: Option<(String, RunResults)> = match &self.explicit_baseline {
+            Some(p) => Some((p.display().to_string(), load_results(p).map_err(SessionError::Baseline)?)),
+            None => previous.clone().map(|r| (previous_path.display().to_string(), r)),
+        };
+        let runner =
+            Runner::new(self.catalog, self.options, self.keys, false).await?.with_router_policy(self.router_policy);
+        let jsonl_path = self.out.run_dir.join("results.jsonl");
+        let mut jsonl = JsonlWriter::create(&jsonl_path)
+            .map_err(|source| SessionError::Jsonl { path: jsonl_path.clone(), source })?;
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let total = self.plan.case_count();
+        let reporter = tokio::spawn(async move {
+            let progress = Progress::new(total);
+            let mut errors = Vec::new();
+            while let Some(ev) = rx.recv().await {
+                match ev {
+                    RunEvent::CaseFinished(c) => {
+                        progress.case_finished(&c);
+                        if let Err(e) = jsonl.append(&c) {
+                            errors.push(format!("{}: {e}", c.case_id()));
+                        }
+                    }
+                    RunEvent::Finished(_) => progress.finish(),
+                    RunEvent::Started { .. } | RunEvent::CaseStarted { .. } => {}
+                }
+            }
+            errors
+        });
+        let results = runner.run_until(&self.plan, &self.out.run_id, tx, shutdown).await;
+        drop(runner);
+        let jsonl_errors = reporter.await.unwrap_or_default();
+        let comparison = baseline.as_ref().map(|(source, base)| {
+            compare(&results, base, source, &CompareOptions { scope: self.scope.clone(), ..self.compare.clone() })
+        });
+        write_reports(&self.out, &results, comparison.as_ref())?;
+        // An interrupted run is not what the next run should be compared with.
+        let baseline_written = if self.update_baseline && results.interrupted.is_none() {
+            let next = updated_baseline(previous.as_ref(), &results, self.scope.as_ref());
+            write_baseline(&previous_path, &next)?;
+            Some(previous_path)
+        } else {
+            None
+        };
+        Ok(SessionOutcome { results, comparison, out: self.out, baseline_written, ignored_baseline, jsonl_errors })
+    }
+}
