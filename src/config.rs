@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::toml_location::{locate, located};
+
 use llm_conform_core::providers::{Catalog, CatalogError};
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -78,6 +80,25 @@ fn default_snapshots() -> PathBuf {
     "tests/snapshots".into()
 }
 
+impl RunSettings {
+    /// Each number within the range where it means something; `(key, what is wrong)`.
+    pub fn validate(&self) -> Result<(), (&'static str, &'static str)> {
+        if !(1..=4096).contains(&self.concurrency) {
+            return Err(("run.concurrency", "must be from 1 to 4096"));
+        }
+        if !(1..=4096).contains(&self.per_provider) {
+            return Err(("run.per_provider", "must be from 1 to 4096"));
+        }
+        if !(self.timeout_s.is_finite() && self.timeout_s > 0.0 && self.timeout_s <= 86_400.0) {
+            return Err(("run.timeout_s", "must be seconds, more than 0 and at most 86400"));
+        }
+        if !(self.key_timeout_s.is_finite() && self.key_timeout_s > 0.0 && self.key_timeout_s <= 600.0) {
+            return Err(("run.key_timeout_s", "must be seconds, more than 0 and at most 600"));
+        }
+        Ok(())
+    }
+}
+
 impl Default for RunSettings {
     fn default() -> Self {
         toml::from_str("").expect("defaults deserialize")
@@ -86,10 +107,13 @@ impl Default for RunSettings {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("failed to read config {path}: {source}")]
-    Read { path: String, source: std::io::Error },
+    #[error("failed to read config")]
+    Read(#[source] crate::regular_file::ReadError),
     #[error("invalid config {path}: {message}")]
     Parse { path: String, message: String },
+    /// A value out of its range, located: `file:line:column: key: message`.
+    #[error("invalid config {path}:{line}:{column}: `{key}` {message}")]
+    Value { path: String, line: usize, column: usize, key: String, message: String },
     #[error(transparent)]
     Catalog(#[from] CatalogError),
 }
@@ -97,10 +121,10 @@ pub enum ConfigError {
 impl Config {
     /// Loads `path`; when `required` is false a missing file gives the defaults.
     pub fn load(path: &Path, required: bool) -> Result<Config, ConfigError> {
-        let text = match std::fs::read_to_string(path) {
+        let text = match crate::regular_file::read_to_string(path, 16 * 1024 * 1024) {
             Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => return Ok(Config::default()),
-            Err(e) => return Err(ConfigError::Read { path: path.display().to_string(), source: e }),
+            Err(e) if e.is_not_found() && !required => return Ok(Config::default()),
+            Err(e) => return Err(ConfigError::Read(e)),
         };
         let mut cfg = Config::parse(&text, &path.display().to_string())?;
         cfg.path = Some(path.to_path_buf());
@@ -110,11 +134,16 @@ impl Config {
     pub fn parse(text: &str, origin: &str) -> Result<Config, ConfigError> {
         let cfg: Config = toml::from_str(text)
             .map_err(|e| ConfigError::Parse { path: origin.to_string(), message: located(text, &e) })?;
-        // Validate provider overrides and the policy now, so errors name the config file.
+        let value_error = |key: &str, message: String| {
+            let (line, column) = locate(text, key).unwrap_or((1, 1));
+            ConfigError::Value { path: origin.to_string(), line, column, key: key.to_string(), message }
+        };
+        // Validate everything now, so errors name the config file, line and column.
+        if let Err((key, message)) = cfg.run.validate() {
+            return Err(value_error(key, message.to_string()));
+        }
         let catalog = Catalog::with_overrides(&cfg.providers, origin)?;
-        cfg.router
-            .validate(&catalog)
-            .map_err(|e| ConfigError::Parse { path: origin.to_string(), message: e.to_string() })?;
+        cfg.router.validate(&catalog).map_err(|e| value_error(&e.key, e.message))?;
         Ok(cfg)
     }
 
@@ -122,27 +151,6 @@ impl Config {
         let origin = self.path.as_ref().map_or("config".to_string(), |p| p.display().to_string());
         Catalog::with_overrides(&self.providers, &origin)
     }
-}
-
-/// A toml error as `line L, column C: message`.
-pub fn located(text: &str, e: &toml::de::Error) -> String {
-    match e.span() {
-        Some(span) => {
-            let (line, col) = line_col(text, span.start);
-            format!("line {line}, column {col}: {}", e.message())
-        }
-        None => e.message().to_string(),
-    }
-}
-
-/// 1-based line and column of a byte offset.
-pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let offset = offset.min(text.len());
-    let before = &text.as_bytes()[..offset];
-    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-    let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-    let col = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
-    (line, col)
 }
 
 #[cfg(test)]
@@ -177,6 +185,17 @@ mod tests {
                 "router.default_tier",
             ),
             ("[router.limits.openai]\nrpm = 0\n", "router.limits.openai.rpm"),
+            ("[router.cooldown]\nfailures = 0\n", "c.toml:2:12: `router.cooldown.failures`"),
+            ("[router.cooldown]\nperiod_s = 1e300\n", "c.toml:2:12: `router.cooldown.period_s`"),
+            ("[router.cooldown]\nperiod_s = nan\n", "router.cooldown.period_s"),
+            ("[router]\nlatency_budget_ms = 0\n", "c.toml:2:21: `router.latency_budget_ms`"),
+            ("[router.retry]\nbase_ms = 900\nmax_ms = 100\n", "c.toml:2:11: `router.retry.base_ms`"),
+            ("[router.escalation]\nmin_confidence = nan\n", "router.escalation.min_confidence"),
+            ("[run]\nconcurrency = 0\n", "c.toml:2:15: `run.concurrency`"),
+            ("[run]\ntimeout_s = -1\n", "run.timeout_s"),
+            ("[run]\ntimeout_s = inf\n", "run.timeout_s"),
+            ("[run]\nkey_timeout_s = nan\n", "run.key_timeout_s"),
+            ("[run]\nper_provider = 18446744073709551615\n", "c.toml:2:16: `run.per_provider`"),
             ("[router]\nprofile = \"fastest\"\n", "line 2"),
         ];
         for (text, want) in cases {

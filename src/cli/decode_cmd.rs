@@ -12,12 +12,13 @@ use llm_conform_core::transport::decode_stream_bytes;
 pub fn run(global: &GlobalArgs, args: DecodeArgs) -> anyhow::Result<ExitCode> {
     let cfg = Config::load(&global.config, false)?;
     let catalog = cfg.catalog()?;
+    super::selection::register_configured_keys(&catalog);
     let spec = catalog.get(&args.provider)?;
     let adapter = spec.family.adapter();
     let body = read_input(&args.input)?;
     let hints = match &args.request {
         Some(path) => {
-            let bytes = std::fs::read(path).map_err(|e| anyhow::anyhow!("failed to read {}: {e}", path.display()))?;
+            let bytes = read_input(&path.display().to_string())?;
             let req = parse_request(&bytes, &path.display().to_string())?;
             let mut h = adapter.encode(&req, spec, None)?.hints;
             h.stream = args.stream;

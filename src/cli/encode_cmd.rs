@@ -11,6 +11,7 @@ const PLACEHOLDER_KEY: &str = "placeholder-key";
 pub fn run(global: &GlobalArgs, args: EncodeArgs) -> anyhow::Result<ExitCode> {
     let cfg = Config::load(&global.config, false)?;
     let catalog = cfg.catalog()?;
+    super::selection::register_configured_keys(&catalog);
     let spec = catalog.get(&args.provider)?;
     let bytes = read_input(&args.input)?;
     let origin = if args.input == "-" { "standard input".to_string() } else { args.input.clone() };

@@ -6,10 +6,10 @@ use anyhow::Context;
 pub fn read_input(arg: &str) -> anyhow::Result<Vec<u8>> {
     if arg == "-" {
         let mut buf = Vec::new();
-        std::io::stdin().read_to_end(&mut buf).context("failed to read standard input")?;
+        std::io::stdin().take(256 * 1024 * 1024).read_to_end(&mut buf).context("failed to read standard input")?;
         Ok(buf)
     } else {
-        std::fs::read(arg).with_context(|| format!("failed to read {arg}"))
+        Ok(crate::regular_file::read(std::path::Path::new(arg), 256 * 1024 * 1024)?)
     }
 }
 

@@ -104,7 +104,13 @@ pub struct MergeArgs {
     pub latency: LatencyArgs,
 }
 
-pub fn run(_global: &GlobalArgs, args: ReportArgs) -> anyhow::Result<ExitCode> {
+pub fn run(global: &GlobalArgs, args: ReportArgs) -> anyhow::Result<ExitCode> {
+    // A results file from elsewhere may carry a key this machine knows: never re-publish it.
+    if let Ok(cfg) = crate::config::Config::load(&global.config, false)
+        && let Ok(catalog) = cfg.catalog()
+    {
+        super::selection::register_configured_keys(&catalog);
+    }
     match args.command {
         Some(ReportCommand::Merge(m)) => merge(m),
         None => {

@@ -73,3 +73,17 @@ pub fn providers_with_fixtures(fixtures: &Path, catalog: &Catalog) -> anyhow::Re
     out.sort();
     Ok(out)
 }
+
+/// Registers the keys of every configured provider that can be read without running anything
+/// (`env:` and `file:` references), so commands that never call a provider — `decode`, `encode`,
+/// `report` — still scrub them from what they print and refuse to write them.
+pub fn register_configured_keys(catalog: &Catalog) {
+    for spec in catalog.iter() {
+        if let Ok(r) = spec.key_reference()
+            && !matches!(r, llm_conform_core::secrets::KeyRef::Cmd(_))
+            && let Ok(Some(secret)) = r.resolve(std::time::Duration::from_secs(1))
+        {
+            llm_conform_core::secrets::register(secret.expose());
+        }
+    }
+}

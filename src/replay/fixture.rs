@@ -92,10 +92,13 @@ pub fn response_header_allowed(name: &str) -> bool {
         || n.starts_with("anthropic-ratelimit-")
 }
 
+/// A fixture larger than this is refused (the response size cap of a live call is 32 MiB).
+pub const MAX_FIXTURE_BYTES: u64 = 64 * 1024 * 1024;
+
 #[derive(Debug, thiserror::Error)]
 pub enum FixtureError {
-    #[error("failed to read fixture {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    #[error("failed to read fixture")]
+    Read(#[source] crate::regular_file::ReadError),
     #[error("invalid fixture {path}: {message}")]
     Invalid { path: PathBuf, message: String },
     #[error("failed to write fixture {path}: {message}")]
@@ -104,7 +107,7 @@ pub enum FixtureError {
 
 impl Fixture {
     pub fn load(path: &Path) -> Result<Fixture, FixtureError> {
-        let bytes = std::fs::read(path).map_err(|e| FixtureError::Read { path: path.to_path_buf(), source: e })?;
+        let bytes = crate::regular_file::read(path, MAX_FIXTURE_BYTES).map_err(FixtureError::Read)?;
         let de = &mut serde_json::Deserializer::from_slice(&bytes);
         serde_path_to_error::deserialize(de).map_err(|e| {
             let at = e.path().to_string();

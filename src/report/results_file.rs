@@ -11,8 +11,8 @@ pub const RESULTS_SCHEMA: u32 = 1;
 
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
-    #[error("failed to read {path}: {source}")]
-    Read { path: String, source: std::io::Error },
+    #[error("failed to read results")]
+    Read(#[source] crate::regular_file::ReadError),
     #[error("{path} is not a results.json: {message}")]
     Shape { path: String, message: String },
     #[error("{path} is not a results.json: field `{field}`: {message}")]
@@ -22,17 +22,61 @@ pub enum LoadError {
 }
 
 /// `path` itself, or `path/results.json` when `path` is a directory (an unpacked artifact or a
-/// run directory can be named as is).
+/// run directory can be named as is), or `path/results.jsonl` when a run there never got to
+/// write `results.json`.
 pub fn resolve_results_path(path: &Path) -> PathBuf {
-    if path.is_dir() { path.join("results.json") } else { path.to_path_buf() }
+    if !path.is_dir() {
+        return path.to_path_buf();
+    }
+    let json = path.join("results.json");
+    if json.exists() || !path.join("results.jsonl").exists() { json } else { path.join("results.jsonl") }
 }
 
 /// Reads and validates a `results.json` (or a directory holding one).
 pub fn load_results(path: &Path) -> Result<RunResults, LoadError> {
     let file = resolve_results_path(path);
     let shown = file.display().to_string();
-    let text = std::fs::read_to_string(&file).map_err(|source| LoadError::Read { path: shown.clone(), source })?;
+    let text = crate::regular_file::read_to_string(&file, MAX_RESULTS_BYTES).map_err(LoadError::Read)?;
+    if file.extension().is_some_and(|e| e == "jsonl") {
+        return parse_results_jsonl(&text, &shown, &file);
+    }
     parse_results(&text, &shown)
+}
+
+/// Most a results file may take: a 16× matrix with every detail is a few tens of MiB.
+const MAX_RESULTS_BYTES: u64 = 512 * 1024 * 1024;
+
+/// Reads `results.jsonl`, the case rows an interrupted or killed run left behind: one case per
+/// line as it finished. The run's own fields are not in it: the run id is the directory's name
+/// and the run is marked interrupted, since a complete run also wrote `results.json`.
+pub fn parse_results_jsonl(text: &str, name: &str, file: &Path) -> Result<RunResults, LoadError> {
+    let mut cases = Vec::new();
+    for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        let mut de = serde_json::Deserializer::from_str(line);
+        let case = serde_path_to_error::deserialize(&mut de).map_err(|e| LoadError::Field {
+            path: format!("{name}:{}", n + 1),
+            field: e.path().to_string(),
+            message: e.inner().to_string(),
+        })?;
+        cases.push(case);
+    }
+    let run_id = file
+        .parent()
+        .and_then(|d| d.file_name())
+        .map_or_else(|| "unknown".to_string(), |d| d.to_string_lossy().to_string());
+    Ok(RunResults {
+        schema: RESULTS_SCHEMA,
+        run_id,
+        mode: "unknown".into(),
+        started_at: String::new(),
+        duration_ms: 0.0,
+        cases,
+        bench: None,
+        interrupted: Some(crate::results::Interruption {
+            signal: "unknown (read from results.jsonl)".into(),
+            not_run: 0,
+        }),
+    })
 }
 
 /// Parses `results.json` text; `name` is what errors call the file.

@@ -72,7 +72,7 @@ impl RunSession {
         let previous_path = self.out.baseline();
         let (previous, ignored_baseline) = match load_results(&previous_path) {
             Ok(r) => (Some(r), None),
-            Err(LoadError::Read { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => (None, None),
+            Err(LoadError::Read(e)) if e.is_not_found() => (None, None),
             Err(e) => (None, Some(e)),
         };
         let baseline: Option<(String, RunResults)> = match &self.explicit_baseline {

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::{Expect, MockAnswer, Mode, RouteSpec, Scenario, Suite, Xfail};
-use crate::config::{line_col, located};
+use crate::toml_location::{line_col, located};
 use llm_conform_core::api::ChatRequest;
 use llm_conform_core::providers::Catalog;
 
@@ -76,7 +76,7 @@ struct RawScenario {
     #[serde(default)]
     replay_only: bool,
     #[serde(default)]
-    timeout_s: Option<f64>,
+    timeout_s: Option<Spanned<f64>>,
     #[serde(default)]
     key: Option<Spanned<String>>,
     request: Spanned<toml::Value>,
@@ -94,12 +94,21 @@ struct RawScenario {
     route: Option<Spanned<RouteSpec>>,
 }
 
+/// A suite file larger than this is refused: suites are written by hand.
+const MAX_SUITE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Editors' swap and lock files (`.basics.toml.swp` never matches, `.#basics.toml` would).
+fn is_hidden(p: &Path) -> bool {
+    p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.'))
+}
+
 /// Loads every `*.toml` in `dir`, sorted by name.
 pub fn load_dir(dir: &Path, catalog: &Catalog) -> Result<Vec<Suite>, SuiteError> {
     let mut files: Vec<PathBuf> = match std::fs::read_dir(dir) {
-        Ok(rd) => {
-            rd.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "toml")).collect()
-        }
+        Ok(rd) => rd
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "toml") && !is_hidden(p))
+            .collect(),
         Err(e) => {
             return Err(SuiteError {
                 problems: vec![Problem {
@@ -124,14 +133,10 @@ pub fn load_dir(dir: &Path, catalog: &Catalog) -> Result<Vec<Suite>, SuiteError>
 }
 
 pub fn load_file(path: &Path, catalog: &Catalog) -> Result<Suite, SuiteError> {
-    let text = std::fs::read_to_string(path).map_err(|e| SuiteError {
-        problems: vec![Problem {
-            file: path.to_path_buf(),
-            line: 0,
-            column: 0,
-            message: format!("failed to read: {e}"),
-        }],
-    })?;
+    let fail = |message: String| SuiteError {
+        problems: vec![Problem { file: path.to_path_buf(), line: 0, column: 0, message }],
+    };
+    let text = crate::regular_file::read_to_string(path, MAX_SUITE_BYTES).map_err(|e| fail(e.to_string()))?;
     let name = path.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
     load_str(&text, &name, path, catalog)
 }
@@ -231,10 +236,27 @@ pub fn load_str(text: &str, name: &str, path: &Path, catalog: &Catalog) -> Resul
         {
             problems.push(problem(k.span().start, format!("scenario `{id}`: `key` may only be \"invalid\"")));
         }
-        if let Some(t) = raw.timeout_s
-            && !(t.is_finite() && t > 0.0)
+        if let Some(t) = &raw.timeout_s
+            && !(t.get_ref().is_finite() && *t.get_ref() > 0.0 && *t.get_ref() <= 3600.0)
         {
-            problems.push(problem(id_at, format!("scenario `{id}`: `timeout_s` must be a positive number")));
+            problems.push(problem(
+                t.span().start,
+                format!("scenario `{id}`: `timeout_s` must be seconds, more than 0 and at most 3600"),
+            ));
+        }
+        let schemas = [
+            ("expect.json_schema", raw.expect.json_schema.as_ref()),
+            (
+                "request.response_format.json_schema.schema",
+                request.as_ref().and_then(|r| r.response_format.as_ref()).and_then(|f| f.schema()),
+            ),
+        ];
+        for (what, schema) in schemas {
+            if let Some(schema) = schema
+                && let Err(e) = jsonschema::validator_for(schema)
+            {
+                problems.push(problem(id_at, format!("scenario `{id}`: `{what}` is not a usable JSON schema: {e}")));
+            }
         }
         let tier = raw.tier.unwrap_or_else(|| "cheap".into());
         if !matches!(tier.as_str(), "cheap" | "default" | "premium") {
@@ -250,7 +272,7 @@ pub fn load_str(text: &str, name: &str, path: &Path, catalog: &Catalog) -> Resul
                 providers,
                 tier,
                 replay_only: raw.replay_only,
-                timeout_s: raw.timeout_s,
+                timeout_s: raw.timeout_s.map(Spanned::into_inner),
                 key: raw.key.map(Spanned::into_inner),
                 request,
                 expect: raw.expect,

@@ -10,6 +10,7 @@ mod cli_run;
 mod extra_fields;
 mod fixture_regressions;
 mod key_canary;
+mod key_echo;
 mod live_snapshots;
 mod record_replay;
 mod replay_matrix;

@@ -303,8 +303,50 @@ impl RouterPolicy {
                 }
             }
         }
-        if !(self.cooldown.period_s.is_finite() && self.cooldown.period_s >= 0.0) {
-            return Err(err("router.cooldown.period_s", "must be a non-negative number of seconds"));
+        self.validate_numbers()
+    }
+
+    /// Every number within the range it can mean something in: a zero that would disable a
+    /// mechanism silently, or a value that would overflow a duration, is an error here rather
+    /// than a surprise (or a panic) mid-run.
+    fn validate_numbers(&self) -> Result<(), PolicyError> {
+        const DAY_MS: u64 = 86_400_000;
+        for (p, l) in &self.limits {
+            if l.burst == Some(0) {
+                return Err(err(format!("router.limits.{p}.burst"), "must be at least 1 (remove it for the default)"));
+            }
+        }
+        let c = &self.cooldown;
+        if c.failures == 0 {
+            return Err(err("router.cooldown.failures", "must be at least 1"));
+        }
+        if !(c.period_s.is_finite() && c.period_s > 0.0 && c.period_s <= 86_400.0) {
+            return Err(err("router.cooldown.period_s", "must be seconds, more than 0 and at most 86400"));
+        }
+        for (key, v) in [
+            ("router.latency_budget_ms", self.latency_budget_ms),
+            ("router.attempt_timeout_ms", self.attempt_timeout_ms),
+        ] {
+            if v.is_some_and(|ms| ms == 0 || ms > DAY_MS) {
+                return Err(err(key, "must be milliseconds, at least 1 and at most 86400000"));
+            }
+        }
+        let r = &self.retry;
+        if r.max_retries > 100 {
+            return Err(err("router.retry.max_retries", "must be at most 100"));
+        }
+        if r.max_ms == 0 || r.max_ms > DAY_MS {
+            return Err(err("router.retry.max_ms", "must be milliseconds, at least 1 and at most 86400000"));
+        }
+        if r.base_ms > r.max_ms {
+            return Err(err("router.retry.base_ms", format!("must not exceed router.retry.max_ms ({})", r.max_ms)));
+        }
+        if r.retry_after_cap_ms > DAY_MS {
+            return Err(err("router.retry.retry_after_cap_ms", "must be milliseconds, at most 86400000"));
+        }
+        let m = self.escalation.min_confidence;
+        if !(m.is_finite() && (0.0..=1.0).contains(&m)) {
+            return Err(err("router.escalation.min_confidence", "must be a number from 0 to 1"));
         }
         Ok(())
     }

@@ -316,7 +316,7 @@ where
                                     &self.clock,
                                     &e.message,
                                     cd.failures,
-                                    Duration::from_secs_f64(cd.period_s),
+                                    Duration::try_from_secs_f64(cd.period_s).unwrap_or(Duration::from_secs(60)),
                                 )
                             });
                             if !self.policy.fallback_on.contains(&e.kind) {

@@ -1,0 +1,397 @@
+//! Regression for issue 9 ("API keys leak into reports"): a provider that echoes the caller's
+//! key back — in a 401 message (as OpenAI's "Incorrect API key provided: sk-…" does), in response
+//! headers, base64- and URL-encoded, in a JSON error field, and split across stream events — must
+//! not get any form of it into anything the harness writes or prints, in record, record-missing,
+//! live, bench and route, for every wire family.
+//!
+//! The scan here is written independently of the scrubber: it percent-decodes everything,
+//! decodes every base64-looking run at every alignment, and joins stream events' strings by
+//! where they sit, then looks for the raw key.
+
+use std::path::Path;
+use std::process::Command;
+
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
+use serde_json::{Value, json};
+use wiremock::matchers::any;
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+/// One canary per provider, so a key leaking into another provider's output is caught too.
+const PROVIDERS: [(&str, &str); 4] = [
+    ("openai", "sk-echo-openai-canary-91d2f7e0a1b2c3d4"),
+    ("anthropic", "sk-ant-echo-canary-5e6f7a8b9c0d1e2f3a"),
+    ("gemini", "AIzaEchoCanary-gemini-0011223344556677"),
+    ("cohere", "co-echo-canary-8899aabbccddeeff0011"),
+];
+
+/// Answers every family's request by echoing the key it was called with.
+struct Echo;
+
+fn presented_key(req: &Request) -> String {
+    for name in ["authorization", "x-api-key", "x-goog-api-key", "api-key"] {
+        if let Some(v) = req.headers.get(name).and_then(|v| v.to_str().ok()) {
+            return v.strip_prefix("Bearer ").unwrap_or(v).to_string();
+        }
+    }
+    String::new()
+}
+
+/// The key in every disguise a careless provider might use.
+fn disguises(key: &str) -> String {
+    let b64 = STANDARD.encode(format!("user:{key}"));
+    let url: String = key.bytes().map(|b| format!("%{b:02X}")).collect();
+    format!("Incorrect API key provided: {key}. Basic {b64}. url={url}")
+}
+
+impl Respond for Echo {
+    fn respond(&self, req: &Request) -> ResponseTemplate {
+        let key = presented_key(req);
+        let body: Value = serde_json::from_slice(&req.body).unwrap_or(Value::Null);
+        let path = req.url.path().to_string();
+        let prompt = body.to_string();
+        let stream = body["stream"] == true || path.contains("streamGenerateContent");
+        let family = if path.ends_with("/messages") {
+            "anthropic"
+        } else if path.contains(":") {
+            "gemini"
+        } else if path.ends_with("/v2/chat") {
+            "cohere"
+        } else {
+            "openai"
+        };
+        let headers = |t: ResponseTemplate| {
+            t.insert_header("x-echo-key", key.as_str())
+                .insert_header("www-authenticate", format!("Basic {}", STANDARD.encode(format!("u:{key}"))).as_str())
+                .insert_header("x-request-id", format!("req-{}", URL_SAFE_NO_PAD.encode(&key)).as_str())
+        };
+        if prompt.contains("ECHO ERROR") {
+            let message = disguises(&key);
+            let body = match family {
+                "anthropic" => json!({"type": "error", "error": {"type": "authentication_error", "message": message}}),
+                "gemini" => json!({"error": {"code": 401, "message": message, "status": "UNAUTHENTICATED"}}),
+                "cohere" => json!({"message": message}),
+                _ => {
+                    json!({"error": {"message": message, "type": "invalid_request_error", "param": key, "code": "invalid_api_key"}})
+                }
+            };
+            return headers(ResponseTemplate::new(401).set_body_json(body));
+        }
+        let text = format!("You sent {}", disguises(&key));
+        if !stream {
+            let body = match family {
+                "anthropic" => json!({"id": "msg_1", "type": "message", "role": "assistant", "model": "m",
+                    "content": [{"type": "text", "text": text}], "stop_reason": "end_turn", "stop_sequence": null,
+                    "usage": {"input_tokens": 3, "output_tokens": 9}}),
+                "gemini" => json!({"candidates": [{"content": {"parts": [{"text": text}], "role": "model"},
+                    "finishReason": "STOP", "index": 0}],
+                    "usageMetadata": {"promptTokenCount": 3, "candidatesTokenCount": 9, "totalTokenCount": 12}, "modelVersion": "m"}),
+                "cohere" => json!({"id": "c1", "finish_reason": "COMPLETE",
+                    "message": {"role": "assistant", "content": [{"type": "text", "text": text}]},
+                    "usage": {"billed_units": {"input_tokens": 3, "output_tokens": 9}, "tokens": {"input_tokens": 3, "output_tokens": 9}}}),
+                _ => json!({"id": "chatcmpl-1", "object": "chat.completion", "created": 1, "model": "m",
+                    "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
+                    "usage": {"prompt_tokens": 3, "completion_tokens": 9, "total_tokens": 12}}),
+            };
+            return headers(ResponseTemplate::new(200).set_body_json(body));
+        }
+        // The raw key split across three text events.
+        let (a, b) = key.split_at(key.len() / 3);
+        let (b, c) = b.split_at(b.len() / 2);
+        let pieces = ["Your key: ", a, b, c, " — thanks."];
+        let sse = match family {
+            "anthropic" => anthropic_stream(&pieces),
+            "gemini" => pieces
+                .iter()
+                .enumerate()
+                .map(|(i, p)| {
+                    let cand = json!({"content": {"parts": [{"text": p}], "role": "model"}, "index": 0});
+                    let mut chunk = json!({"candidates": [cand], "modelVersion": "m"});
+                    if i == pieces.len() - 1 {
+                        chunk["candidates"][0]["finishReason"] = json!("STOP");
+                        chunk["usageMetadata"] =
+                            json!({"promptTokenCount": 3, "candidatesTokenCount": 9, "totalTokenCount": 12});
+                    }
+                    format!("data: {chunk}\r\n\r\n")
+                })
+                .collect(),
+            "cohere" => cohere_stream(&pieces),
+            _ => {
+                let mut s: String = pieces
+                    .iter()
+                    .map(|p| {
+                        let chunk = json!({"id": "c", "object": "chat.completion.chunk", "created": 1, "model": "m",
+                            "choices": [{"index": 0, "delta": {"content": p}, "finish_reason": null}]});
+                        format!("data: {chunk}\n\n")
+                    })
+                    .collect();
+                let last = json!({"id": "c", "object": "chat.completion.chunk", "created": 1, "model": "m",
+                    "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]});
+                let usage = json!({"id": "c", "object": "chat.completion.chunk", "created": 1, "model": "m", "choices": [],
+                    "usage": {"prompt_tokens": 3, "completion_tokens": 9, "total_tokens": 12}});
+                s.push_str(&format!("data: {last}\n\ndata: {usage}\n\ndata: [DONE]\n\n"));
+                s
+            }
+        };
+        headers(ResponseTemplate::new(200).set_body_raw(sse, "text/event-stream"))
+    }
+}
+
+fn event(name: &str, data: Value) -> String {
+    format!("event: {name}\ndata: {data}\n\n")
+}
+
+fn anthropic_stream(pieces: &[&str]) -> String {
+    let mut s = event(
+        "message_start",
+        json!({"type": "message_start", "message": {"id": "msg_1", "type": "message",
+        "role": "assistant", "model": "m", "content": [], "stop_reason": null, "stop_sequence": null,
+        "usage": {"input_tokens": 3, "output_tokens": 1}}}),
+    );
+    s += &event(
+        "content_block_start",
+        json!({"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}}),
+    );
+    for p in pieces {
+        s += &event(
+            "content_block_delta",
+            json!({"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": p}}),
+        );
+    }
+    s += &event("content_block_stop", json!({"type": "content_block_stop", "index": 0}));
+    s += &event(
+        "message_delta",
+        json!({"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": null}, "usage": {"output_tokens": 9}}),
+    );
+    s + &event("message_stop", json!({"type": "message_stop"}))
+}
+
+fn cohere_stream(pieces: &[&str]) -> String {
+    let mut s = event(
+        "message-start",
+        json!({"type": "message-start", "id": "c1", "delta": {"message": {"role": "assistant",
+        "content": [], "tool_plan": "", "tool_calls": [], "citations": []}}}),
+    );
+    s += &event(
+        "content-start",
+        json!({"type": "content-start", "index": 0, "delta": {"message": {"content": {"type": "text", "text": ""}}}}),
+    );
+    for p in pieces {
+        s += &event(
+            "content-delta",
+            json!({"type": "content-delta", "index": 0, "delta": {"message": {"content": {"text": p}}}}),
+        );
+    }
+    s += &event("content-end", json!({"type": "content-end", "index": 0}));
+    s + &event(
+        "message-end",
+        json!({"type": "message-end", "delta": {"finish_reason": "COMPLETE",
+        "usage": {"billed_units": {"input_tokens": 3, "output_tokens": 9}, "tokens": {"input_tokens": 3, "output_tokens": 9}}}}),
+    )
+}
+
+const SUITE: &str = r#"
+[suite]
+description = "Providers that echo the key back"
+
+[[scenario]]
+id = "echo_text"
+description = "The answer quotes the key."
+[scenario.request]
+messages = [{ role = "user", content = "ECHO TEXT" }]
+
+[[scenario]]
+id = "echo_error"
+description = "A 401 whose message quotes the key."
+[scenario.request]
+messages = [{ role = "user", content = "ECHO ERROR" }]
+[scenario.expect]
+error_kind = ["authentication"]
+"#;
+
+/// Finds `key` in `bytes` however it is disguised; returns where it was found.
+fn find_key(bytes: &[u8], key: &str) -> Option<String> {
+    let text = String::from_utf8_lossy(bytes);
+    if text.contains(key) {
+        return Some("raw".into());
+    }
+    let decoded = percent_encoding::percent_decode(bytes).decode_utf8_lossy().to_string();
+    if decoded.contains(key) {
+        return Some("percent-encoded".into());
+    }
+    // Every run of base64 characters, decoded at each alignment with both alphabets.
+    let is_b64 = |c: char| c.is_ascii_alphanumeric() || "+/-_".contains(c);
+    for run in text.split(|c: char| !is_b64(c)).filter(|r| r.len() >= 12) {
+        for skip in 0..4.min(run.len()) {
+            let part = &run[skip..];
+            let part = &part[..part.len() - part.len() % 4];
+            for engine in [&STANDARD, &URL_SAFE, &STANDARD_NO_PAD, &URL_SAFE_NO_PAD] {
+                if let Ok(d) = engine.decode(part)
+                    && String::from_utf8_lossy(&d).contains(key)
+                {
+                    return Some(format!("base64 in `{run}`"));
+                }
+            }
+        }
+    }
+    // Stream events: strings at the same place joined across events.
+    if let Ok(v) = serde_json::from_slice::<Value>(bytes)
+        && let Some(events) = v["response"]["events"].as_array()
+    {
+        let mut by_place: std::collections::BTreeMap<String, String> = Default::default();
+        for e in events {
+            if let Ok(data) = serde_json::from_str::<Value>(e["data"].as_str().unwrap_or("")) {
+                join_strings(&data, String::new(), &mut by_place);
+            }
+        }
+        if by_place.values().any(|joined| joined.contains(key)) {
+            return Some("split across stream events".into());
+        }
+    }
+    None
+}
+
+fn join_strings(v: &Value, at: String, out: &mut std::collections::BTreeMap<String, String>) {
+    match v {
+        Value::String(s) => out.entry(at).or_default().push_str(s),
+        Value::Array(a) => a.iter().for_each(|x| join_strings(x, format!("{at}[]"), out)),
+        Value::Object(o) => o.iter().for_each(|(k, x)| join_strings(x, format!("{at}.{k}"), out)),
+        _ => {}
+    }
+}
+
+fn scan_dir(dir: &Path, found: &mut Vec<String>, scanned: &mut usize) {
+    let Ok(rd) = std::fs::read_dir(dir) else { return };
+    for e in rd.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            scan_dir(&p, found, scanned);
+        } else if let Ok(bytes) = std::fs::read(&p) {
+            *scanned += 1;
+            for (provider, key) in PROVIDERS {
+                if let Some(how) = find_key(&bytes, key) {
+                    found.push(format!("{provider}'s key ({how}) in {}", p.display()));
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn keys_echoed_by_providers_reach_no_file_and_no_output() {
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let server = rt.block_on(async {
+        let s = MockServer::start().await;
+        Mock::given(any()).respond_with(Echo).mount(&s).await;
+        s
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let work = dir.path();
+    std::fs::create_dir_all(work.join("suites")).unwrap();
+    std::fs::write(work.join("suites/echo.toml"), SUITE).unwrap();
+    let mut config = String::new();
+    for (p, _) in PROVIDERS {
+        let base = match p {
+            "gemini" => format!("{}/v1beta", server.uri()),
+            "cohere" => format!("{}/v2", server.uri()),
+            _ => format!("{}/v1", server.uri()),
+        };
+        config += &format!("[providers.{p}]\nbase_url = \"{base}\"\nkey = \"env:ECHO_KEY_{}\"\n", p.to_uppercase());
+    }
+    config += "[router.tiers.cheap]\ncandidates = [\"openai/m\", \"anthropic/m\"]\n";
+    std::fs::write(work.join("llm-conform.toml"), config).unwrap();
+    std::fs::write(
+        work.join("request.json"),
+        r#"{"model": "", "messages": [{"role": "user", "content": "ECHO ERROR"}]}"#,
+    )
+    .unwrap();
+    std::fs::write(work.join("text.json"), r#"{"model": "", "messages": [{"role": "user", "content": "ECHO TEXT"}]}"#)
+        .unwrap();
+    let providers = PROVIDERS.iter().map(|(p, _)| *p).collect::<Vec<_>>().join(",");
+    let cli = |args: &[&str]| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_llm-conform"));
+        c.current_dir(work).args(["--config", "llm-conform.toml"]).args(args);
+        for (p, k) in PROVIDERS {
+            c.env(format!("ECHO_KEY_{}", p.to_uppercase()), k);
+        }
+        c.output().unwrap()
+    };
+    let run_args = ["--suites-dir", "suites", "--fixtures", "fixtures", "--no-snapshots", "-p", &providers];
+    let mut printed = Vec::new();
+    let mut runs = Vec::new();
+    for mode in ["record", "live"] {
+        runs.push(cli(&[&["run", "--mode", mode, "--out", "reports"][..], &run_args].concat()));
+    }
+    // record-missing: half the fixtures gone, recorded again.
+    for (p, _) in PROVIDERS {
+        let _ = std::fs::remove_file(work.join(format!("fixtures/{p}/echo/echo_text.json")));
+    }
+    runs.push(cli(&[&["run", "--mode", "record-missing", "--out", "reports"][..], &run_args].concat()));
+    runs.push(cli(&[
+        "bench",
+        "--mode",
+        "live",
+        "-n",
+        "2",
+        "--warmup",
+        "0",
+        "--suites-dir",
+        "suites",
+        "-p",
+        &providers,
+        "--out",
+        "bench",
+    ]));
+    runs.push(cli(&["route", "--model", "openai/m", "request.json"]));
+    runs.push(cli(&["route", "--model", "anthropic/m", "--json", "text.json"]));
+    runs.push(cli(&["route", "--tier", "cheap", "request.json"]));
+    // decode and encode print what they are given: a body or request quoting a configured key.
+    let openai_key = PROVIDERS[0].1;
+    let inputs = tempfile::tempdir().unwrap();
+    let input = |name: &str| inputs.path().join(name).to_str().unwrap().to_string();
+    std::fs::write(input("error.json"), json!({"error": {"message": disguises(openai_key)}}).to_string()).unwrap();
+    let said = json!({"id": "x", "object": "chat.completion", "created": 1, "model": "m",
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": disguises(openai_key)}, "finish_reason": "stop"}]});
+    std::fs::write(input("said.json"), said.to_string()).unwrap();
+    let asks = json!({"model": "m", "messages": [{"role": "user", "content": disguises(openai_key)}]});
+    std::fs::write(input("asks.json"), asks.to_string()).unwrap();
+    runs.push(cli(&["decode", "--provider", "openai", "--status", "401", &input("error.json")]));
+    runs.push(cli(&["decode", "--provider", "openai", &input("said.json")]));
+    runs.push(cli(&["encode", "--provider", "anthropic", &input("asks.json")]));
+    // Every command did its job (a refused write would fail it, and hide nothing here).
+    let codes: Vec<Option<i32>> = runs.iter().map(|o| o.status.code()).collect();
+    assert_eq!(
+        codes,
+        [Some(0), Some(0), Some(0), Some(0), Some(1), Some(0), Some(1), Some(1), Some(0), Some(0)],
+        "{}",
+        { runs.iter().map(|o| String::from_utf8_lossy(&o.stderr).to_string()).collect::<Vec<_>>().join("\n---\n") }
+    );
+    for (i, out) in runs.iter().enumerate() {
+        printed.push((format!("command {i} stdout"), out.stdout.clone()));
+        printed.push((format!("command {i} stderr"), out.stderr.clone()));
+    }
+    // The runs did reach the echo server and decode its answers.
+    let live: Value =
+        serde_json::from_str(&std::fs::read_to_string(work.join("reports/latest/results.json")).unwrap()).unwrap();
+    let cases = live["cases"].as_array().unwrap();
+    assert_eq!(cases.len(), 16, "{live}");
+    let errors = cases.iter().filter(|c| c["scenario"] == "echo_error" && c["status"] == "pass").count();
+    assert_eq!(errors, 8, "every 401 classified as authentication: {live}");
+    let texts = cases.iter().filter(|c| c["scenario"] == "echo_text" && c["status"] == "pass").count();
+    assert_eq!(texts, 8, "every echoed answer decoded: {live}");
+
+    let mut found = Vec::new();
+    let mut scanned = 0;
+    scan_dir(work, &mut found, &mut scanned);
+    for (what, bytes) in &printed {
+        for (provider, key) in PROVIDERS {
+            if let Some(how) = find_key(bytes, key) {
+                found.push(format!("{provider}'s key ({how}) in {what}: {}", String::from_utf8_lossy(bytes)));
+            }
+        }
+    }
+    assert!(scanned > 30, "fixtures and reports were written: {scanned} files");
+    assert!(found.is_empty(), "keys leaked:\n{}", found.join("\n"));
+    let fixture = std::fs::read_to_string(work.join("fixtures/openai/echo/echo_error.json")).unwrap();
+    assert!(fixture.contains("<redacted>"), "{fixture}");
+}
