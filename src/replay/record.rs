@@ -70,7 +70,8 @@ pub fn fixture_from_exchange(
     Fixture { provenance, case: case.to_string(), request, response }
 }
 
-/// Writes a fixture, refusing if any key value survived scrubbing.
+/// Writes a fixture whole, refusing if any form of any key survived scrubbing (checked against
+/// the keys of this run and every key the process knows).
 pub fn write_fixture(path: &Path, fixture: &Fixture, redactor: &Redactor) -> Result<(), FixtureError> {
     let text = fixture.to_pretty();
     if redactor.leaks(text.as_bytes()) {
@@ -79,11 +80,8 @@ pub fn write_fixture(path: &Path, fixture: &Fixture, redactor: &Redactor) -> Res
             message: "refusing to write: it would contain a key value".into(),
         });
     }
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| FixtureError::Write { path: path.to_path_buf(), message: e.to_string() })?;
-    }
-    std::fs::write(path, text).map_err(|e| FixtureError::Write { path: path.to_path_buf(), message: e.to_string() })
+    crate::write_guard::write_file(path, text.as_bytes())
+        .map_err(|e| FixtureError::Write { path: path.to_path_buf(), message: e.to_string() })
 }
 
 /// A JSON document scrubbed as one text per place, so a key split across array items (Gemini's

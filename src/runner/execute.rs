@@ -55,6 +55,14 @@ pub async fn run_group(
     provider: &str,
     modes: &[Mode],
 ) -> Vec<CaseResult> {
+    // A seam for the regression test of "a panicking case vanishes": no input can make a case
+    // panic any more, so debug builds can be told to.
+    #[cfg(debug_assertions)]
+    if let Ok(target) = std::env::var("LLM_CONFORM_DEBUG_PANIC_CASE")
+        && modes.iter().any(|&m| CaseId::new(suite, &scenario.id, provider, m).to_string() == target)
+    {
+        panic!("injected panic in {target}");
+    }
     // The modes of a group are independent calls: run them side by side, then compare.
     let outs: Vec<ModeOutcome> = futures::future::join_all(modes.iter().map(|&mode| async move {
         match scenario.route {

@@ -17,5 +17,6 @@ mod replay_matrix;
 mod report_cli;
 mod report_render;
 mod route_explain;
+mod run_interruption;
 mod support;
 mod workflows;
