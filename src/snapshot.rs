@@ -33,7 +33,7 @@ impl SnapshotStore {
         let current = serde_json::to_value(fp).unwrap_or_default();
         match serde_json::from_str::<serde_json::Value>(&stored) {
             Ok(v) if v == current => (SnapshotState::Match, None),
-            Ok(v) => (SnapshotState::Drift, Some(crate::diff::json_diff(&v, &current))),
+            Ok(v) => (SnapshotState::Drift, Some(crate::diff::json_diff(("snapshot", &v), ("this run", &current)))),
             Err(_) => (SnapshotState::Drift, Some(format!("stored snapshot {} is not JSON", path.display()))),
         }
     }

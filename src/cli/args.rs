@@ -105,6 +105,23 @@ pub struct RunArgs {
     /// live and record modes).
     #[arg(long)]
     pub pending_snapshots: bool,
+    /// Succeed even when no case ran (every selected case skipped, or none selected).
+    #[arg(long)]
+    pub allow_empty: bool,
+    /// In live and record modes, skip providers whose key is missing instead of stopping.
+    #[arg(long)]
+    pub allow_missing_keys: bool,
+    /// Also fail the run on these statuses: `unavailable` (a provider kept failing with a
+    /// transient error), `flaky` (passed after a retry).
+    #[arg(long, value_delimiter = ',', value_parser = ["unavailable", "flaky"])]
+    pub fail_on: Vec<String>,
+    /// Run only the cases that failed, errored or were unavailable in the previous run (the
+    /// baseline, or --baseline).
+    #[arg(long)]
+    pub rerun_failed: bool,
+    /// Keep this many run directories under the report directory; older ones are deleted.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub keep: u32,
     #[command(flatten)]
     pub baseline: super::report_cmd::BaselineArgs,
 }

@@ -74,8 +74,9 @@ pub fn run(global: &GlobalArgs, args: BenchArgs) -> anyhow::Result<ExitCode> {
         );
     }
     if mode == BenchMode::Live {
-        if let Some(msg) = super::selection::missing_named_key(&named, &sel.catalog, &keys)? {
-            errln!("error: {msg}");
+        let missing = super::selection::missing_keys(&providers, &sel.catalog, &keys)?;
+        if !missing.is_empty() {
+            errln!("error: {} selected provider(s) have no key: {}", missing.len(), missing.join(", "));
             return Ok(ExitCode::from(EXIT_USAGE));
         }
     }

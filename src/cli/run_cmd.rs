@@ -11,11 +11,11 @@ use llm_conform_core::secrets::KeyStore;
 use super::EXIT_USAGE;
 use super::args::{GlobalArgs, RunArgs};
 use super::console::errln;
-use super::selection::{missing_named_key, providers_with_fixtures, select};
+use super::selection::{missing_keys, providers_with_fixtures, select};
 use crate::report::{CompareOptions, OutputDir, terminal_summary};
-use crate::results::{RunResults, SnapshotState};
+use crate::results::{CaseStatus, RunResults, SnapshotState};
 use crate::runner::{Plan, RunMode, RunOptions, Shard, Shutdown};
-use crate::session::{ExitStatus, RunSession, signals};
+use crate::session::{ExitPolicy, ExitStatus, RunSession, signals};
 
 pub fn run(global: &GlobalArgs, args: RunArgs) -> anyhow::Result<ExitCode> {
     let sel = select(global, &args.filter)?;
@@ -41,13 +41,55 @@ pub fn run(global: &GlobalArgs, args: RunArgs) -> anyhow::Result<ExitCode> {
     if providers.is_empty() && args.filter.providers.is_empty() {
         bail!("no providers to run: {} has no provider directories (name one with --provider)", sel.fixtures.display());
     }
-    if mode.is_live()
-        && let Some(msg) = missing_named_key(&args.filter.providers, &sel.catalog, &keys)?
-    {
-        errln!("error: {msg}");
+    if mode == RunMode::Replay {
+        let with_fixtures = providers_with_fixtures(&sel.fixtures, &sel.catalog)?;
+        let missing: Vec<&String> = providers.iter().filter(|p| !with_fixtures.contains(p)).collect();
+        if !missing.is_empty() {
+            let names: Vec<&str> = missing.iter().map(|s| s.as_str()).collect();
+            bail!(
+                "no fixtures for {} in {}: record them with `llm-conform run --mode record --provider {}`",
+                names.join(", "),
+                sel.fixtures.display(),
+                names.join(",")
+            );
+        }
+    }
+    if mode.is_live() {
+        let missing = missing_keys(&providers, &sel.catalog, &keys)?;
+        if !missing.is_empty() && !args.allow_missing_keys {
+            errln!(
+                "error: {} selected provider(s) have no key: {}; set them, or pass --allow-missing-keys to skip those providers",
+                missing.len(),
+                missing.join(", ")
+            );
+            return Ok(ExitCode::from(EXIT_USAGE));
+        }
+    }
+    let mut plan = Plan::build(&sel.suites, &providers, &sel.filters, shard)?;
+    let reports = args.out.clone().unwrap_or_else(|| sel.config.run.reports.clone());
+    if args.rerun_failed {
+        let previous = args.baseline.baseline.clone().unwrap_or_else(|| crate::report::default_baseline(&reports));
+        let failed = crate::report::load_results(&previous)?
+            .cases
+            .into_iter()
+            .filter(|c| {
+                matches!(c.status, CaseStatus::Fail | CaseStatus::Error | CaseStatus::Xpass | CaseStatus::Unavailable)
+            })
+            .map(|c| c.case_id())
+            .collect::<HashSet<String>>();
+        plan.retain_cases(&failed);
+        errln!(
+            "--rerun-failed: {} case(s) failed, errored or were unavailable in {}",
+            plan.case_count(),
+            previous.display()
+        );
+    }
+    if plan.case_count() == 0 && !args.allow_empty {
+        errln!(
+            "error: no case matches the filters (`llm-conform list` shows suites, scenarios and providers); pass --allow-empty if that is intended"
+        );
         return Ok(ExitCode::from(EXIT_USAGE));
     }
-    let plan = Plan::build(&sel.suites, &providers, &sel.filters, shard)?;
     let run_id = args.run_id.clone().unwrap_or_else(|| {
         let base = chrono::Utc::now().format("%Y%m%dT%H%M%SZ").to_string();
         match shard {
@@ -55,7 +97,6 @@ pub fn run(global: &GlobalArgs, args: RunArgs) -> anyhow::Result<ExitCode> {
             None => base,
         }
     });
-    let reports = args.out.clone().unwrap_or_else(|| sel.config.run.reports.clone());
     let out = OutputDir::create(&reports, &run_id)?;
     let options = RunOptions {
         mode,
@@ -69,7 +110,7 @@ pub fn run(global: &GlobalArgs, args: RunArgs) -> anyhow::Result<ExitCode> {
     };
     let session = RunSession {
         catalog: sel.catalog.clone(),
-        scope: scope_of(&args, shard, &plan),
+        scope: scope_of(&args, shard, &plan).or_else(|| args.rerun_failed.then(|| plan_ids(&plan))),
         plan,
         options,
         router_policy: sel.config.router.clone(),
@@ -92,6 +133,9 @@ pub fn run(global: &GlobalArgs, args: RunArgs) -> anyhow::Result<ExitCode> {
         errln!("error: results.jsonl: {e}");
     }
     errln!("{}", totals_line(&outcome.results));
+    for line in crate::report::unavailability(&outcome.results) {
+        errln!("{line}");
+    }
     if let Some(i) = &outcome.results.interrupted {
         errln!("interrupted by {}: {} case(s) did not run; the baseline was left as it was", i.signal, i.not_run);
     }
@@ -104,7 +148,24 @@ pub fn run(global: &GlobalArgs, args: RunArgs) -> anyhow::Result<ExitCode> {
         errln!("baseline for the next run: {}", b.display());
     }
     errln!("report: {}", outcome.out.latest().join("index.html").display());
-    Ok(ExitCode::from(ExitStatus::of(&outcome).code()))
+    match outcome.out.prune(args.keep as usize) {
+        Ok(0) => {}
+        Ok(n) => errln!("removed {n} old run director{} (keeping {})", if n == 1 { "y" } else { "ies" }, args.keep),
+        Err(e) => errln!("warning: failed to prune old runs: {e}"),
+    }
+    let policy = ExitPolicy {
+        allow_empty: args.allow_empty,
+        fail_on: args.fail_on.iter().filter_map(|s| CaseStatus::parse(s)).collect(),
+    };
+    let status = ExitStatus::of(&outcome, &policy);
+    if let ExitStatus::NothingRan(why) = &status {
+        errln!("error: {why}");
+    }
+    Ok(ExitCode::from(status.code()))
+}
+
+fn plan_ids(plan: &Plan) -> HashSet<String> {
+    plan.groups.iter().flat_map(|g| g.modes.iter().map(move |m| g.case_id(*m))).collect()
 }
 
 /// The cases a filtered run covers; `None` when it covers the whole matrix.
@@ -116,22 +177,17 @@ fn scope_of(args: &RunArgs, shard: Option<Shard>, plan: &Plan) -> Option<HashSet
         || !f.scenarios.is_empty()
         || !f.tags.is_empty()
         || f.only.is_some();
-    filtered.then(|| plan.groups.iter().flat_map(|g| g.modes.iter().map(move |m| g.case_id(*m))).collect())
+    filtered.then(|| plan_ids(plan))
 }
 
-/// `N cases in T s: …` with every status count, for the terminal.
+/// `N cases in T s: …` with the count of every status that occurred (pass, fail, xfail, xpass,
+/// error and skipped always), for the terminal.
 pub fn totals_line(results: &RunResults) -> String {
-    use crate::results::CaseStatus::*;
-    let count = |s| results.count(s);
-    format!(
-        "{} cases in {:.2}s: {} pass, {} fail, {} xfail, {} xpass, {} error, {} skipped",
-        results.cases.len(),
-        results.duration_ms / 1000.0,
-        count(Pass),
-        count(Fail),
-        count(Xfail),
-        count(Xpass),
-        count(Error),
-        count(Skipped)
-    )
+    let counts: Vec<String> = CaseStatus::ALL
+        .iter()
+        .map(|&s| (s, results.count(s)))
+        .filter(|&(s, n)| n > 0 || !matches!(s, CaseStatus::Flaky | CaseStatus::Unavailable))
+        .map(|(s, n)| format!("{n} {}", s.as_str()))
+        .collect();
+    format!("{} cases in {:.2}s: {}", results.cases.len(), results.duration_ms / 1000.0, counts.join(", "))
 }

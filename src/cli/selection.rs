@@ -43,23 +43,6 @@ pub fn select(global: &GlobalArgs, f: &FilterArgs) -> anyhow::Result<Selection> 
     Ok(Selection { config, catalog, suites, fixtures, filters })
 }
 
-/// Live runs: a provider asked for by name must have its key (providers not named are skipped
-/// instead). Returns the message for a missing key; errors name the config key.
-pub fn missing_named_key(names: &[String], catalog: &Catalog, keys: &KeyStore) -> anyhow::Result<Option<String>> {
-    for name in names.iter().filter(|p| *p != ROUTER_PROVIDER) {
-        let spec = catalog.get(name)?;
-        if !spec.needs_key() {
-            continue;
-        }
-        let context = || format!("provider `{name}` (`providers.{name}.key`)");
-        let r = spec.key_reference().with_context(context)?;
-        if keys.get(&r).with_context(context)?.is_none() {
-            return Ok(Some(format!("provider `{name}` was asked for but its key is missing: set {}", r.describe())));
-        }
-    }
-    Ok(None)
-}
-
 /// Providers that have fixtures: the subdirectories of the fixture root that name a provider.
 pub fn providers_with_fixtures(fixtures: &Path, catalog: &Catalog) -> anyhow::Result<Vec<String>> {
     let rd = std::fs::read_dir(fixtures)
@@ -86,4 +69,26 @@ pub fn register_configured_keys(catalog: &Catalog) {
             llm_conform_core::secrets::register(secret.expose());
         }
     }
+}
+
+/// Live and record runs: the selected providers whose key is missing, each with the variable or
+/// reference that would provide it (`openai (set OPENAI_API_KEY)`).
+pub fn missing_keys(providers: &[String], catalog: &Catalog, keys: &KeyStore) -> anyhow::Result<Vec<String>> {
+    let mut missing = Vec::new();
+    for name in providers.iter().filter(|p| *p != ROUTER_PROVIDER) {
+        let spec = catalog.get(name)?;
+        if !spec.needs_key() {
+            continue;
+        }
+        let context = || format!("provider `{name}` (`providers.{name}.key`)");
+        let r = spec.key_reference().with_context(context)?;
+        if keys.get(&r).with_context(context)?.is_none() {
+            let how = match &r {
+                llm_conform_core::secrets::KeyRef::Env(v) => format!("set {v}"),
+                other => format!("provide {}", other.describe()),
+            };
+            missing.push(format!("{name} ({how})"));
+        }
+    }
+    Ok(missing)
 }

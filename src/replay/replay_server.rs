@@ -81,7 +81,7 @@ impl ReplayResponder {
             return Err(format!(
                 "replay: request body differs from fixture {} (the encoder changed, or the scenario did):\n{}",
                 path.display(),
-                json_diff(&fixture.request.body, &body)
+                json_diff(("fixture", &fixture.request.body), ("request", &body))
             ));
         }
         let r = &fixture.response;

@@ -254,7 +254,7 @@ fn serve_fixture(
         return Err(format!(
             "replay: request body differs from fixture {} (the encoder changed, or the scenario did):\n{}",
             fixture_path(),
-            json_diff(&prepared.body, &got)
+            json_diff(("fixture", &prepared.body), ("request", &got))
         ));
     }
     Ok(prepared.reply.clone())

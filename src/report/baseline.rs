@@ -12,7 +12,9 @@
 //!   differently, within what the expectations allow);
 //! - `new` / `removed`: in only one of the runs (a case skipped in the baseline counts as new:
 //!   there is nothing to compare it with);
-//! - `not_run`: ran in the baseline, skipped now (a missing key must not look like "no change").
+//! - `not_run`: ran in the baseline, skipped now (a missing key must not look like "no change");
+//! - `unavailable`: the provider was down for this case (an outage, never a regression); the
+//!   baseline keeps the case's last real result.
 //!
 //! Per provider, a latency regression is a p95 total latency more than `latency_threshold` (a
 //! share, 0.25 = 25%) above the baseline's and at least `latency_min_ms` above it: replay
@@ -38,10 +40,11 @@ pub enum ChangeClass {
     New,
     Removed,
     NotRun,
+    Unavailable,
 }
 
 impl ChangeClass {
-    pub const ALL: [ChangeClass; 7] = [
+    pub const ALL: [ChangeClass; 8] = [
         ChangeClass::Regression,
         ChangeClass::Fixed,
         ChangeClass::StillFailing,
@@ -49,6 +52,7 @@ impl ChangeClass {
         ChangeClass::New,
         ChangeClass::Removed,
         ChangeClass::NotRun,
+        ChangeClass::Unavailable,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -60,6 +64,7 @@ impl ChangeClass {
             ChangeClass::New => "new",
             ChangeClass::Removed => "removed",
             ChangeClass::NotRun => "not_run",
+            ChangeClass::Unavailable => "unavailable",
         }
     }
 
@@ -73,6 +78,7 @@ impl ChangeClass {
             ChangeClass::New => "new cases",
             ChangeClass::Removed => "removed cases",
             ChangeClass::NotRun => "not run this time",
+            ChangeClass::Unavailable => "provider unavailable",
         }
     }
 }
@@ -177,7 +183,7 @@ impl Comparison {
 }
 
 fn is_ok(s: CaseStatus) -> bool {
-    matches!(s, CaseStatus::Pass | CaseStatus::Xfail)
+    matches!(s, CaseStatus::Pass | CaseStatus::Xfail | CaseStatus::Flaky)
 }
 
 /// Compares `current` with `baseline`; `source` names where the baseline came from.
@@ -190,10 +196,11 @@ pub fn compare(current: &RunResults, baseline: &RunResults, source: &str, opts: 
     let mut changes = Vec::new();
     let mut unchanged = 0;
     for id in ids {
-        let old = before.get(id).copied().filter(|c| c.status != CaseStatus::Skipped);
+        let old = before.get(id).copied().filter(|c| c.status.is_conformance_result());
         let new = after.get(id).copied();
         let class = match (old, new) {
             (None, None) => None,
+            (_, Some(n)) if n.status == CaseStatus::Unavailable => Some(ChangeClass::Unavailable),
             (None, Some(n)) => (n.status != CaseStatus::Skipped).then_some(ChangeClass::New),
             (Some(_), None) => Some(ChangeClass::Removed),
             (Some(_), Some(n)) if n.status == CaseStatus::Skipped => Some(ChangeClass::NotRun),
@@ -297,9 +304,7 @@ fn fingerprint_value(c: &CaseResult) -> Value {
 /// place a change (the whole fingerprint is shown next to it in the report), and small enough that
 /// a week in which every case drifted still gives a report of a few megabytes.
 pub fn fingerprint_diff(before: &Value, after: &Value) -> String {
-    let a = serde_json::to_string_pretty(before).unwrap_or_default() + "\n";
-    let b = serde_json::to_string_pretty(after).unwrap_or_default() + "\n";
-    similar::TextDiff::from_lines(&a, &b).unified_diff().context_radius(3).header("baseline", "this run").to_string()
+    crate::diff::json_diff(("baseline", before), ("this run", after))
 }
 
 fn short(v: Option<&Value>) -> String {
@@ -337,15 +342,23 @@ fn field_changes(path: &str, a: &Value, b: &Value, out: &mut Vec<String>) {
     }
 }
 
-/// The baseline to keep after a run: the run itself, or, when the run covered only part of the
-/// matrix (`scope`), the old baseline with that part replaced, so a `--provider gemini` run does
-/// not make every other provider's cases "new" next time.
+/// The baseline to keep after a run: the run's cases that reached a verdict, and for everything
+/// else — cases outside a filtered run's `scope`, cases skipped or unavailable this time — what
+/// the old baseline had. A `--provider gemini` run does not make every other provider's cases
+/// "new" next time, and an outage or a missing key never erases a provider's last real result.
 pub fn updated_baseline(old: Option<&RunResults>, current: &RunResults, scope: Option<&HashSet<String>>) -> RunResults {
-    let (Some(old), Some(scope)) = (old, scope) else {
-        return current.clone();
-    };
     let mut merged = current.clone();
-    merged.cases.extend(old.cases.iter().filter(|c| !scope.contains(&c.case_id())).cloned());
+    merged.cases.retain(|c| c.status.is_conformance_result());
+    let taken: HashSet<String> = merged.cases.iter().map(CaseResult::case_id).collect();
+    let in_run: HashSet<String> = current.cases.iter().map(CaseResult::case_id).collect();
+    if let Some(old) = old {
+        let keep = |c: &&CaseResult| {
+            let id = c.case_id();
+            let out_of_scope = scope.is_some_and(|s| !s.contains(&id));
+            !taken.contains(&id) && (out_of_scope || in_run.contains(&id))
+        };
+        merged.cases.extend(old.cases.iter().filter(keep).cloned());
+    }
     merged.cases.sort_by_key(|c| c.case_id());
     merged
 }
@@ -368,6 +381,51 @@ mod tests {
             out,
             vec!["finish_reason: stop → length", "reasoning: (absent) → true", "tool_calls[0].name: a → b"]
         );
+    }
+
+    fn case(id: &str, status: CaseStatus) -> CaseResult {
+        let parts: Vec<&str> = id.split('/').collect();
+        serde_json::from_value(json!({
+            "suite": parts[0], "scenario": parts[1], "provider": parts[2], "model": "m",
+            "stream": false, "tags": [], "status": status, "reason": null, "fingerprint": null,
+            "ttft_ms": null, "total_ms": 1.0, "usage": null, "cost_usd": null, "attempts": []
+        }))
+        .unwrap()
+    }
+
+    fn run(cases: Vec<CaseResult>) -> RunResults {
+        serde_json::from_value(json!({"schema": 1, "run_id": "r", "mode": "live", "started_at": "", "duration_ms": 1.0,
+            "cases": cases}))
+        .unwrap()
+    }
+
+    #[test]
+    fn outages_and_skips_keep_the_last_real_result_in_the_baseline() {
+        let old = run(vec![
+            case("s/a/p/x", CaseStatus::Pass),
+            case("s/b/p/x", CaseStatus::Fail),
+            case("s/gone/p/x", CaseStatus::Pass),
+        ]);
+        let now = run(vec![
+            case("s/a/p/x", CaseStatus::Unavailable),
+            case("s/b/p/x", CaseStatus::Skipped),
+            case("s/c/p/x", CaseStatus::Flaky),
+        ]);
+        let next = updated_baseline(Some(&old), &now, None);
+        let statuses: Vec<(String, CaseStatus)> = next.cases.iter().map(|c| (c.case_id(), c.status)).collect();
+        assert_eq!(
+            statuses,
+            [
+                ("s/a/p/non_stream".into(), CaseStatus::Pass),
+                ("s/b/p/non_stream".into(), CaseStatus::Fail),
+                ("s/c/p/non_stream".into(), CaseStatus::Flaky)
+            ],
+            "removed cases drop out, the rest keep their last verdict"
+        );
+        let cmp = compare(&now, &old, "b", &CompareOptions::default());
+        assert_eq!(cmp.count(ChangeClass::Unavailable), 1);
+        assert_eq!(cmp.count(ChangeClass::Regression), 0, "an outage is not a regression");
+        assert_eq!(cmp.count(ChangeClass::NotRun), 1);
     }
 
     #[test]

@@ -241,6 +241,8 @@ pub fn symbol(s: CaseStatus) -> &'static str {
         CaseStatus::Xpass => "!",
         CaseStatus::Error => "E",
         CaseStatus::Skipped => "–",
+        CaseStatus::Flaky => "≈",
+        CaseStatus::Unavailable => "◌",
     }
 }
 
@@ -300,7 +302,7 @@ fn case_view(c: &CaseResult, comparison: Option<&Comparison>) -> CaseView {
                 provider: a.provider.clone(),
                 model: a.model.clone(),
                 tier: a.tier.clone().unwrap_or_default(),
-                outcome: a.outcome.clone(),
+                outcome: a.outcome.to_string(),
                 ok: a.outcome == "success",
                 status: a.status.map(|s| s.to_string()).unwrap_or_default(),
                 latency: ms(Some(a.latency_ms)),

@@ -2,10 +2,12 @@
 //!
 //! One test suite per provider, one test case per scenario and mode, named
 //! `suite/scenario [mode]` with class name `provider.suite`, so a CI test view groups by provider
-//! and a case name can be pasted into `--suite`/`--scenario`. Mapping: `pass` passes; `xfail`
-//! passes with a system-out note naming the documented divergence (CI must stay green on a known
-//! divergence); `fail` and `xpass` are failures whose message says what differed; `error` is an
-//! error; `skipped` is skipped with the reason. With a baseline, a new failure's message starts
+//! and a case name can be pasted into `--suite`/`--scenario`. Mapping: `pass` passes; `flaky`
+//! passes with each failed attempt as a `<flakyFailure>` (as cargo-nextest reports flaky tests);
+//! `xfail` passes with a system-out note naming the documented divergence (CI must stay green on
+//! a known divergence); `fail` and `xpass` are failures whose message is one short line and whose
+//! body holds the whole reason and diff; `error` is an error; `skipped` and `unavailable` (an
+//! outage, not a result) are skipped with the reason. With a baseline, a new failure's message starts
 //! with `regression (was pass):`, a drifted fingerprint is noted in system-out, and a provider's
 //! latency regression is in its suite's properties and system-out (it is not a case of its own,
 //! so the case counts stay one per scenario and mode).
@@ -13,7 +15,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
+use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestRerun, TestSuite};
 
 use super::baseline::{ChangeClass, Comparison};
 use crate::results::{CaseResult, CaseStatus, RunResults};
@@ -42,9 +44,21 @@ fn test_case(c: &CaseResult, comparison: Option<&Comparison>) -> TestCase {
         .or_else(|| c.error.as_ref().and_then(|e| serde_json::to_string_pretty(e).ok()));
     let status = match c.status {
         CaseStatus::Pass | CaseStatus::Xfail => TestCaseStatus::success(),
-        CaseStatus::Skipped => {
+        CaseStatus::Flaky => {
+            let mut s = TestCaseStatus::success();
+            for a in c.attempts.iter().filter(|a| matches!(a.outcome, crate::results::AttemptOutcome::Error(_))) {
+                let mut run = TestRerun::new(NonSuccessKind::Failure);
+                run.set_type(a.outcome.as_str());
+                run.set_message(format!("{}/{}: {} ({})", a.provider, a.model, a.outcome, a.why));
+                run.set_time(duration_ms(a.latency_ms));
+                s.add_rerun(run);
+            }
+            s
+        }
+        CaseStatus::Skipped | CaseStatus::Unavailable => {
             let mut s = TestCaseStatus::skipped();
-            s.set_message(if reason.is_empty() { "skipped".to_string() } else { reason.clone() });
+            let what = if reason.is_empty() { c.status.as_str().to_string() } else { reason.clone() };
+            s.set_message(format!("{}: {}", c.status.as_str(), first_line(&what)));
             s
         }
         CaseStatus::Fail | CaseStatus::Xpass | CaseStatus::Error => {
@@ -56,10 +70,10 @@ fn test_case(c: &CaseResult, comparison: Option<&Comparison>) -> TestCase {
             };
             let mut s = TestCaseStatus::non_success(kind);
             s.set_type(c.status.as_str());
-            s.set_message(format!("{regression_prefix}{}: {what}", c.status.as_str()));
-            if let Some(d) = &detail {
-                s.set_description(d.clone());
-            }
+            // CI annotations show the message on one line; the body keeps everything.
+            s.set_message(format!("{regression_prefix}{}: {}", c.status.as_str(), first_line(&what)));
+            let body: Vec<&str> = [Some(what.as_str()), detail.as_deref()].into_iter().flatten().collect();
+            s.set_description(body.join("\n\n"));
             s
         }
     };
@@ -84,6 +98,16 @@ fn test_case(c: &CaseResult, comparison: Option<&Comparison>) -> TestCase {
         tc.set_system_out(out.join("\n"));
     }
     tc
+}
+
+/// The first line of a reason, shortened: what fits in an annotation.
+fn first_line(text: &str) -> String {
+    let line = text.lines().next().unwrap_or_default().trim_end_matches(':');
+    if line.chars().count() > 200 {
+        format!("{}…", line.chars().take(200).collect::<String>())
+    } else {
+        line.to_string()
+    }
 }
 
 /// Renders `junit.xml`.

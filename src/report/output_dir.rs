@@ -102,6 +102,34 @@ impl OutputDir {
     }
 }
 
+impl OutputDir {
+    /// Deletes the oldest run directories so that at most `keep` remain (this run's always
+    /// does). `latest/`, `baseline/` and anything hidden are never touched. Returns how many
+    /// were removed.
+    pub fn prune(&self, keep: usize) -> std::io::Result<usize> {
+        let mut runs: Vec<(std::time::SystemTime, PathBuf)> = Vec::new();
+        for entry in std::fs::read_dir(&self.root)? {
+            let entry = entry?;
+            let name = entry.file_name().to_string_lossy().to_string();
+            if !entry.file_type()?.is_dir() || name.starts_with('.') || RESERVED.contains(&name.as_str()) {
+                continue;
+            }
+            // Only directories a run wrote: they hold its results.
+            let path = entry.path();
+            if path == self.run_dir || !(path.join("results.jsonl").exists() || path.join("results.json").exists()) {
+                continue;
+            }
+            runs.push((entry.metadata()?.modified()?, path));
+        }
+        runs.sort();
+        let excess = (runs.len() + 1).saturating_sub(keep.max(1));
+        for (_, path) in runs.iter().take(excess) {
+            std::fs::remove_dir_all(path)?;
+        }
+        Ok(excess.min(runs.len()))
+    }
+}
+
 /// Puts directory `new` at `target`. Where `target` exists, the two are exchanged atomically
 /// (Linux `renameat2(RENAME_EXCHANGE)`), leaving the old one at `new`; elsewhere the old one is
 /// moved aside first, which leaves a moment without `target`.
@@ -182,6 +210,27 @@ mod tests {
         for good in ["20261201T120000Z", "ci-42", "shard1of3.retry_2"] {
             validate_run_id(good).unwrap();
         }
+    }
+
+    #[test]
+    fn pruning_keeps_the_newest_runs_and_never_latest_or_baseline() {
+        let root = tempfile::tempdir().unwrap();
+        for i in 0..5 {
+            let d = OutputDir::create(root.path(), &format!("r{i}")).unwrap();
+            std::fs::write(d.run_dir.join("results.jsonl"), "").unwrap();
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        std::fs::create_dir_all(root.path().join("baseline")).unwrap();
+        std::fs::create_dir_all(root.path().join("notes")).unwrap();
+        let current = OutputDir::create(root.path(), "now").unwrap();
+        assert_eq!(current.prune(3).unwrap(), 3);
+        let mut left: Vec<String> = std::fs::read_dir(root.path())
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().to_string())
+            .collect();
+        left.sort();
+        assert_eq!(left, ["baseline", "notes", "now", "r3", "r4"]);
     }
 
     #[test]

@@ -15,7 +15,7 @@ pub use bench_report::{BenchCounts, BenchReport, BenchSettings, BenchStats, Buck
 pub use case_id::CaseId;
 pub use case_result::CaseResult;
 pub use case_status::CaseStatus;
-pub use llm_conform_core::router::Attempt;
+pub use llm_conform_core::router::{Attempt, AttemptOutcome};
 pub use mode::Mode;
 pub use run_event::RunEvent;
 pub use run_results::{Interruption, RunResults};

@@ -1,13 +1,20 @@
 //! The matrix of scenario × provider × mode, run concurrently; results flow out as events that
 //! reporters consume.
 
-mod execute;
+mod case_call;
+mod case_row;
+mod exec_context;
+mod group;
+mod judge;
 mod plan;
+mod provider_call;
 mod run;
 mod run_options;
 mod shutdown;
+mod verdict;
 
 pub use plan::{CaseGroup, Filters, Plan, PlanError, Shard};
 pub use run::{RunError, Runner};
 pub use run_options::{RunMode, RunOptions};
 pub use shutdown::{Shutdown, ShutdownHandle, StopLevel};
+pub use verdict::OUTAGE_KINDS;

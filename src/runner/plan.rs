@@ -137,6 +137,15 @@ impl Plan {
         Ok(Plan { groups })
     }
 
+    /// Keeps only the cases whose id is in `ids` (`--rerun-failed`).
+    pub fn retain_cases(&mut self, ids: &std::collections::HashSet<String>) {
+        for g in &mut self.groups {
+            let keep: Vec<Mode> = g.modes.iter().copied().filter(|m| ids.contains(&g.case_id(*m))).collect();
+            g.modes = keep;
+        }
+        self.groups.retain(|g| !g.modes.is_empty());
+    }
+
     /// Number of cases (groups × modes).
     pub fn case_count(&self) -> usize {
         self.groups.iter().map(|g| g.modes.len()).sum()

@@ -7,20 +7,23 @@ use futures::FutureExt;
 use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinSet;
 
-use super::execute::{ExecContext, base_result, run_group};
+use super::case_row::base_result;
+use super::exec_context::ExecContext;
+use super::group::run_group;
 use super::plan::CaseGroup;
 use super::{Plan, RunMode, RunOptions, Shutdown, StopLevel};
 use crate::replay::ReplayServer;
 use crate::results::{CaseResult, CaseStatus, Interruption, RunEvent, RunResults};
 use crate::snapshot::SnapshotStore;
 use llm_conform_core::providers::Catalog;
+use llm_conform_core::router::RouterPolicy;
 use llm_conform_core::secrets::KeyStore;
 use llm_conform_core::transport::{HttpTransport, TransportConfig};
 
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
-    #[error("failed to start the http client: {0}")]
-    Client(String),
+    #[error("failed to start the http client")]
+    Client(#[source] llm_conform_core::api::ProviderError),
     #[error("fixture directory {0} does not exist; record fixtures first or pass --fixtures")]
     NoFixtures(String),
 }
@@ -33,11 +36,13 @@ pub struct Runner {
 }
 
 impl Runner {
+    /// A runner for `options`; `local_upstream` says live calls go to local stand-ins (fake
+    /// providers, the timed replay server), which may be sent the case header.
     pub async fn new(
         catalog: Catalog,
         options: RunOptions,
         keys: Arc<KeyStore>,
-        synthesize: bool,
+        local_upstream: bool,
     ) -> Result<Runner, RunError> {
         let replay_needed = matches!(options.mode, RunMode::Replay | RunMode::RecordMissing);
         if options.mode == RunMode::Replay && !options.fixtures.is_dir() {
@@ -51,8 +56,11 @@ impl Runner {
             (None, None)
         };
         let transport = HttpTransport::new(TransportConfig { timeout: options.timeout, ..Default::default() })
-            .map_err(|e| RunError::Client(e.message))?;
+            .map_err(RunError::Client)?;
         let snapshots = options.snapshots.clone().map(SnapshotStore::new);
+        let router_policy = RouterPolicy::default();
+        let (limiters, direct_live, direct_once) = ExecContext::routers(&catalog, &options, &router_policy);
+        let (catalog_for_slots, options_per_provider) = (catalog.clone(), options.per_provider);
         let ctx = ExecContext {
             live: catalog,
             replay: replay_catalog,
@@ -60,15 +68,24 @@ impl Runner {
             keys,
             options,
             snapshots,
-            synthesize,
-            router_policy: llm_conform_core::router::RouterPolicy::default(),
+            local_upstream,
+            in_flight: ExecContext::in_flight(&catalog_for_slots, options_per_provider),
+            router_policy,
+            limiters,
+            direct_live,
+            direct_once,
         };
         Ok(Runner { ctx: Arc::new(ctx), _replay: replay })
     }
 
-    /// The policy routed scenarios use when they bring none (the config's `[router]`).
-    pub fn with_router_policy(mut self, policy: llm_conform_core::router::RouterPolicy) -> Self {
+    /// The run's routing policy (the config's `[router]`): its retries and limits apply to every
+    /// live call, and routed scenarios that bring no policy of their own use it.
+    pub fn with_router_policy(mut self, policy: RouterPolicy) -> Self {
         if let Some(ctx) = Arc::get_mut(&mut self.ctx) {
+            let (limiters, direct_live, direct_once) = ExecContext::routers(&ctx.live, &ctx.options, &policy);
+            ctx.limiters = limiters;
+            ctx.direct_live = direct_live;
+            ctx.direct_once = direct_once;
             ctx.router_policy = policy;
         }
         self

@@ -5,5 +5,5 @@ mod exit_status;
 mod run_session;
 pub mod signals;
 
-pub use exit_status::ExitStatus;
+pub use exit_status::{ExitPolicy, ExitStatus};
 pub use run_session::{RunSession, SessionError, SessionOutcome};

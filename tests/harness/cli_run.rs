@@ -167,6 +167,23 @@ fn bad_flags_exit_2() {
         &["run", "--shard", "4/3"],
         &["run", "--provider", "nope"],
         &["run", "--suite", "nope"],
+        // Issue 9: bad numbers and run ids are usage errors, never a panic or a silent default.
+        &["run", "-j", "0"],
+        &["run", "-j", "18446744073709551615"],
+        &["run", "--per-provider", "18446744073709551615"],
+        &["run", "--timeout", "-1"],
+        &["run", "--timeout", "nan"],
+        &["run", "--timeout", "inf"],
+        &["run", "--timeout", "1e300"],
+        &["run", "--timeout", "0"],
+        &["run", "--run-id", "../../x"],
+        &["run", "--run-id", ""],
+        &["run", "--run-id", "baseline"],
+        &["run", "--run-id", "latest"],
+        &["bench", "--timeout", "nan"],
+        // Issue 10: a run that would run nothing says why instead of passing.
+        &["run", "--scenario", "typo*"],
+        &["run", "--provider", "xai"],
     ] {
         let out = run_in(&crate::common::root(), args);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
@@ -191,9 +208,19 @@ fn live_mode_without_keys_skips_or_names_the_missing_variable() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("ANTHROPIC_API_KEY"), "{}", stderr(&out));
 
-    // Not asked for by name: skipped, with the reason, and nothing is sent anywhere.
-    let out =
-        bare(&["run", "--mode", "live", "--suite", "basics", "--scenario", "single_turn", "--only", "non_stream"]);
+    // Issue 10 ("Nothing ran, and it is green"): every selected provider's missing key is named,
+    // and the run does not start.
+    let select = ["run", "--mode", "live", "--suite", "basics", "--scenario", "single_turn", "--only", "non_stream"];
+    let out = bare(&select);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("openai (set OPENAI_API_KEY)") && stderr(&out).contains("--allow-missing-keys"));
+    assert!(!dir.path().join("latest").exists(), "nothing was run or written");
+    // Skipping them is allowed, but a run in which nothing ran still fails...
+    let out = bare(&[&select[..], &["--allow-missing-keys"]].concat());
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("nothing ran"), "{}", stderr(&out));
+    // ... unless that is intended too. Skipped, with the reason, and nothing sent anywhere.
+    let out = bare(&[&select[..], &["--allow-missing-keys", "--allow-empty"]].concat());
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let results: Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("latest/results.json")).unwrap()).unwrap();
@@ -205,5 +232,45 @@ fn live_mode_without_keys_skips_or_names_the_missing_variable() {
     for c in cases {
         assert_eq!(c["status"], "skipped", "{c}");
         assert!(c["reason"].as_str().unwrap().starts_with("no key: env:"), "{c}");
+    }
+}
+
+/// Issue 9: `list | head -1` and friends ended with a broken-pipe panic (exit 101).
+#[test]
+fn a_closed_stdout_ends_quietly() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let sample = crate::common::root().join("tests/provider-samples/openai/openai-text.chunks.txt");
+    let sse: String = std::fs::read_to_string(&sample)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| format!("data: {l}\n\n"))
+        .collect::<String>()
+        + "data: [DONE]\n\n";
+    let dir = tempfile::tempdir().unwrap();
+    let wire = dir.path().join("wire.sse");
+    // Enough chunks that the output does not fit in the pipe's buffer.
+    std::fs::write(&wire, sse.repeat(400)).unwrap();
+    let wire = wire.to_str().unwrap().to_string();
+    for args in [
+        vec!["list"],
+        vec!["providers", "--json"],
+        vec!["decode", "--provider", "openai", "--stream", "--chunks", wire.as_str()],
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_llm-conform"))
+            .current_dir(crate::common::root())
+            .args(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+        assert!(!first.is_empty(), "{args:?} printed something");
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
+        assert!(!err.contains("panicked") && !err.contains("internal error"), "{args:?}: {err}");
     }
 }

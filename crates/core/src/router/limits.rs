@@ -1,4 +1,10 @@
 //! Per-provider request and token buckets (governor) and a concurrency cap (a semaphore).
+//!
+//! What the numbers allow: `rpm` is a steady rate, one request every `60/rpm` seconds; `burst`
+//! is how many may go at once after a quiet spell (default 1, so requests are spread evenly).
+//! Over any window of `T` seconds at most `burst + rpm·T/60` requests start. `tpm` works the
+//! same on estimated tokens, with a burst of a full minute's tokens (a request may be large).
+//! `concurrent` caps requests in flight.
 
 use std::num::NonZeroU32;
 use std::sync::Arc;
@@ -38,7 +44,7 @@ pub enum LimitState {
 impl<C: RouterClock> ProviderLimits<C> {
     pub fn new(policy: &LimitPolicy, clock: C) -> Self {
         let requests = policy.rpm.and_then(NonZeroU32::new).map(|rpm| {
-            let burst = rpm.saturating_add(policy.burst.unwrap_or(0));
+            let burst = policy.burst.and_then(NonZeroU32::new).unwrap_or(NonZeroU32::MIN);
             RateLimiter::direct_with_clock(Quota::per_minute(rpm).allow_burst(burst), clock.clone())
         });
         let tokens_cap = policy.tpm.unwrap_or(0);
@@ -71,6 +77,29 @@ impl<C: RouterClock> ProviderLimits<C> {
             },
             None => None,
         };
+        self.take_buckets(tokens)?;
+        Ok(Admission { _permit: permit })
+    }
+
+    /// Waits for a concurrency slot (however long the calls in flight take), then for the
+    /// buckets to hold one request and `tokens` tokens. What `wait`-mode routing and a paced
+    /// run use: a request is delayed, never dropped, while the provider is merely busy.
+    pub async fn acquire(&self, tokens: u32) -> Admission {
+        let permit = match &self.concurrent {
+            Some(sem) => sem.clone().acquire_owned().await.ok(),
+            None => None,
+        };
+        loop {
+            match self.take_buckets(tokens) {
+                Ok(()) => return Admission { _permit: permit },
+                Err(LimitState::Empty { wait, .. }) => self.clock.sleep(wait.max(Duration::from_millis(1))).await,
+                Err(_) => return Admission { _permit: permit },
+            }
+        }
+    }
+
+    /// Takes one request and `tokens` tokens from the buckets, both or neither.
+    fn take_buckets(&self, tokens: u32) -> Result<(), LimitState> {
         if let Some(b) = &self.requests
             && let Err(not_until) = b.check()
         {
@@ -93,7 +122,7 @@ impl<C: RouterClock> ProviderLimits<C> {
                 Err(_) => return Err(LimitState::Empty { what: "tokens per minute", wait: Duration::from_secs(60) }),
             }
         }
-        Ok(Admission { _permit: permit })
+        Ok(())
     }
 
     /// Charges tokens used beyond the estimate, once usage is known. Tokens estimated but not

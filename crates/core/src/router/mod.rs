@@ -5,18 +5,22 @@ mod attempt;
 mod candidate;
 mod clock;
 mod cost;
+mod decision;
 mod health;
+mod limiters;
 mod limits;
 mod policy;
 mod route;
 mod validator;
 
-pub use attempt::Attempt;
+pub use attempt::{Attempt, AttemptOutcome};
 pub use candidate::Candidate;
 pub use clock::{FakeClock, RealClock, RouterClock};
 pub use cost::cost_usd;
+pub use decision::{OnError, OnSuccess, backoff, on_error, on_success};
 /// The clock trait the router reads time through (governor's).
 pub use governor::clock::Clock;
+pub use limiters::Limiters;
 pub use limits::{LimitState, ProviderLimits};
 pub use policy::{
     CooldownPolicy, EscalationPolicy, LimitPolicy, OnLimit, PolicyError, Profile, RetryPolicy, RouterPolicy,

@@ -6,10 +6,14 @@ use std::future::Future;
 use std::sync::Mutex;
 use std::time::Duration;
 
+use std::sync::Arc;
+
+use super::decision::{self, OnError, OnSuccess};
 use super::health::Health;
-use super::limits::{LimitState, ProviderLimits};
-use super::validator::failed_validation;
-use super::{Attempt, Candidate, OnLimit, Profile, RealClock, RouterClock, RouterPolicy, cost_usd};
+use super::limits::LimitState;
+use super::{
+    Attempt, AttemptOutcome, Candidate, Limiters, OnLimit, Profile, RealClock, RouterClock, RouterPolicy, cost_usd,
+};
 use crate::api::{ChatCompletion, ChatRequest, ErrorKind, ProviderError};
 use crate::providers::Catalog;
 
@@ -68,7 +72,7 @@ pub struct Router<C: RouterClock = RealClock> {
     catalog: Catalog,
     clock: C,
     health: Mutex<HashMap<String, Health<C::Instant>>>,
-    limits: HashMap<String, ProviderLimits<C>>,
+    limits: Arc<Limiters<C>>,
     jitter_state: Mutex<u64>,
 }
 
@@ -78,13 +82,58 @@ impl Router<RealClock> {
     }
 }
 
+/// What trying one candidate came to.
+enum CandidateEnd {
+    /// The request is answered (or failed for good): return this.
+    Done(RouteOutcome),
+    /// Escalate to this tier.
+    Escalate(String),
+    /// Move on; the error, if the candidate was called and failed.
+    MovedOn(Option<ProviderError>),
+}
+
+/// A route's running record: attempts so far and calls per provider.
+struct Trail {
+    attempts: Vec<Attempt>,
+    calls: HashMap<String, u32>,
+    tier: Option<String>,
+}
+
+impl Trail {
+    fn skip(&mut self, cand: &Candidate, why: String) {
+        self.attempts.push(Attempt {
+            provider: cand.provider.clone(),
+            model: cand.model.clone(),
+            outcome: AttemptOutcome::Skipped,
+            status: None,
+            latency_ms: 0.0,
+            cost_usd: None,
+            why,
+            tier: self.tier.clone(),
+        });
+    }
+
+    fn next_call(&mut self, provider: &str) -> u32 {
+        let c = self.calls.entry(provider.to_string()).or_insert(0);
+        *c += 1;
+        *c
+    }
+}
+
 impl<C: RouterClock> Router<C>
 where
     C::Instant: Send + Sync,
 {
-    /// A router on a given clock; tests pass a [`super::FakeClock`].
+    /// A router on a given clock with the limits of its own policy; tests pass a
+    /// [`super::FakeClock`].
     pub fn with_clock(policy: RouterPolicy, catalog: Catalog, clock: C) -> Self {
-        let limits = policy.limits.iter().map(|(p, l)| (p.clone(), ProviderLimits::new(l, clock.clone()))).collect();
+        let limits = Limiters::new(&policy.limits, &[], None, clock.clone());
+        Router::with_limiters(policy, catalog, clock, limits)
+    }
+
+    /// A router whose providers' limits are `limits`, shared with every other router of the run:
+    /// what a provider sees is then held however many routers call it.
+    pub fn with_limiters(policy: RouterPolicy, catalog: Catalog, clock: C, limits: Arc<Limiters<C>>) -> Self {
         Router {
             policy,
             catalog,
@@ -165,196 +214,46 @@ where
     /// Routes one request. `send` performs one attempt: it gets the candidate, the request with
     /// that candidate's model, the attempt's deadline, and how many calls this route has made to
     /// that provider so far (1 for the first).
+    ///
+    /// The loop over tiers and candidates lives here; what to do after each attempt is decided
+    /// in [`decision`].
     pub async fn route<F, Fut>(&self, req: &ChatRequest, target: &Target, mut send: F) -> RouteOutcome
     where
         F: FnMut(Candidate, ChatRequest, Duration, u32) -> Fut,
         Fut: Future<Output = SendOutcome>,
     {
         let start = self.clock.now();
-        let budget = self.policy.latency_budget_ms.map(Duration::from_millis);
-        let mut attempts: Vec<Attempt> = Vec::new();
-        let mut calls: HashMap<String, u32> = HashMap::new();
-        let mut tier = match target {
-            Target::Tier(t) => Some(t.clone()),
-            Target::Model(_) => None,
+        let mut trail = Trail {
+            attempts: Vec::new(),
+            calls: HashMap::new(),
+            tier: match target {
+                Target::Tier(t) => Some(t.clone()),
+                Target::Model(_) => None,
+            },
         };
         let mut last_err: Option<ProviderError> = None;
-        let mut visited_tiers: Vec<String> = Vec::new();
+        let mut visited: Vec<String> = Vec::new();
         loop {
-            let planned = match self.plan(&match &tier {
-                Some(t) => Target::Tier(t.clone()),
-                None => target.clone(),
-            }) {
+            let planned = match self.plan(&trail.tier.clone().map_or_else(|| target.clone(), Target::Tier)) {
                 Ok(p) => p,
-                Err(e) => return fail(ProviderError::new(ErrorKind::InvalidRequest, e.to_string()), attempts),
+                Err(e) => return fail(ProviderError::new(ErrorKind::InvalidRequest, e.to_string()), trail.attempts),
             };
-            if let Some(t) = &tier {
-                visited_tiers.push(t.clone());
-            }
-            let tier_label = tier.clone();
+            visited.extend(trail.tier.clone());
             let mut limited: Vec<(Candidate, Duration)> = Vec::new();
-            let mut escalate: Option<String> = None;
             let mut queue: Vec<(Candidate, bool)> = planned.into_iter().map(|p| (p.candidate, false)).collect();
+            let mut escalate = None;
             let mut qi = 0;
             while qi < queue.len() {
-                let (cand, waited_already) = queue[qi].clone();
+                let (cand, waited) = queue[qi].clone();
                 qi += 1;
-                let skip = |attempts: &mut Vec<Attempt>, why: String| {
-                    attempts.push(Attempt {
-                        provider: cand.provider.clone(),
-                        model: cand.model.clone(),
-                        outcome: "skipped".into(),
-                        status: None,
-                        latency_ms: 0.0,
-                        cost_usd: None,
-                        why,
-                        tier: tier_label.clone(),
-                    })
-                };
-                let cooldown = self.health_of(&cand.provider, |h| h.cooldown_left(&self.clock));
-                if let Some(left) = cooldown {
-                    skip(
-                        &mut attempts,
-                        format!("cooling down after repeated failures ({:.1}s left)", left.as_secs_f64()),
-                    );
-                    continue;
-                }
-                let est = estimate_tokens(req);
-                let _admission = match self.admit(&cand, est, waited_already).await {
-                    Ok(a) => a,
-                    Err((what, wait)) => {
-                        skip(
-                            &mut attempts,
-                            format!("{what}: shifting to the next candidate (refills in {:.1}s)", wait.as_secs_f64()),
-                        );
-                        limited.push((cand.clone(), wait));
-                        continue;
+                match self.try_candidate(req, &cand, waited, start, &visited, &mut trail, &mut limited, &mut send).await
+                {
+                    CandidateEnd::Done(outcome) => return outcome,
+                    CandidateEnd::Escalate(next) => {
+                        escalate = Some(next);
+                        break;
                     }
-                };
-                let mut retry = 0u32;
-                loop {
-                    let remaining = budget.map(|b| b.saturating_sub(self.clock.since(start)));
-                    if remaining.is_some_and(|r| r.is_zero()) {
-                        let e = ProviderError::new(
-                            ErrorKind::Timeout,
-                            format!("latency budget of {} ms spent", budget.map_or(0, |b| b.as_millis())),
-                        );
-                        return fail(e, attempts);
-                    }
-                    let mut deadline =
-                        self.policy.attempt_timeout_ms.map(Duration::from_millis).unwrap_or(Duration::from_secs(600));
-                    if let Some(r) = remaining {
-                        deadline = deadline.min(r);
-                    }
-                    let n = {
-                        let c = calls.entry(cand.provider.clone()).or_insert(0);
-                        *c += 1;
-                        *c
-                    };
-                    let mut attempt_req = req.clone();
-                    attempt_req.model = cand.model.clone();
-                    let outcome = send(cand.clone(), attempt_req, deadline, n).await;
-                    let call = match outcome {
-                        SendOutcome::Skip(why) => {
-                            skip(&mut attempts, why);
-                            break;
-                        }
-                        SendOutcome::Called(c) => c,
-                    };
-                    let cost = call.result.as_ref().ok().and_then(|r| {
-                        let price = self.catalog.get(&cand.provider).ok()?.price(&cand.model)?;
-                        Some(cost_usd(r.usage.as_ref()?, &price))
-                    });
-                    let mut attempt = Attempt {
-                        provider: cand.provider.clone(),
-                        model: cand.model.clone(),
-                        outcome: String::new(),
-                        status: call.status,
-                        latency_ms: call.latency_ms,
-                        cost_usd: cost,
-                        why: if !attempts.is_empty() || retry > 0 {
-                            "next candidate".into()
-                        } else {
-                            "first candidate".into()
-                        },
-                        tier: tier_label.clone(),
-                    };
-                    if retry > 0 {
-                        attempt.why = format!("retry {retry} of {}", self.policy.retry.max_retries);
-                    }
-                    match call.result {
-                        Ok(resp) => {
-                            self.with_health(&cand.provider, |h| {
-                                h.record_success(call.ttft_ms.unwrap_or(call.latency_ms))
-                            });
-                            if let (Some(u), Some(l)) = (&resp.usage, self.limits.get(&cand.provider)) {
-                                let used = u.total_tokens.min(u32::MAX as u64) as u32;
-                                l.charge_extra(used.saturating_sub(est));
-                            }
-                            let next_tier = tier
-                                .as_ref()
-                                .and_then(|t| self.policy.tiers.get(t))
-                                .and_then(|t| t.escalate_to.clone());
-                            if let Some(why) = failed_validation(&self.policy.escalation, req, &resp)
-                                && let Some(next) = next_tier.filter(|n| !visited_tiers.contains(n))
-                            {
-                                attempt.outcome = "escalated".into();
-                                attempt.why = format!("{why}: escalating to tier {next}");
-                                attempts.push(attempt);
-                                escalate = Some(next);
-                                break;
-                            }
-                            attempt.outcome = "success".into();
-                            attempts.push(attempt);
-                            return RouteOutcome { result: Ok(resp), attempts, served_by: Some(cand) };
-                        }
-                        Err(e) => {
-                            attempt.outcome = e.kind.as_str().into();
-                            let cd = &self.policy.cooldown;
-                            let entered = self.with_health(&cand.provider, |h| {
-                                h.record_failure(
-                                    &self.clock,
-                                    &e.message,
-                                    cd.failures,
-                                    Duration::try_from_secs_f64(cd.period_s).unwrap_or(Duration::from_secs(60)),
-                                )
-                            });
-                            if !self.policy.fallback_on.contains(&e.kind) {
-                                attempt.why =
-                                    format!("{} is not a fallback error: the request itself is at fault", e.kind);
-                                attempts.push(attempt);
-                                return fail(e, attempts);
-                            }
-                            let cap = Duration::from_millis(self.policy.retry.retry_after_cap_ms);
-                            let can_retry = retry < self.policy.retry.max_retries && !entered;
-                            let wait = e.retry_after.unwrap_or_else(|| self.backoff(retry));
-                            if entered {
-                                attempt.why =
-                                    format!("{}; {} consecutive failures: cooling down", attempt.why, cd.failures);
-                            }
-                            if can_retry && e.retry_after.is_some_and(|r| r > cap) {
-                                attempt.why = format!(
-                                    "Retry-After {:.0}s exceeds the {:.0}s cap: shifting to the next candidate",
-                                    wait.as_secs_f64(),
-                                    cap.as_secs_f64()
-                                );
-                                attempts.push(attempt);
-                                last_err = Some(e);
-                                break;
-                            }
-                            attempts.push(attempt);
-                            last_err = Some(e);
-                            if can_retry {
-                                self.clock.sleep(wait.min(cap)).await;
-                                retry += 1;
-                                continue;
-                            }
-                            break;
-                        }
-                    }
-                }
-                if escalate.is_some() {
-                    break;
+                    CandidateEnd::MovedOn(e) => last_err = e.or(last_err),
                 }
                 // Every candidate so far was only limited: wait for the one that refills first
                 // rather than fail while a candidate is merely busy.
@@ -368,14 +267,164 @@ where
                 }
             }
             match escalate {
-                Some(next) => tier = Some(next),
-                None => {
-                    let e = last_err
-                        .unwrap_or_else(|| ProviderError::new(ErrorKind::RateLimited, "every candidate was skipped"));
-                    return fail(e, attempts);
+                Some(next) => trail.tier = Some(next),
+                None => return fail(last_err.unwrap_or_else(|| nothing_called(&trail.attempts)), trail.attempts),
+            }
+        }
+    }
+
+    /// Tries one candidate: cooldown and limits first, then calls with retries as decided.
+    #[allow(clippy::too_many_arguments)]
+    async fn try_candidate<F, Fut>(
+        &self,
+        req: &ChatRequest,
+        cand: &Candidate,
+        waited: bool,
+        start: C::Instant,
+        visited: &[String],
+        trail: &mut Trail,
+        limited: &mut Vec<(Candidate, Duration)>,
+        send: &mut F,
+    ) -> CandidateEnd
+    where
+        F: FnMut(Candidate, ChatRequest, Duration, u32) -> Fut,
+        Fut: Future<Output = SendOutcome>,
+    {
+        if let Some(left) = self.health_of(&cand.provider, |h| h.cooldown_left(&self.clock)) {
+            trail.skip(cand, format!("cooling down after repeated failures ({:.1}s left)", left.as_secs_f64()));
+            return CandidateEnd::MovedOn(None);
+        }
+        let est = estimate_tokens(req);
+        let _admission = match self.admit(cand, est, waited).await {
+            Ok(a) => a,
+            Err((what, wait)) => {
+                trail.skip(
+                    cand,
+                    format!("{what}: shifting to the next candidate (refills in {:.1}s)", wait.as_secs_f64()),
+                );
+                limited.push((cand.clone(), wait));
+                return CandidateEnd::MovedOn(None);
+            }
+        };
+        let budget = self.policy.latency_budget_ms.map(Duration::from_millis);
+        let mut retry = 0u32;
+        loop {
+            let remaining = budget.map(|b| b.saturating_sub(self.clock.since(start)));
+            if remaining.is_some_and(|r| r.is_zero()) {
+                let e = ProviderError::new(
+                    ErrorKind::Timeout,
+                    format!("latency budget of {} ms spent", budget.map_or(0, |b| b.as_millis())),
+                );
+                return CandidateEnd::Done(fail(e, std::mem::take(&mut trail.attempts)));
+            }
+            let mut deadline =
+                self.policy.attempt_timeout_ms.map(Duration::from_millis).unwrap_or(Duration::from_secs(600));
+            if let Some(r) = remaining {
+                deadline = deadline.min(r);
+            }
+            let n = trail.next_call(&cand.provider);
+            let mut attempt_req = req.clone();
+            attempt_req.model = cand.model.clone();
+            let call = match send(cand.clone(), attempt_req, deadline, n).await {
+                SendOutcome::Skip(why) => {
+                    trail.skip(cand, why);
+                    return CandidateEnd::MovedOn(None);
+                }
+                SendOutcome::Called(c) => c,
+            };
+            let mut attempt = self.attempt_record(cand, &call, trail, retry);
+            match call.result {
+                Ok(resp) => {
+                    self.with_health(&cand.provider, |h| h.record_success(call.ttft_ms.unwrap_or(call.latency_ms)));
+                    if let (Some(u), Some(l)) = (&resp.usage, self.limits.get(&cand.provider)) {
+                        let used = u.total_tokens.min(u32::MAX as u64) as u32;
+                        l.charge_extra(used.saturating_sub(est));
+                    }
+                    match decision::on_success(&self.policy, req, &resp, trail.tier.as_deref(), visited) {
+                        OnSuccess::Escalate { tier, why } => {
+                            attempt.outcome = AttemptOutcome::Escalated;
+                            attempt.why = why;
+                            trail.attempts.push(attempt);
+                            return CandidateEnd::Escalate(tier);
+                        }
+                        OnSuccess::Return => {
+                            attempt.outcome = AttemptOutcome::Success;
+                            trail.attempts.push(attempt);
+                            let attempts = std::mem::take(&mut trail.attempts);
+                            return CandidateEnd::Done(RouteOutcome {
+                                result: Ok(resp),
+                                attempts,
+                                served_by: Some(cand.clone()),
+                            });
+                        }
+                    }
+                }
+                Err(e) => {
+                    attempt.outcome = AttemptOutcome::Error(e.kind);
+                    let entered = self.record_failure(&cand.provider, &e);
+                    match decision::on_error(&self.policy, &e, retry, entered, self.backoff(retry)) {
+                        OnError::Return { why } => {
+                            attempt.why = why;
+                            trail.attempts.push(attempt);
+                            return CandidateEnd::Done(fail(e, std::mem::take(&mut trail.attempts)));
+                        }
+                        OnError::Retry { wait } => {
+                            trail.attempts.push(attempt);
+                            self.clock.sleep(wait).await;
+                            retry += 1;
+                        }
+                        OnError::NextCandidate { why } => {
+                            if let Some(why) = why {
+                                attempt.why = if why.starts_with("Retry-After") {
+                                    why
+                                } else {
+                                    format!("{}; {why}", attempt.why)
+                                };
+                            }
+                            trail.attempts.push(attempt);
+                            return CandidateEnd::MovedOn(Some(e));
+                        }
+                    }
                 }
             }
         }
+    }
+
+    /// The attempt's record before its outcome is known.
+    fn attempt_record(&self, cand: &Candidate, call: &CallResult, trail: &Trail, retry: u32) -> Attempt {
+        let cost = call.result.as_ref().ok().and_then(|r| {
+            let price = self.catalog.get(&cand.provider).ok()?.price(&cand.model)?;
+            Some(cost_usd(r.usage.as_ref()?, &price))
+        });
+        let why = if retry > 0 {
+            format!("retry {retry} of {}", self.policy.retry.max_retries)
+        } else if trail.attempts.is_empty() {
+            "first candidate".into()
+        } else {
+            "next candidate".into()
+        };
+        Attempt {
+            provider: cand.provider.clone(),
+            model: cand.model.clone(),
+            outcome: AttemptOutcome::Success,
+            status: call.status,
+            latency_ms: call.latency_ms,
+            cost_usd: cost,
+            why,
+            tier: trail.tier.clone(),
+        }
+    }
+
+    /// Counts a failure against the provider's health, but only one that says something about
+    /// the provider (a kind the policy falls back on): a request the provider rightly rejected
+    /// never puts it in cooldown. Returns whether it just entered cooldown.
+    fn record_failure(&self, provider: &str, e: &ProviderError) -> bool {
+        if !self.policy.fallback_on.contains(&e.kind) {
+            return false;
+        }
+        let cd = &self.policy.cooldown;
+        let period = Duration::try_from_secs_f64(cd.period_s).unwrap_or(Duration::from_secs(60));
+        self.with_health(provider, |h| h.record_failure(&self.clock, &e.message, cd.failures, period))
     }
 
     /// Admission through the provider's buckets: now, or (waiting allowed) when they refill.
@@ -386,37 +435,23 @@ where
         may_wait: bool,
     ) -> Result<Option<super::limits::Admission>, (String, Duration)> {
         let Some(limits) = self.limits.get(&cand.provider) else { return Ok(None) };
-        let wait_allowed = may_wait || self.policy.on_limit == OnLimit::Wait;
-        // Bounded: a bucket that never refills (a request larger than it) is reported, not awaited.
-        for _ in 0..10_000 {
-            match limits.try_acquire(tokens) {
-                Ok(a) => return Ok(Some(a)),
-                Err(LimitState::Empty { what, wait }) if wait_allowed => {
-                    self.clock.sleep(wait.max(Duration::from_millis(1))).await;
-                    let _ = what;
-                }
-                Err(LimitState::Busy) if wait_allowed => self.clock.sleep(Duration::from_millis(5)).await,
-                Err(LimitState::Empty { what, wait }) => return Err((format!("bucket empty: {what}"), wait)),
-                Err(LimitState::Busy) => return Err(("all concurrent slots taken".into(), Duration::from_millis(5))),
-                Err(LimitState::Ready) => return Ok(None),
-            }
+        if may_wait || self.policy.on_limit == OnLimit::Wait {
+            return Ok(Some(limits.acquire(tokens).await));
         }
-        Err(("bucket did not refill".into(), Duration::from_secs(60)))
+        match limits.try_acquire(tokens) {
+            Ok(a) => Ok(Some(a)),
+            Err(LimitState::Empty { what, wait }) => Err((format!("bucket empty: {what}"), wait)),
+            Err(LimitState::Busy) => Err(("all concurrent slots taken".into(), Duration::from_millis(5))),
+            Err(LimitState::Ready) => Ok(None),
+        }
     }
 
     fn backoff(&self, retry: u32) -> Duration {
-        let r = &self.policy.retry;
-        let exp = r.base_ms.saturating_mul(1u64 << retry.min(20)).min(r.max_ms);
-        let ms = if r.jitter {
-            let mut s = self.jitter_state.lock().unwrap_or_else(|p| p.into_inner());
-            *s ^= *s << 13;
-            *s ^= *s >> 7;
-            *s ^= *s << 17;
-            exp / 2 + (*s % (exp / 2 + 1))
-        } else {
-            exp
-        };
-        Duration::from_millis(ms)
+        let mut s = self.jitter_state.lock().unwrap_or_else(|p| p.into_inner());
+        *s ^= *s << 13;
+        *s ^= *s >> 7;
+        *s ^= *s << 17;
+        decision::backoff(&self.policy, retry, *s)
     }
 
     fn health_of<T>(&self, provider: &str, f: impl FnOnce(&Health<C::Instant>) -> Option<T>) -> Option<T> {
@@ -428,6 +463,15 @@ where
         let mut h = self.health.lock().unwrap_or_else(|p| p.into_inner());
         f(h.entry(provider.to_string()).or_default())
     }
+}
+
+/// The error of a route that called nobody: everyone limited is "rate limited" (try later);
+/// otherwise the reasons the candidates could not be called (no key, cooling down).
+fn nothing_called(attempts: &[Attempt]) -> ProviderError {
+    let reasons: Vec<String> = attempts.iter().map(|a| format!("{}/{}: {}", a.provider, a.model, a.why)).collect();
+    let all_limited = !attempts.is_empty() && attempts.iter().all(|a| a.why.contains("shifting to the next candidate"));
+    let kind = if all_limited { ErrorKind::RateLimited } else { ErrorKind::Unsupported };
+    ProviderError::new(kind, format!("no candidate could be called: {}", reasons.join("; ")))
 }
 
 fn fail(e: ProviderError, attempts: Vec<Attempt>) -> RouteOutcome {
