@@ -17,6 +17,7 @@ pub mod results;
 pub mod runner;
 pub mod session;
 pub mod snapshot;
+pub mod snapshot_update;
 pub mod suite;
 pub mod toml_location;
 pub mod write_guard;

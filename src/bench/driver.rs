@@ -93,7 +93,7 @@ pub async fn run_bench(
         timeout: opts.timeout,
         fixtures: opts.fixtures.clone(),
         snapshots: None,
-        write_pending_snapshots: false,
+        snapshot_update: crate::snapshot_update::SnapshotUpdate::No,
         provenance_source: "recorded".into(),
     };
     let (_server, runner) = match opts.mode {

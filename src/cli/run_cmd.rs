@@ -105,7 +105,11 @@ pub fn run(global: &GlobalArgs, args: RunArgs) -> anyhow::Result<ExitCode> {
         timeout: Duration::from_secs_f64(args.timeout.unwrap_or(sel.config.run.timeout_s)),
         fixtures: sel.fixtures.clone(),
         snapshots: (!args.no_snapshots).then(|| sel.config.run.snapshots.clone()),
-        write_pending_snapshots: args.pending_snapshots || mode.is_live(),
+        snapshot_update: if args.pending_snapshots {
+            crate::snapshot_update::SnapshotUpdate::New
+        } else {
+            crate::snapshot_update::SnapshotUpdate::from_env()
+        },
         provenance_source: "recorded".into(),
     };
     let session = RunSession {
@@ -140,8 +144,19 @@ pub fn run(global: &GlobalArgs, args: RunArgs) -> anyhow::Result<ExitCode> {
         errln!("interrupted by {}: {} case(s) did not run; the baseline was left as it was", i.signal, i.not_run);
     }
     let drifted = outcome.results.cases.iter().filter(|c| c.snapshot == Some(SnapshotState::Drift)).count();
+    let (pending, accepted) = outcome.snapshots;
     if drifted > 0 {
-        errln!("{drifted} fingerprint(s) drifted from the stored snapshots; review with `cargo insta review`");
+        errln!("{drifted} fingerprint(s) drifted from the stored snapshots");
+    }
+    if accepted > 0 {
+        errln!("{accepted} snapshot(s) updated in place (INSTA_UPDATE=always)");
+    }
+    if pending > 0 {
+        errln!("{pending} pending snapshot(s) written; review with `cargo insta review`");
+    } else if drifted > 0 && accepted == 0 {
+        errln!(
+            "no pending snapshot was written (INSTA_UPDATE, or CI); pass --pending-snapshots to write them for review"
+        );
     }
     errln!("{}", terminal_summary(outcome.comparison.as_ref()));
     if let Some(b) = &outcome.baseline_written {

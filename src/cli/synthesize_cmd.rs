@@ -70,7 +70,7 @@ mod with_fakes {
                 timeout: Duration::from_secs(30),
                 fixtures: sel.fixtures.clone(),
                 snapshots: None,
-                write_pending_snapshots: false,
+                snapshot_update: crate::snapshot_update::SnapshotUpdate::No,
                 provenance_source: "synthesized".into(),
             };
             let runner = Runner::new(catalog, options, keys, true).await?;

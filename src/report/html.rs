@@ -28,6 +28,8 @@ struct View {
     totals: Vec<Total>,
     clean: bool,
     problems: Vec<CaseView>,
+    /// "anthropic unavailable in 12 cases: overloaded", one per provider.
+    unavailable: Vec<String>,
     regression: Option<RegressionView>,
     providers: Vec<ProviderView>,
     provider_names: Vec<String>,
@@ -570,6 +572,7 @@ pub fn render_html(results: &RunResults, comparison: Option<&Comparison>) -> any
         totals,
         clean: results.is_clean(),
         problems: results.cases.iter().filter(|c| c.status.is_problem()).map(|c| case_view(c, None)).collect(),
+        unavailable: super::unavailability(results),
         regression: comparison.map(regression_view),
         providers: stats.iter().map(provider_view).collect(),
         provider_names: providers.iter().map(|p| p.to_string()).collect(),

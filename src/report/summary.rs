@@ -17,6 +17,20 @@ pub const SUMMARY_LIMIT: usize = 1_000_000;
 
 const TRUNCATED_NOTE: &str = "\n\n> **Truncated** to stay under GitHub's 1 MB step-summary limit; the full report is `index.html` in the run's artifact.\n";
 
+/// The whole of every multi-line reason (a diff does not fit a table cell), each in a folded
+/// block under the table whose cell shows its first line.
+fn reason_details<'a>(out: &mut String, reasons: impl Iterator<Item = (&'a str, &'a str)>) {
+    for (id, reason) in reasons.filter(|(_, r)| r.contains('\n')) {
+        let fence = if reason.contains("```") { "````" } else { "```" };
+        let _ = writeln!(
+            out,
+            "\n<details><summary><code>{}</code>: the whole reason</summary>\n\n{fence}diff\n{}\n{fence}\n\n</details>",
+            cell(id),
+            reason.trim_end()
+        );
+    }
+}
+
 /// Makes text safe inside a Markdown table cell: one line, no column breaks, no raw HTML.
 fn cell(text: &str) -> String {
     let one_line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -33,16 +47,12 @@ fn status_label(s: Option<CaseStatus>) -> String {
 }
 
 fn totals_line(results: &RunResults) -> String {
-    let statuses = [
-        CaseStatus::Pass,
-        CaseStatus::Fail,
-        CaseStatus::Xfail,
-        CaseStatus::Xpass,
-        CaseStatus::Error,
-        CaseStatus::Skipped,
-    ];
-    let parts: Vec<String> =
-        statuses.iter().map(|s| format!("{} {} {}", results.count(*s), symbol(*s), s.as_str())).collect();
+    let parts: Vec<String> = CaseStatus::ALL
+        .iter()
+        .map(|&s| (s, results.count(s)))
+        .filter(|&(s, n)| n > 0 || !matches!(s, CaseStatus::Flaky | CaseStatus::Unavailable))
+        .map(|(s, n)| format!("{n} {} {}", symbol(s), s.as_str()))
+        .collect();
     format!("{} cases in {:.1} s: {}", results.cases.len(), results.duration_ms / 1000.0, parts.join(", "))
 }
 
@@ -60,8 +70,13 @@ fn change_table(out: &mut String, changes: &[&CaseChange], with_fields: bool) {
             cell(&c.id),
             status_label(c.before),
             status_label(c.after),
-            cell(&what)
+            cell(what.lines().next().unwrap_or_default())
         );
+    }
+    if !with_fields {
+        reason_details(out, changes.iter().filter_map(|c| Some((c.id.as_str(), c.reason.as_deref()?))));
+    } else {
+        reason_details(out, changes.iter().filter_map(|c| Some((c.id.as_str(), c.diff.as_deref()?))));
     }
 }
 
@@ -79,15 +94,20 @@ fn regression_sections(results: &RunResults, comparison: Option<&Comparison>) ->
                 "\n### Problems in this run ({})\n\n| case | status | reason |\n| --- | --- | --- |",
                 problems.len()
             );
-            for c in problems {
+            for c in &problems {
                 let _ = writeln!(
                     s,
                     "| `{}` | {} | {} |",
                     cell(&c.case_id()),
                     status_label(Some(c.status)),
-                    cell(c.reason.as_deref().unwrap_or(""))
+                    cell(c.reason.as_deref().unwrap_or("").lines().next().unwrap_or_default())
                 );
             }
+            let ids: Vec<String> = problems.iter().map(|c| c.case_id()).collect();
+            reason_details(
+                &mut s,
+                ids.iter().zip(&problems).filter_map(|(id, c)| Some((id.as_str(), c.reason.as_deref()?))),
+            );
         }
         sections.push(s);
         return sections;
@@ -179,7 +199,7 @@ fn matrix_section(results: &RunResults) -> String {
         by_suite.entry(&c.suite).or_default().entry(&c.scenario).or_default().push(c);
     }
     let mut s = String::from(
-        "## Matrix\n\nEach cell: non-stream then stream. ✓ pass · ✗ fail · ⊘ xfail (documented divergence) · ! xpass · E error · – skipped · blank: not in the matrix.\n",
+        "## Matrix\n\nEach cell: non-stream then stream. ✓ pass · ✗ fail · ⊘ xfail (documented divergence) · ! xpass · E error · ≈ flaky · ◌ unavailable · – skipped · blank: not in the matrix.\n",
     );
     for (suite, scenarios) in by_suite {
         let _ = write!(s, "\n### {}\n\n| scenario |", cell(suite));
@@ -211,13 +231,20 @@ pub fn render_summary(results: &RunResults, comparison: Option<&Comparison>) -> 
 }
 
 fn render_summary_limited(results: &RunResults, comparison: Option<&Comparison>, limit: usize) -> String {
-    let mut parts = vec![format!(
+    let mut head = format!(
         "# llm-conform · `{}`\n\nmode **{}** · started {} · {}\n",
         cell(&results.run_id),
         cell(&results.mode),
         cell(&results.started_at),
         totals_line(results)
-    )];
+    );
+    if let Some(i) = &results.interrupted {
+        let _ = writeln!(head, "\n> **Interrupted** by {}: {} case(s) did not run.", cell(&i.signal), i.not_run);
+    }
+    for line in super::unavailability(results) {
+        let _ = writeln!(head, "\n> ◌ **{}** (an outage, not a conformance result)", cell(&line));
+    }
+    let mut parts = vec![head];
     parts.extend(regression_sections(results, comparison));
     parts.push(matrix_section(results));
     let budget = limit.saturating_sub(TRUNCATED_NOTE.len());

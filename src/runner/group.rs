@@ -41,15 +41,16 @@ pub async fn run_group(
             row.reason = reason;
             row.xfail_link = inputs.xfail.and_then(|x| x.link.clone());
             if let Evidence::Judged(j) = evidence {
-                if let Some((state, diff)) = j.snapshot {
+                if let (Some((state, diff)), Some(store)) = (j.snapshot, &ctx.snapshots) {
                     row.snapshot = Some(state);
                     if state == SnapshotState::Drift {
                         row.snapshot_diff = diff;
-                        if ctx.options.write_pending_snapshots
-                            && let Some(store) = &ctx.snapshots
-                        {
-                            let _ = store.write_pending(&row.id(), &j.fingerprint);
-                        }
+                    }
+                    if let Err(e) = store.record(&row.id(), &j.fingerprint, state) {
+                        row.reason = Some(format!(
+                            "{}failed to write its snapshot: {e}",
+                            row.reason.take().map(|r| r + "; ").unwrap_or_default()
+                        ));
                     }
                 }
                 row.fingerprint = Some(j.fingerprint);

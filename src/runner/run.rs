@@ -57,7 +57,7 @@ impl Runner {
         };
         let transport = HttpTransport::new(TransportConfig { timeout: options.timeout, ..Default::default() })
             .map_err(RunError::Client)?;
-        let snapshots = options.snapshots.clone().map(SnapshotStore::new);
+        let snapshots = options.snapshots.clone().map(|dir| SnapshotStore::new(dir, options.snapshot_update));
         let router_policy = RouterPolicy::default();
         let (limiters, direct_live, direct_once) = ExecContext::routers(&catalog, &options, &router_policy);
         let (catalog_for_slots, options_per_provider) = (catalog.clone(), options.per_provider);
@@ -89,6 +89,11 @@ impl Runner {
             ctx.router_policy = policy;
         }
         self
+    }
+
+    /// `(pending, accepted)`: snapshot files written for review, and overwritten in place.
+    pub fn snapshots_written(&self) -> (usize, usize) {
+        self.ctx.snapshots.as_ref().map_or((0, 0), |s| (s.pending_written(), s.accepted()))
     }
 
     /// Runs every case of `plan`, sending events as cases finish; returns the whole run.

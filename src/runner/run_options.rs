@@ -43,8 +43,8 @@ pub struct RunOptions {
     pub fixtures: PathBuf,
     /// Where insta snapshots live; `None` skips the comparison.
     pub snapshots: Option<PathBuf>,
-    /// Write `.snap.new` files for drifted fingerprints.
-    pub write_pending_snapshots: bool,
+    /// What is written when a fingerprint drifts from (or has no) snapshot.
+    pub snapshot_update: crate::snapshot_update::SnapshotUpdate,
     /// Provenance recorded in fixtures written by this run.
     pub provenance_source: String,
 }
@@ -58,7 +58,7 @@ impl Default for RunOptions {
             timeout: Duration::from_secs(60),
             fixtures: "fixtures".into(),
             snapshots: None,
-            write_pending_snapshots: false,
+            snapshot_update: crate::snapshot_update::SnapshotUpdate::No,
             provenance_source: "recorded".into(),
         }
     }

@@ -1,5 +1,5 @@
 use super::SessionOutcome;
-use crate::results::CaseStatus;
+use crate::results::{CaseStatus, SnapshotState};
 
 /// What, besides failures and regressions, makes a run fail.
 #[derive(Debug, Clone, Default)]
@@ -12,8 +12,8 @@ pub struct ExitPolicy {
 }
 
 /// How a run ended, as the process exit code says it: 0 every case as expected, 1 conformance
-/// failures or regressions (or a status `--fail-on` names), 2 nothing ran, 130/143 stopped by
-/// SIGINT/SIGTERM.
+/// failures, regressions, a replayed fingerprint that drifted from its snapshot, or a status
+/// `--fail-on` names, 2 nothing ran, 130/143 stopped by SIGINT/SIGTERM.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ExitStatus {
     Clean,
@@ -40,7 +40,11 @@ impl ExitStatus {
         }
         let regressed = outcome.comparison.as_ref().is_some_and(|c| c.has_regressions());
         let named = results.cases.iter().any(|c| policy.fail_on.contains(&c.status));
-        if results.is_clean() && !regressed && !named && outcome.jsonl_errors.is_empty() {
+        // Replayed fixtures cannot change: a fingerprint that moved is the code's doing, and
+        // fails the run as it fails `cargo test`. Live, drift is the news the run brings.
+        let replay_drift = results.mode == "replay"
+            && results.cases.iter().any(|c| matches!(c.snapshot, Some(SnapshotState::Drift | SnapshotState::New)));
+        if results.is_clean() && !regressed && !named && !replay_drift && outcome.jsonl_errors.is_empty() {
             ExitStatus::Clean
         } else {
             ExitStatus::Failures

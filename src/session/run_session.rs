@@ -47,6 +47,8 @@ pub struct SessionOutcome {
     pub ignored_baseline: Option<LoadError>,
     /// Lines `results.jsonl` could not take.
     pub jsonl_errors: Vec<String>,
+    /// `(pending, accepted)` snapshot files written.
+    pub snapshots: (usize, usize),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -104,6 +106,7 @@ impl RunSession {
             errors
         });
         let results = runner.run_until(&self.plan, &self.out.run_id, tx, shutdown).await;
+        let snapshots = runner.snapshots_written();
         drop(runner);
         let jsonl_errors = reporter.await.unwrap_or_default();
         let comparison = baseline.as_ref().map(|(source, base)| {
@@ -118,6 +121,14 @@ impl RunSession {
         } else {
             None
         };
-        Ok(SessionOutcome { results, comparison, out: self.out, baseline_written, ignored_baseline, jsonl_errors })
+        Ok(SessionOutcome {
+            results,
+            comparison,
+            out: self.out,
+            baseline_written,
+            ignored_baseline,
+            jsonl_errors,
+            snapshots,
+        })
     }
 }

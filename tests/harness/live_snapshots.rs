@@ -36,9 +36,12 @@ fn live_drift_writes_pending_snapshots_and_record_missing_fills_gaps() {
         format!("[run]\nsnapshots = \"{}\"\n[providers.openai]\nbase_url = \"{}/v1\"\n", snaps.display(), fake.uri()),
     )
     .unwrap();
-    let run = |args: &[&str]| {
+    let run_with = |envs: &[(&str, &str)], args: &[&str]| {
         Command::new(env!("CARGO_BIN_EXE_llm-conform"))
             .current_dir(dir.path())
+            .env_remove("INSTA_UPDATE")
+            .env_remove("INSTA_PENDING_DIR")
+            .envs(envs.iter().copied())
             .env("OPENAI_API_KEY", "test-key-not-real")
             .args(["--config", config.to_str().unwrap(), "run", "--provider", "openai", "--suite", "basics"])
             .args(["--suites-dir", crate::common::root().join("suites").to_str().unwrap(), "--out", "reports"])
@@ -46,10 +49,30 @@ fn live_drift_writes_pending_snapshots_and_record_missing_fills_gaps() {
             .output()
             .unwrap()
     };
+    let run = |args: &[&str]| run_with(&[("INSTA_UPDATE", "new")], args);
+    // Issue 10: pending files follow INSTA_UPDATE as `cargo test` does: `no` writes nothing.
+    let out = run_with(&[("INSTA_UPDATE", "no")], &["--mode", "live"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("no pending snapshot was written"), "{stderr}");
+    assert!(!stderr.contains("cargo insta review"), "review is suggested only when something is pending: {stderr}");
+    assert!(!drifted.with_extension("snap.new").exists());
+    // INSTA_PENDING_DIR moves them, keeping their place.
+    let pending_dir = dir.path().join("pending");
+    let out =
+        run_with(&[("INSTA_UPDATE", "new"), ("INSTA_PENDING_DIR", pending_dir.to_str().unwrap())], &["--mode", "live"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("1 pending snapshot(s) written"));
+    let moved = pending_dir.join("snapshots/replay_matrix__basics__single_turn__openai__non_stream.snap.new");
+    assert!(moved.exists(), "{}", moved.display());
+    // A replayed fingerprint that drifted fails the run, as `cargo test` fails.
+    let fixtures = crate::common::root().join("fixtures");
+    let out = run_with(&[("INSTA_UPDATE", "no")], &["--fixtures", fixtures.to_str().unwrap(), "--only", "non_stream"]);
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+
     let out = run(&["--mode", "live"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "drift alone is not a failure: {stderr}");
     assert!(stderr.contains("1 fingerprint(s) drifted"), "{stderr}");
+    assert!(stderr.contains("review with `cargo insta review`"), "{stderr}");
     let pending = drifted.with_extension("snap.new");
     let new = insta::Snapshot::from_file(&pending).expect("a pending snapshot insta can read");
     assert!(new.contents().as_text().unwrap().to_string().contains("\"finish_reason\": \"stop\""));

@@ -35,7 +35,7 @@ pub fn options(mode: RunMode, fixtures: &Path) -> RunOptions {
         timeout: Duration::from_secs(20),
         fixtures: fixtures.to_path_buf(),
         snapshots: None,
-        write_pending_snapshots: false,
+        snapshot_update: llm_conform::snapshot_update::SnapshotUpdate::No,
         provenance_source: "recorded".into(),
     }
 }
