@@ -16,6 +16,7 @@ mod fake_family;
 mod fake_response;
 mod gemini;
 mod openai;
+mod openai_validation;
 mod server;
 
 pub use fake_family::{FakeCtx, FakeFamily, family_for};

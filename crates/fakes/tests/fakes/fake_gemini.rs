@@ -31,7 +31,7 @@ fn mocks() -> Vec<(&'static str, MockAnswer)> {
             "text",
             MockAnswer {
                 text: Some("The capital of France is Paris, a city on the Seine.".into()),
-                usage: Some(MockUsage { prompt: 507, completion: 10, cached: 448 }),
+                usage: Some(MockUsage { prompt: 507, completion: 10, cached: 448, tool_prompt: 0 }),
                 ..Default::default()
             },
         ),
@@ -43,7 +43,7 @@ fn mocks() -> Vec<(&'static str, MockAnswer)> {
                     call_of("weather", Some(json!({"location": "San Francisco", "unit": "celsius"})), None),
                     call_of("now", None, None),
                 ],
-                usage: Some(MockUsage { prompt: 29, completion: 60, cached: 0 }),
+                usage: Some(MockUsage { prompt: 29, completion: 60, cached: 0, tool_prompt: 0 }),
                 ..Default::default()
             },
         ),
@@ -52,7 +52,7 @@ fn mocks() -> Vec<(&'static str, MockAnswer)> {
             MockAnswer {
                 text: Some("Let me check that for you.".into()),
                 tool_calls: vec![call_of("weather", Some(json!({"location": "Paris"})), None)],
-                usage: Some(MockUsage { prompt: 40, completion: 12, cached: 0 }),
+                usage: Some(MockUsage { prompt: 40, completion: 12, cached: 0, tool_prompt: 0 }),
                 ..Default::default()
             },
         ),
@@ -62,7 +62,7 @@ fn mocks() -> Vec<(&'static str, MockAnswer)> {
                 text: Some("42 is the answer".into()),
                 reasoning: Some("six times seven is forty-two, so the answer is 42".into()),
                 finish: Some(FinishReason::Length),
-                usage: Some(MockUsage { prompt: 9, completion: 30, cached: 0 }),
+                usage: Some(MockUsage { prompt: 9, completion: 30, cached: 0, tool_prompt: 0 }),
                 ..Default::default()
             },
         ),

@@ -4,6 +4,7 @@
 mod common;
 
 mod book;
+mod catalog_agreement;
 mod fake_anthropic;
 mod fake_cohere;
 mod fake_gemini;
