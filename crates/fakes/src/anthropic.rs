@@ -5,8 +5,12 @@
 //! - Ids: `msg_01` and `toolu_01` followed by 22 letters and digits, `req_011C` followed by 20 for
 //!   the `request_id` of errors (also sent as the `request-id` header, on every answer).
 //! - Content blocks come in the order a model writes them: `thinking` (the mock's reasoning,
-//!   with a seed-derived base64 `signature`), `text` (when the mock has non-empty text), then one
-//!   `tool_use` per call. A mock with nothing at all has `content: []`, as a refusal does.
+//!   with a seed-derived base64 `signature`), the mock's server tools (each a `server_tool_use`
+//!   and its `<name>_tool_result`, or for a tool named `mcp:<server>/<tool>` an `mcp_tool_use`
+//!   and its `mcp_tool_result`, streamed with `input_json_delta` as the genuine recordings),
+//!   `text` (when the mock has non-empty text), then one `tool_use` per call. A mock with
+//!   nothing at all has `content: []`, as a refusal does. A mock's `native_finish` is sent as the
+//!   `stop_reason` (`pause_turn`).
 //! - JSON mode: when the request forces `tool_choice {"type":"tool","name":"json"}` (how the
 //!   adapter asks for JSON output) and the mock text parses as a JSON object, the text is sent as
 //!   the input of a `tool_use` block named `json` with `stop_reason: "tool_use"`, as the real
@@ -44,7 +48,10 @@
 //!   `tool_use` ids and `tool_use_id`s outside `^[a-zA-Z0-9_-]+$`; `tool_use`/`tool_result`
 //!   blocks without `tools`; a `tool_result` whose id is not a `tool_use` of the immediately
 //!   preceding assistant turn; `tool_use` blocks not answered in the next turn; and extended
-//!   thinking together with a `tool_choice` that forces tool use (`any` or `tool`).
+//!   thinking together with a `tool_choice` that forces tool use (`any` or `tool`). By the
+//!   model's catalog quirks: `temperature` with `top_p` where `exclusive_sampling` ("cannot both
+//!   be specified for this model"), and `output_config.format` where the model has no
+//!   `output_format` or the schema leaves an object open (`additionalProperties` not `false`).
 
 use chrono::{DateTime, SecondsFormat};
 use serde_json::{Value, json};
@@ -479,7 +486,8 @@ impl Answer {
             stop_sequence = Some(seq);
         }
         for (i, c) in mock.server_tools.iter().enumerate() {
-            let id = format!("srvtoolu_01{}", fake_id(ctx.seed, SALT_SERVER_ID + i as u64, 22, ALNUM));
+            let prefix = if c.name.starts_with("mcp:") { "mcptoolu_01" } else { "srvtoolu_01" };
+            let id = format!("{prefix}{}", fake_id(ctx.seed, SALT_SERVER_ID + i as u64, 22, ALNUM));
             blocks.push(Block::ServerTool {
                 id: id.clone(),
                 name: c.name.clone(),

@@ -8,16 +8,19 @@
 //!   characters from the seed). Keys follow the proto field order, as Google's JSON does.
 //! - Parts: reasoning is a `{text, thought: true}` part first, then the text, then one
 //!   `{functionCall: {name, args}}` part per call. Calls carry no `id` (the Gemini API sends
-//!   none); the first one carries a `thoughtSignature`, as in the samples. A call without
+//!   none, for models whose catalog quirks do not say `function_call_ids`; Gemini 3 calls carry a
+//!   seed-derived `id`); the first one carries a `thoughtSignature`, as in the samples. A call without
 //!   arguments has no `args` key. `arguments_raw` that is a JSON value is sent as that value
 //!   (an object normally), an empty one as no `args`, anything else as a JSON string in `args`
 //!   (Gemini cannot send broken JSON; this is the closest rendering of such a mock).
 //! - An answer with nothing to say has one empty text part.
 //! - `finishReason`: stop and tool_calls -> `STOP` (Gemini says STOP for function calls; the whole
 //!   body then adds `finishMessage: "Model generated function call(s)."`), length ->
-//!   `MAX_TOKENS`, content_filter -> `SAFETY` with `safetyRatings` (and no `content` when nothing
-//!   was generated).
-//! - Usage: `promptTokenCount` is the mock's prompt (cache reads included, as Gemini counts),
+//!   `MAX_TOKENS`, content_filter -> `SAFETY` with `safetyRatings`; a mock's `native_finish`
+//!   (`MODEL_ARMOR`, `MALFORMED_FUNCTION_CALL`) is sent as it is. A stop other than `STOP` or
+//!   `MAX_TOKENS` with nothing generated has no `content`.
+//! - Usage: `promptTokenCount` is the mock's prompt (cache reads included, as Gemini counts) less
+//!   its `tool_prompt`, which is `toolUsePromptTokenCount` (and counts in `totalTokenCount`),
 //!   `cachedContentTokenCount`/`cacheTokensDetails` when cached tokens are given. The mock's
 //!   completion is split into `candidatesTokenCount` and `thoughtsTokenCount` (an estimate of
 //!   the reasoning text, four characters a token) so that the two add up to it.
@@ -50,9 +53,11 @@
 //!   (`{"text": ""}`); an OBJECT schema without properties at any depth; a function declaration or
 //!   `functionResponse` without a name; a role other than `user`/`model`; a function-call turn
 //!   that does not follow a user turn; and a function-call turn whose next content is not a user
-//!   turn with exactly as many `functionResponse` parts as it has calls. For `gemini-3*` models,
-//!   a function-call step of the current turn whose first call has no `thoughtSignature` ("Function
-//!   call is missing a thought_signature ..."; any non-empty signature passes). Both camelCase and
+//!   turn with exactly as many `functionResponse` parts as it has calls. By the model's catalog
+//!   quirks: where `thought_signatures_required` (Gemini 3), a function-call step of the current
+//!   turn whose first call has no `thoughtSignature` ("Function call is missing a
+//!   thought_signature ..."; any non-empty signature passes); where `function_call_ids`, a
+//!   function response whose `id` names no call of the turn before it. Both camelCase and
 //!   snake_case field names are accepted, as the API does.
 
 use serde_json::{Map, Value, json};

@@ -20,7 +20,9 @@
 //!   encode error. A result whose text is a JSON object is sent as that object, anything else as
 //!   `{"result": text}`. A call's thought signature (carried in the canonical tool call's
 //!   `extra_content.google.thought_signature`, as Gemini's OpenAI-compatible endpoint does) goes
-//!   back as the part's `thoughtSignature`. Call ids are sent, on the call and on its response,
+//!   back as the part's `thoughtSignature`; a call without one (another provider's history) gets
+//!   Google's documented placeholder `skip_thought_signature_validator` on models that require
+//!   signatures (Gemini 3). Call ids are sent, on the call and on its response,
 //!   only for models whose quirks say `function_call_ids` (Gemini 3); older models pair by name
 //!   and responses without ids get deterministic ones from `normalize_response`. Arguments must
 //!   be a JSON object (empty and `null` mean `{}`). `reasoning_content` of earlier turns is not
@@ -357,11 +359,23 @@ fn function_call_part(spec: &ProviderSpec, q: &super::Quirks, i: usize, call: &T
     fc.insert("args".into(), call_arguments(spec, i, call)?);
     let mut part = Map::new();
     part.insert("functionCall".into(), Value::Object(fc));
-    if let Some(sig) = call.thought_signature() {
-        part.insert("thoughtSignature".into(), json!(sig));
+    match call.thought_signature() {
+        Some(sig) => {
+            part.insert("thoughtSignature".into(), json!(sig));
+        }
+        // A call Gemini did not make (another provider's, a hand-written history): the
+        // placeholder Google documents for such turns, where the model insists on a signature.
+        None if q.thought_signatures_required => {
+            part.insert("thoughtSignature".into(), json!(FOREIGN_CALL_SIGNATURE));
+        }
+        None => {}
     }
     Ok(Value::Object(part))
 }
+
+/// The thought signature Google documents for function calls the model did not produce.
+/// <https://ai.google.dev/gemini-api/docs/thought-signatures#faqs>
+const FOREIGN_CALL_SIGNATURE: &str = "skip_thought_signature_validator";
 
 /// A schema for `parametersJsonSchema` / `responseJsonSchema`, which take JSON Schema as it is
 /// except the `$schema` declaration, which the endpoint refuses.

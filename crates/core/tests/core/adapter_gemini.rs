@@ -794,3 +794,21 @@ fn json_schema_fields_carry_full_json_schema_where_the_model_takes_it() {
     assert_eq!(p["properties"]["city"], json!({"type": "string", "nullable": true}));
     assert!(n.body["generationConfig"].get("responseSchema").is_some());
 }
+
+/// A tool history Gemini did not produce (another provider's calls, after a fallback) has no
+/// signatures; on models that require them the documented placeholder goes in their place.
+/// <https://ai.google.dev/gemini-api/docs/thought-signatures#faqs>
+#[test]
+fn foreign_tool_calls_get_the_documented_placeholder_signature_on_gemini_3() {
+    let history = |model: &str| {
+        json!({"model": model, "messages": [
+            {"role": "user", "content": "Weather in Paris?"},
+            {"role": "assistant", "tool_calls": [{"id": "call_PTLP8xhu3uwZk4l3nlnrrJha", "type": "function", "function": {"name": "w", "arguments": "{}"}}]},
+            {"role": "tool", "tool_call_id": "call_PTLP8xhu3uwZk4l3nlnrrJha", "content": "sunny"}
+        ]})
+    };
+    let n = encode(history("gemini-3-pro-preview"));
+    assert_eq!(n.body["contents"][1]["parts"][0]["thoughtSignature"], "skip_thought_signature_validator");
+    let n = encode(history("gemini-2.5-flash"));
+    assert!(n.body["contents"][1]["parts"][0].get("thoughtSignature").is_none());
+}

@@ -7,6 +7,7 @@ mod book;
 mod catalog_agreement;
 mod fake_anthropic;
 mod fake_cohere;
+mod fake_fidelity;
 mod fake_gemini;
 mod fake_openai;
 mod http_path;
