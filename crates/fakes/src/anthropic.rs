@@ -596,51 +596,7 @@ impl Answer {
             events.push(ping());
         }
         for (index, block) in self.blocks.iter().enumerate() {
-            let delta =
-                |d: Value| FakeEvent::typed(&json!({"type": "content_block_delta", "index": index, "delta": d}));
-            let (start, deltas): (Value, Vec<FakeEvent>) = match block {
-                Block::Thinking { thinking, signature } => {
-                    let mut d: Vec<FakeEvent> = text_pieces(thinking)
-                        .into_iter()
-                        .filter(|p| !p.is_empty())
-                        .map(|p| delta(json!({"type": "thinking_delta", "thinking": p})))
-                        .collect();
-                    d.push(delta(json!({"type": "signature_delta", "signature": signature})));
-                    (json!({"type": "thinking", "thinking": "", "signature": ""}), d)
-                }
-                Block::Text(t) => (
-                    json!({"type": "text", "text": ""}),
-                    text_pieces(t)
-                        .into_iter()
-                        .filter(|p| !p.is_empty())
-                        .map(|p| delta(json!({"type": "text_delta", "text": p})))
-                        .collect(),
-                ),
-                Block::ToolUse { id, name, streamed, .. } => {
-                    // The API opens every tool input with an empty piece, and sends only that
-                    // one for a call without arguments.
-                    let mut d = vec![delta(json!({"type": "input_json_delta", "partial_json": ""}))];
-                    d.extend(
-                        argument_pieces(streamed)
-                            .into_iter()
-                            .filter(|p| !p.is_empty())
-                            .map(|p| delta(json!({"type": "input_json_delta", "partial_json": p}))),
-                    );
-                    (json!({"type": "tool_use", "id": id, "name": name, "input": {}}), d)
-                }
-                Block::ServerTool { id, name, streamed, .. } => {
-                    let mut d = vec![delta(json!({"type": "input_json_delta", "partial_json": ""}))];
-                    d.extend(
-                        argument_pieces(streamed)
-                            .into_iter()
-                            .filter(|p| !p.is_empty())
-                            .map(|p| delta(json!({"type": "input_json_delta", "partial_json": p}))),
-                    );
-                    (server_tool_block(id, name, &json!({})), d)
-                }
-                // A result arrives whole in its start event.
-                Block::ServerResult { tool_use_id, name } => (server_result_block(tool_use_id, name), Vec::new()),
-            };
+            let (start, deltas) = block_events(index, block);
             events.push(FakeEvent::typed(
                 &json!({"type": "content_block_start", "index": index, "content_block": start}),
             ));
@@ -663,6 +619,50 @@ impl Answer {
         })));
         events.push(FakeEvent::typed(&json!({"type": "message_stop"})));
         FakeResponse::events(events)
+    }
+}
+
+/// One block's start payload and its delta events, as the API streams it.
+fn block_events(index: usize, block: &Block) -> (Value, Vec<FakeEvent>) {
+    let delta = |d: Value| FakeEvent::typed(&json!({"type": "content_block_delta", "index": index, "delta": d}));
+    // The API opens every tool input with an empty piece, and sends only that one for a call
+    // without arguments.
+    let input_deltas = |streamed: &str| {
+        let mut d = vec![delta(json!({"type": "input_json_delta", "partial_json": ""}))];
+        d.extend(
+            argument_pieces(streamed)
+                .into_iter()
+                .filter(|p| !p.is_empty())
+                .map(|p| delta(json!({"type": "input_json_delta", "partial_json": p}))),
+        );
+        d
+    };
+    match block {
+        Block::Thinking { thinking, signature } => {
+            let mut d: Vec<FakeEvent> = text_pieces(thinking)
+                .into_iter()
+                .filter(|p| !p.is_empty())
+                .map(|p| delta(json!({"type": "thinking_delta", "thinking": p})))
+                .collect();
+            d.push(delta(json!({"type": "signature_delta", "signature": signature})));
+            (json!({"type": "thinking", "thinking": "", "signature": ""}), d)
+        }
+        Block::Text(t) => (
+            json!({"type": "text", "text": ""}),
+            text_pieces(t)
+                .into_iter()
+                .filter(|p| !p.is_empty())
+                .map(|p| delta(json!({"type": "text_delta", "text": p})))
+                .collect(),
+        ),
+        Block::ToolUse { id, name, streamed, .. } => {
+            (json!({"type": "tool_use", "id": id, "name": name, "input": {}}), input_deltas(streamed))
+        }
+        Block::ServerTool { id, name, streamed, .. } => {
+            (server_tool_block(id, name, &json!({})), input_deltas(streamed))
+        }
+        // A result arrives whole in its start event.
+        Block::ServerResult { tool_use_id, name } => (server_result_block(tool_use_id, name), Vec::new()),
     }
 }
 

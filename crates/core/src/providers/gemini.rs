@@ -130,7 +130,34 @@ fn encode_body(req: &ChatRequest, spec: &ProviderSpec) -> Result<Value, EncodeEr
     if !system_parts.is_empty() {
         body.insert("system_instruction".into(), json!({"parts": system_parts}));
     }
+    body.insert("contents".into(), encode_contents(req, spec, q, leading)?);
+    if let Some(tools) = req.tools.as_ref().filter(|t| !t.is_empty()) {
+        body.insert("tools".into(), encode_tools(tools, spec, q)?);
+    }
+    // A calling config only applies to declared functions; without tools there is nothing to choose.
+    if let Some(choice) = req.tool_choice.as_ref().filter(|_| body.contains_key("tools")) {
+        let config = match choice {
+            ToolChoice::Mode(ToolChoiceMode::Auto) => json!({"mode": "AUTO"}),
+            ToolChoice::Mode(ToolChoiceMode::Required) => json!({"mode": "ANY"}),
+            ToolChoice::Mode(ToolChoiceMode::None) => json!({"mode": "NONE"}),
+            ToolChoice::Named(n) => json!({"mode": "ANY", "allowedFunctionNames": [n.function.name]}),
+        };
+        body.insert("toolConfig".into(), json!({"functionCallingConfig": config}));
+    }
+    let config = generation_config(req, q);
+    if !config.is_empty() {
+        body.insert("generationConfig".into(), Value::Object(config));
+    }
+    Ok(Value::Object(body))
+}
 
+/// The conversation after the leading instructions, as alternating `user` / `model` contents.
+fn encode_contents(
+    req: &ChatRequest,
+    spec: &ProviderSpec,
+    q: &super::Quirks,
+    leading: usize,
+) -> Result<Value, EncodeError> {
     let mut contents = Contents::default();
     let mut call_names: HashMap<String, String> = HashMap::new();
     for (i, m) in req.messages.iter().enumerate().skip(leading) {
@@ -150,32 +177,7 @@ fn encode_body(req: &ChatRequest, spec: &ProviderSpec) -> Result<Value, EncodeEr
                 }
                 contents.push("model", parts);
             }
-            Role::Tool => {
-                let id = m
-                    .tool_call_id
-                    .as_deref()
-                    .ok_or_else(|| EncodeError::new(spec, format!("message {i}: tool message has no tool_call_id")))?;
-                let name = call_names.get(id).ok_or_else(|| {
-                    EncodeError::new(
-                        spec,
-                        format!(
-                            "message {i}: tool_call_id {id:?} matches no earlier assistant tool call; gemini pairs results with calls by function name"
-                        ),
-                    )
-                })?;
-                let text = m.text();
-                let response = match serde_json::from_str::<Value>(text.trim()) {
-                    Ok(Value::Object(o)) => Value::Object(o),
-                    _ => json!({"result": text}),
-                };
-                let mut fr = Map::new();
-                if q.function_call_ids {
-                    fr.insert("id".into(), json!(id));
-                }
-                fr.insert("name".into(), json!(name));
-                fr.insert("response".into(), response);
-                contents.push("user", vec![json!({"functionResponse": fr})]);
-            }
+            Role::Tool => contents.push("user", vec![function_response_part(spec, q, i, m, &call_names)?]),
         }
     }
     if contents.0.is_empty() {
@@ -184,49 +186,75 @@ fn encode_body(req: &ChatRequest, spec: &ProviderSpec) -> Result<Value, EncodeEr
             "gemini needs at least one non-empty user or assistant message; every message was a system prompt or empty",
         ));
     }
-    let contents: Vec<Value> =
-        contents.0.into_iter().map(|(role, parts)| json!({"role": role, "parts": parts})).collect();
-    body.insert("contents".into(), Value::Array(contents));
+    Ok(Value::Array(contents.0.into_iter().map(|(role, parts)| json!({"role": role, "parts": parts})).collect()))
+}
 
-    if let Some(tools) = req.tools.as_ref().filter(|t| !t.is_empty()) {
-        let mut decls = Vec::with_capacity(tools.len());
-        for t in tools {
-            if t.kind != "function" {
-                return Err(EncodeError::new(spec, format!("tool type {:?} is not supported by gemini", t.kind)));
-            }
-            let mut d = Map::new();
-            d.insert("name".into(), Value::String(t.function.name.clone()));
-            if let Some(desc) = &t.function.description {
-                d.insert("description".into(), Value::String(desc.clone()));
-            }
-            if let Some(params) = &t.function.parameters {
-                if q.json_schema_fields {
-                    if !is_empty_object_schema(params) {
-                        d.insert("parametersJsonSchema".into(), json_schema_field(params));
-                    }
-                } else {
-                    let reduced = reduce_schema(params);
-                    if !is_empty_object_schema(&reduced) {
-                        d.insert("parameters".into(), reduced);
-                    }
+/// A tool result as a `functionResponse` named after its call (and carrying its id where the
+/// model pairs by id).
+fn function_response_part(
+    spec: &ProviderSpec,
+    q: &super::Quirks,
+    i: usize,
+    m: &Message,
+    call_names: &HashMap<String, String>,
+) -> Result<Value, EncodeError> {
+    let id = m
+        .tool_call_id
+        .as_deref()
+        .ok_or_else(|| EncodeError::new(spec, format!("message {i}: tool message has no tool_call_id")))?;
+    let name = call_names.get(id).ok_or_else(|| {
+        EncodeError::new(
+            spec,
+            format!(
+                "message {i}: tool_call_id {id:?} matches no earlier assistant tool call; gemini pairs results with calls by function name"
+            ),
+        )
+    })?;
+    let text = m.text();
+    let response = match serde_json::from_str::<Value>(text.trim()) {
+        Ok(Value::Object(o)) => Value::Object(o),
+        _ => json!({"result": text}),
+    };
+    let mut fr = Map::new();
+    if q.function_call_ids {
+        fr.insert("id".into(), json!(id));
+    }
+    fr.insert("name".into(), json!(name));
+    fr.insert("response".into(), response);
+    Ok(json!({"functionResponse": fr}))
+}
+
+/// `tools`: the function declarations, their schemas full or reduced as the model takes them.
+fn encode_tools(tools: &[crate::api::Tool], spec: &ProviderSpec, q: &super::Quirks) -> Result<Value, EncodeError> {
+    let mut decls = Vec::with_capacity(tools.len());
+    for t in tools {
+        if t.kind != "function" {
+            return Err(EncodeError::new(spec, format!("tool type {:?} is not supported by gemini", t.kind)));
+        }
+        let mut d = Map::new();
+        d.insert("name".into(), Value::String(t.function.name.clone()));
+        if let Some(desc) = &t.function.description {
+            d.insert("description".into(), Value::String(desc.clone()));
+        }
+        if let Some(params) = &t.function.parameters {
+            if q.json_schema_fields {
+                if !is_empty_object_schema(params) {
+                    d.insert("parametersJsonSchema".into(), json_schema_field(params));
+                }
+            } else {
+                let reduced = reduce_schema(params);
+                if !is_empty_object_schema(&reduced) {
+                    d.insert("parameters".into(), reduced);
                 }
             }
-            decls.push(Value::Object(d));
         }
-        body.insert("tools".into(), json!([{"functionDeclarations": decls}]));
+        decls.push(Value::Object(d));
     }
+    Ok(json!([{"functionDeclarations": decls}]))
+}
 
-    // A calling config only applies to declared functions; without tools there is nothing to choose.
-    if let Some(choice) = req.tool_choice.as_ref().filter(|_| body.contains_key("tools")) {
-        let config = match choice {
-            ToolChoice::Mode(ToolChoiceMode::Auto) => json!({"mode": "AUTO"}),
-            ToolChoice::Mode(ToolChoiceMode::Required) => json!({"mode": "ANY"}),
-            ToolChoice::Mode(ToolChoiceMode::None) => json!({"mode": "NONE"}),
-            ToolChoice::Named(n) => json!({"mode": "ANY", "allowedFunctionNames": [n.function.name]}),
-        };
-        body.insert("toolConfig".into(), json!({"functionCallingConfig": config}));
-    }
-
+/// `generationConfig`: sampling, caps, stops, seed and the response format.
+fn generation_config(req: &ChatRequest, q: &super::Quirks) -> Map<String, Value> {
     let mut config = Map::new();
     if let Some(t) = req.temperature {
         config.insert("temperature".into(), json!(t));
@@ -261,10 +289,7 @@ fn encode_body(req: &ChatRequest, spec: &ProviderSpec) -> Result<Value, EncodeEr
         }
         Some(ResponseFormat::Text) | None => {}
     }
-    if !config.is_empty() {
-        body.insert("generationConfig".into(), Value::Object(config));
-    }
-    Ok(Value::Object(body))
+    config
 }
 
 /// Contents under construction: same-role neighbours merge, empty ones never appear.
