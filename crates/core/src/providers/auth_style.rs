@@ -2,6 +2,8 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use super::SpecError;
+
 /// How a request authenticates. Written `bearer`, `none` or `header:NAME` in the catalog, and
 /// parsed once when the catalog loads, so a misspelt style is a load error naming the provider
 /// rather than a failure on the first request.
@@ -15,13 +17,13 @@ pub enum AuthStyle {
 }
 
 impl AuthStyle {
-    pub fn parse(s: &str) -> Result<AuthStyle, String> {
+    pub fn parse(s: &str) -> Result<AuthStyle, SpecError> {
         match s {
             "bearer" => Ok(AuthStyle::Bearer),
             "none" => Ok(AuthStyle::None),
             other => match other.strip_prefix("header:").map(str::trim) {
                 Some(h) if is_header_name(h) => Ok(AuthStyle::Header(h.to_ascii_lowercase())),
-                _ => Err(format!("auth must be \"bearer\", \"none\" or \"header:NAME\", got {other:?}")),
+                _ => Err(SpecError::Auth(other.to_string())),
             },
         }
     }

@@ -17,6 +17,13 @@ pub enum CatalogError {
     UnknownProvider { name: String, known: String },
     #[error("invalid provider `{name}` in {origin}: {message}")]
     InvalidEntry { name: String, origin: String, message: String },
+    #[error("invalid provider `{name}` in {origin}: {source}")]
+    InvalidValue {
+        name: String,
+        origin: String,
+        #[source]
+        source: super::SpecError,
+    },
 }
 
 impl Catalog {
@@ -47,7 +54,11 @@ impl Catalog {
                 invalid(if path.is_empty() || path == "." { message } else { format!("{path}: {message}") })
             })?;
             spec.name = name.clone();
-            spec.resolve().map_err(invalid)?;
+            spec.resolve().map_err(|source| CatalogError::InvalidValue {
+                name: name.clone(),
+                origin: from.to_string(),
+                source,
+            })?;
             providers.insert(name, spec);
         }
         Ok(Catalog { providers })

@@ -14,6 +14,7 @@ mod openai_request;
 pub mod parse;
 mod provider_spec;
 mod quirks;
+mod spec_error;
 pub mod sse;
 mod tiers;
 mod wire_family;
@@ -31,6 +32,7 @@ pub use provider_spec::{Price, ProviderSpec};
 pub use quirks::{
     ApiVersion, FinalAssistant, JsonSchemaSupport, LateSystem, MaxTokensParam, Quirks, RequiredChoice, ToolCallIdFormat,
 };
+pub use spec_error::SpecError;
 pub use sse::{SseEvent, SseParser};
 pub use tiers::{Tier, Tiers};
 pub use wire_family::WireFamily;

@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value};
 
-use super::Quirks;
+use super::{Quirks, SpecError};
 
 /// Which models an override applies to: one model, or every model whose name starts with a
 /// prefix (`claude-sonnet-4-5*` covers the alias and its dated snapshots).
@@ -14,13 +14,14 @@ pub enum ModelPattern {
 }
 
 impl ModelPattern {
-    pub fn parse(s: &str) -> Result<ModelPattern, String> {
+    pub fn parse(s: &str) -> Result<ModelPattern, SpecError> {
         let t = s.trim();
+        let bad = |problem| Err(SpecError::ModelPattern { pattern: s.to_string(), problem });
         match t.strip_suffix('*') {
-            Some(p) if p.contains('*') => Err(format!("model pattern {s:?} may only end in `*`")),
-            Some("") => Err("model pattern `*` would match every model; set the provider's `quirks` instead".into()),
+            Some(p) if p.contains('*') => bad("may only end in `*`"),
+            Some("") => bad("would match every model; set the provider's `quirks` instead"),
             Some(p) => Ok(ModelPattern::Prefix(p.to_string())),
-            None if t.is_empty() || t.contains('*') => Err(format!("model pattern {s:?} is empty or has `*` inside")),
+            None if t.is_empty() || t.contains('*') => bad("is empty or has `*` inside"),
             None => Ok(ModelPattern::Exact(t.to_string())),
         }
     }
@@ -50,14 +51,15 @@ pub struct ResolvedModelQuirks {
 impl ResolvedModelQuirks {
     /// Applies every override in `patches` (model pattern to a partial quirks table) on top of
     /// `base`. An error names the pattern and the key, as `model_quirks."p".key: ...`.
-    pub fn resolve(base: &Quirks, patches: &Map<String, Value>) -> Result<ResolvedModelQuirks, String> {
-        let base_value = serde_json::to_value(base).map_err(|e| format!("quirks: {e}"))?;
+    pub fn resolve(base: &Quirks, patches: &Map<String, Value>) -> Result<ResolvedModelQuirks, SpecError> {
+        let field = |at: String, message: String| SpecError::Field { at, message };
+        let base_value = serde_json::to_value(base).map_err(|e| field("quirks".into(), e.to_string()))?;
         let mut entries = Vec::with_capacity(patches.len());
         for (pattern, patch) in patches {
             let at = format!("model_quirks.{pattern:?}");
-            let parsed = ModelPattern::parse(pattern).map_err(|e| format!("{at}: {e}"))?;
+            let parsed = ModelPattern::parse(pattern)?;
             let Value::Object(patch) = patch else {
-                return Err(format!("{at}: expected a table of quirks"));
+                return Err(field(at, "expected a table of quirks".into()));
             };
             let mut merged = base_value.clone();
             if let Value::Object(m) = &mut merged {
@@ -67,7 +69,7 @@ impl ResolvedModelQuirks {
             }
             let quirks: Quirks = serde_path_to_error::deserialize(merged).map_err(|e| {
                 let path = e.path().to_string();
-                format!("{at}.{path}: {}", e.into_inner())
+                field(format!("{at}.{path}"), e.into_inner().to_string())
             })?;
             entries.push((parsed, quirks));
         }
@@ -113,10 +115,10 @@ mod tests {
         assert!(r.for_model("llama").is_none());
 
         let bad = json!({"m*": {"json_schema": "sometimes"}});
-        let e = ResolvedModelQuirks::resolve(&base, bad.as_object().unwrap()).unwrap_err();
+        let e = ResolvedModelQuirks::resolve(&base, bad.as_object().unwrap()).unwrap_err().to_string();
         assert!(e.contains("model_quirks.\"m*\".json_schema") && e.contains("sometimes"), "{e}");
         let bad = json!({"m*": {"json_shema": "native"}});
-        let e = ResolvedModelQuirks::resolve(&base, bad.as_object().unwrap()).unwrap_err();
+        let e = ResolvedModelQuirks::resolve(&base, bad.as_object().unwrap()).unwrap_err().to_string();
         assert!(e.contains("json_shema"), "{e}");
     }
 }

@@ -2,8 +2,10 @@
 //! DeepSeek, Qwen, Groq, xAI, OpenRouter, Together, Azure OpenAI, Ollama, vLLM, aggregators).
 //!
 //! The canonical format *is* this wire format, so encoding is the request itself plus the
-//! provider's quirks, and decoding is mostly tolerance: fields that compatible servers omit,
-//! send as null, or spell differently.
+//! provider's catalog quirks for the model (see `openai_request.rs`: role order, fields the API
+//! refuses or renames, response-format degradation), and decoding is mostly tolerance: fields
+//! that compatible servers omit, send as null, or spell differently (reasoning as a field or as
+//! Mistral's `thinking` content chunks, cached tokens under three names, provider totals kept).
 
 use reqwest::header::HeaderMap;
 use serde::Deserialize;

@@ -100,13 +100,14 @@ impl ProviderSpec {
     /// Works out and checks what only the whole entry can tell: the per-model quirks (each a
     /// complete quirks set) and the configured api-version when quirks compare against it.
     /// Called when the catalog loads; call it again after changing `quirks` or `model_quirks`.
-    pub fn resolve(&mut self) -> Result<(), String> {
+    pub fn resolve(&mut self) -> Result<(), super::SpecError> {
         self.resolved = ResolvedModelQuirks::resolve(&self.quirks, &self.model_quirks)?;
         let compares_version = std::iter::once(&self.quirks)
             .chain(self.resolved.iter().map(|(_, q)| q))
             .any(|q| q.developer_role_since.is_some());
         if compares_version && let Some(v) = &self.api_version {
-            super::ApiVersion::parse(v).map_err(|e| format!("api_version: {e}"))?;
+            super::ApiVersion::parse(v)
+                .map_err(|e| super::SpecError::Field { at: "api_version".into(), message: e.to_string() })?;
         }
         Ok(())
     }

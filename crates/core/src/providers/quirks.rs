@@ -3,6 +3,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use super::SpecError;
+
 /// How a provider (or one of its models) deviates from its wire family, as data.
 ///
 /// The adapters read these to decide what to send, and the fake providers read the same table
@@ -33,7 +35,8 @@ pub struct Quirks {
     /// Where a system or developer message after the first turn goes (OpenAI family; the
     /// Anthropic and Gemini encoders always fold it into the user turn).
     pub late_system: LateSystem,
-    /// Whether a user message may directly follow tool results (Mistral: no).
+    /// Whether a user message may directly follow tool results. Older releases of Mistral's
+    /// validator refused it; the current one accepts it, so no built-in provider sets this off.
     pub user_after_tool: bool,
     /// How a final assistant message (a prefill the model continues) is marked (OpenAI family).
     pub final_assistant: FinalAssistant,
@@ -219,13 +222,13 @@ pub struct ApiVersion {
 }
 
 impl ApiVersion {
-    pub fn parse(s: &str) -> Result<ApiVersion, String> {
+    pub fn parse(s: &str) -> Result<ApiVersion, SpecError> {
         let date = s.get(..10).unwrap_or_default();
         let rest = s.get(10..).unwrap_or_default();
         let digits =
             date.bytes().enumerate().all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() });
         if date.len() != 10 || !digits || !(rest.is_empty() || rest.starts_with('-')) {
-            return Err(format!("api version must be YYYY-MM-DD with an optional suffix, got {s:?}"));
+            return Err(SpecError::ApiVersion(s.to_string()));
         }
         Ok(ApiVersion { text: s.to_string() })
     }
