@@ -17,7 +17,7 @@ pub enum CatalogError {
     UnknownProvider { name: String, known: String },
     #[error("invalid provider `{name}` in {origin}: {message}")]
     InvalidEntry { name: String, origin: String, message: String },
-    #[error("invalid provider `{name}` in {origin}: {source}")]
+    #[error("invalid provider `{name}` in {origin}")]
     InvalidValue {
         name: String,
         origin: String,
@@ -181,10 +181,22 @@ mod tests {
             ("[openai]\nquirks = { developer_rol = true }\n", "developer_rol"),
         ] {
             let over: toml::Table = toml::from_str(toml_text).unwrap();
-            let err = Catalog::with_overrides(&over, "llm-conform.toml").unwrap_err().to_string();
+            let err = chain(&Catalog::with_overrides(&over, "llm-conform.toml").unwrap_err());
             let provider = toml_text.trim_start_matches('[').split(']').next().unwrap();
             assert!(err.contains(provider) && err.contains(want) && err.contains("llm-conform.toml"), "{err}");
         }
+    }
+
+    /// An error and its sources, as the CLI prints them.
+    fn chain(e: &dyn std::error::Error) -> String {
+        let mut out = e.to_string();
+        let mut cur = e.source();
+        while let Some(s) = cur {
+            out.push_str(": ");
+            out.push_str(&s.to_string());
+            cur = s.source();
+        }
+        out
     }
 
     #[test]
