@@ -50,7 +50,7 @@ mod with_fakes {
             let mut fakes = Vec::new();
             for name in &providers {
                 let spec = catalog.get_mut(name).with_context(|| format!("unknown provider `{name}`"))?;
-                let fake = FakeProvider::start(name, spec.family, book.clone()).await;
+                let fake = FakeProvider::for_spec(spec, book.clone()).await;
                 spec.rebase(&fake.uri());
                 let key_ref = format!("env:LLM_CONFORM_FAKE_{}", name.to_ascii_uppercase().replace('-', "_"));
                 spec.key = Some(key_ref.clone());

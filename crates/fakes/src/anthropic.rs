@@ -5,8 +5,12 @@
 //! - Ids: `msg_01` and `toolu_01` followed by 22 letters and digits, `req_011C` followed by 20 for
 //!   the `request_id` of errors (also sent as the `request-id` header, on every answer).
 //! - Content blocks come in the order a model writes them: `thinking` (the mock's reasoning,
-//!   with a seed-derived base64 `signature`), `text` (when the mock has non-empty text), then one
-//!   `tool_use` per call. A mock with nothing at all has `content: []`, as a refusal does.
+//!   with a seed-derived base64 `signature`), the mock's server tools (each a `server_tool_use`
+//!   and its `<name>_tool_result`, or for a tool named `mcp:<server>/<tool>` an `mcp_tool_use`
+//!   and its `mcp_tool_result`, streamed with `input_json_delta` as the genuine recordings),
+//!   `text` (when the mock has non-empty text), then one `tool_use` per call. A mock with
+//!   nothing at all has `content: []`, as a refusal does. A mock's `native_finish` is sent as the
+//!   `stop_reason` (`pause_turn`).
 //! - JSON mode: when the request forces `tool_choice {"type":"tool","name":"json"}` (how the
 //!   adapter asks for JSON output) and the mock text parses as a JSON object, the text is sent as
 //!   the input of a `tool_use` block named `json` with `stop_reason: "tool_use"`, as the real
@@ -44,7 +48,10 @@
 //!   `tool_use` ids and `tool_use_id`s outside `^[a-zA-Z0-9_-]+$`; `tool_use`/`tool_result`
 //!   blocks without `tools`; a `tool_result` whose id is not a `tool_use` of the immediately
 //!   preceding assistant turn; `tool_use` blocks not answered in the next turn; and extended
-//!   thinking together with a `tool_choice` that forces tool use (`any` or `tool`).
+//!   thinking together with a `tool_choice` that forces tool use (`any` or `tool`). By the
+//!   model's catalog quirks: `temperature` with `top_p` where `exclusive_sampling` ("cannot both
+//!   be specified for this model"), and `output_config.format` where the model has no
+//!   `output_format` or the schema leaves an object open (`additionalProperties` not `false`).
 
 use chrono::{DateTime, SecondsFormat};
 use serde_json::{Value, json};
@@ -64,6 +71,7 @@ const SALT_REQUEST_ID: u64 = 2;
 const SALT_SIGNATURE: u64 = 3;
 const SALT_ORG: u64 = 4;
 const SALT_CALL_ID: u64 = 100;
+const SALT_SERVER_ID: u64 = 200;
 
 /// Seconds of `retry-after` on a 429 when the mock gives no hint.
 const DEFAULT_RETRY_AFTER_S: u64 = 20;
@@ -72,7 +80,9 @@ pub struct FakeAnthropic;
 
 impl FakeFamily for FakeAnthropic {
     fn validate(&self, ctx: &FakeCtx) -> Result<(), FakeResponse> {
-        check_request(&ctx.request).map_err(|message| invalid_request(ctx, &message))
+        check_request(&ctx.request)
+            .and_then(|()| check_model_rules(ctx))
+            .map_err(|message| invalid_request(ctx, &message))
     }
 
     fn success(&self, mock: &MockAnswer, ctx: &FakeCtx, stream: bool) -> FakeResponse {
@@ -252,6 +262,50 @@ fn check_request(body: &Value) -> Result<(), String> {
     Ok(())
 }
 
+/// What only some models reject, as the catalog's quirks for the model say: `temperature`
+/// together with `top_p`, and structured outputs (`output_config.format`) where the model has
+/// none or the schema leaves an object open.
+fn check_model_rules(ctx: &FakeCtx) -> Result<(), String> {
+    let body = &ctx.request;
+    let q = ctx.quirks();
+    if q.exclusive_sampling && body.get("temperature").is_some() && body.get("top_p").is_some() {
+        return Err("`temperature` and `top_p` cannot both be specified for this model. Please use only one.".into());
+    }
+    let Some(format) = body.get("output_config").and_then(|c| c.get("format")) else { return Ok(()) };
+    if !q.output_format {
+        return Err(format!("'{}' does not support structured outputs (output_config.format).", ctx.model));
+    }
+    if format.get("type").and_then(Value::as_str) != Some("json_schema") {
+        return Err("output_config.format.type: Input should be 'json_schema'".into());
+    }
+    match format.get("schema") {
+        Some(schema) => open_object(schema, 0).map_or(Ok(()), Err),
+        None => Err("output_config.format.schema: Field required".into()),
+    }
+}
+
+/// The first object in a schema that is not closed with `additionalProperties: false`, which
+/// structured outputs require of every object.
+fn open_object(schema: &Value, depth: usize) -> Option<String> {
+    let Value::Object(m) = schema else { return None };
+    if depth > 64 {
+        return None;
+    }
+    let is_object = m.get("type").and_then(Value::as_str) == Some("object") || m.contains_key("properties");
+    if is_object && m.get("additionalProperties") != Some(&Value::Bool(false)) {
+        return Some(
+            "output_config.format.schema: For 'object' type, 'additionalProperties' must be explicitly set to false"
+                .into(),
+        );
+    }
+    m.iter().find_map(|(k, v)| match (k.as_str(), v) {
+        ("properties" | "$defs", Value::Object(props)) => props.values().find_map(|p| open_object(p, depth + 1)),
+        ("items", item) => open_object(item, depth + 1),
+        ("anyOf" | "allOf", Value::Array(vs)) => vs.iter().find_map(|p| open_object(p, depth + 1)),
+        _ => None,
+    })
+}
+
 /// One message's content: present, non-empty text, well-formed tool ids.
 fn check_content(content: Option<&Value>, i: usize, final_assistant: bool) -> Result<(), String> {
     let empty = || {
@@ -382,16 +436,35 @@ fn valid_id(id: &str) -> bool {
 // Answers
 
 enum Block {
-    Thinking { thinking: String, signature: String },
+    Thinking {
+        thinking: String,
+        signature: String,
+    },
     Text(String),
-    ToolUse { id: String, name: String, input: Value, streamed: String },
+    ToolUse {
+        id: String,
+        name: String,
+        input: Value,
+        streamed: String,
+    },
+    /// A tool Anthropic ran itself, and its result: web search, or an MCP server's tool.
+    ServerTool {
+        id: String,
+        name: String,
+        input: Value,
+        streamed: String,
+    },
+    ServerResult {
+        tool_use_id: String,
+        name: String,
+    },
 }
 
 /// A mock answer resolved into Anthropic's terms, rendered whole or as events.
 struct Answer {
     id: String,
     blocks: Vec<Block>,
-    stop_reason: &'static str,
+    stop_reason: String,
     stop_sequence: Option<String>,
     usage: MockUsage,
 }
@@ -412,6 +485,17 @@ impl Answer {
             text.truncate(at);
             stop_sequence = Some(seq);
         }
+        for (i, c) in mock.server_tools.iter().enumerate() {
+            let prefix = if c.name.starts_with("mcp:") { "mcptoolu_01" } else { "srvtoolu_01" };
+            let id = format!("{prefix}{}", fake_id(ctx.seed, SALT_SERVER_ID + i as u64, 22, ALNUM));
+            blocks.push(Block::ServerTool {
+                id: id.clone(),
+                name: c.name.clone(),
+                input: whole_input(c),
+                streamed: streamed_input(c),
+            });
+            blocks.push(Block::ServerResult { tool_use_id: id, name: c.name.clone() });
+        }
         let json_input = forces_json_tool(&ctx.request)
             .then(|| serde_json::from_str::<Value>(&text).ok().filter(Value::is_object))
             .flatten();
@@ -431,6 +515,7 @@ impl Answer {
             blocks.push(Block::ToolUse { id, name, input, streamed });
         }
         let stop_reason = match finish {
+            _ if mock.native_finish.is_some() => "",
             FinishReason::Stop if stop_sequence.is_some() => "stop_sequence",
             FinishReason::Stop if json_mode => "tool_use",
             FinishReason::Stop => "end_turn",
@@ -441,7 +526,7 @@ impl Answer {
         Answer {
             id: format!("msg_01{}", fake_id(ctx.seed, SALT_MESSAGE_ID, 22, ALNUM)),
             blocks,
-            stop_reason,
+            stop_reason: mock.native_finish.clone().unwrap_or_else(|| stop_reason.to_string()),
             stop_sequence,
             usage: mock.usage_or_estimate(),
         }
@@ -458,6 +543,8 @@ impl Answer {
                 Block::ToolUse { id, name, input, .. } => {
                     json!({"type": "tool_use", "id": id, "name": name, "input": input})
                 }
+                Block::ServerTool { id, name, input, .. } => server_tool_block(id, name, input),
+                Block::ServerResult { tool_use_id, name } => server_result_block(tool_use_id, name),
             })
             .collect()
     }
@@ -509,39 +596,7 @@ impl Answer {
             events.push(ping());
         }
         for (index, block) in self.blocks.iter().enumerate() {
-            let delta =
-                |d: Value| FakeEvent::typed(&json!({"type": "content_block_delta", "index": index, "delta": d}));
-            let (start, deltas): (Value, Vec<FakeEvent>) = match block {
-                Block::Thinking { thinking, signature } => {
-                    let mut d: Vec<FakeEvent> = text_pieces(thinking)
-                        .into_iter()
-                        .filter(|p| !p.is_empty())
-                        .map(|p| delta(json!({"type": "thinking_delta", "thinking": p})))
-                        .collect();
-                    d.push(delta(json!({"type": "signature_delta", "signature": signature})));
-                    (json!({"type": "thinking", "thinking": "", "signature": ""}), d)
-                }
-                Block::Text(t) => (
-                    json!({"type": "text", "text": ""}),
-                    text_pieces(t)
-                        .into_iter()
-                        .filter(|p| !p.is_empty())
-                        .map(|p| delta(json!({"type": "text_delta", "text": p})))
-                        .collect(),
-                ),
-                Block::ToolUse { id, name, streamed, .. } => {
-                    // The API opens every tool input with an empty piece, and sends only that
-                    // one for a call without arguments.
-                    let mut d = vec![delta(json!({"type": "input_json_delta", "partial_json": ""}))];
-                    d.extend(
-                        argument_pieces(streamed)
-                            .into_iter()
-                            .filter(|p| !p.is_empty())
-                            .map(|p| delta(json!({"type": "input_json_delta", "partial_json": p}))),
-                    );
-                    (json!({"type": "tool_use", "id": id, "name": name, "input": {}}), d)
-                }
-            };
+            let (start, deltas) = block_events(index, block);
             events.push(FakeEvent::typed(
                 &json!({"type": "content_block_start", "index": index, "content_block": start}),
             ));
@@ -565,6 +620,73 @@ impl Answer {
         events.push(FakeEvent::typed(&json!({"type": "message_stop"})));
         FakeResponse::events(events)
     }
+}
+
+/// One block's start payload and its delta events, as the API streams it.
+fn block_events(index: usize, block: &Block) -> (Value, Vec<FakeEvent>) {
+    let delta = |d: Value| FakeEvent::typed(&json!({"type": "content_block_delta", "index": index, "delta": d}));
+    // The API opens every tool input with an empty piece, and sends only that one for a call
+    // without arguments.
+    let input_deltas = |streamed: &str| {
+        let mut d = vec![delta(json!({"type": "input_json_delta", "partial_json": ""}))];
+        d.extend(
+            argument_pieces(streamed)
+                .into_iter()
+                .filter(|p| !p.is_empty())
+                .map(|p| delta(json!({"type": "input_json_delta", "partial_json": p}))),
+        );
+        d
+    };
+    match block {
+        Block::Thinking { thinking, signature } => {
+            let mut d: Vec<FakeEvent> = text_pieces(thinking)
+                .into_iter()
+                .filter(|p| !p.is_empty())
+                .map(|p| delta(json!({"type": "thinking_delta", "thinking": p})))
+                .collect();
+            d.push(delta(json!({"type": "signature_delta", "signature": signature})));
+            (json!({"type": "thinking", "thinking": "", "signature": ""}), d)
+        }
+        Block::Text(t) => (
+            json!({"type": "text", "text": ""}),
+            text_pieces(t)
+                .into_iter()
+                .filter(|p| !p.is_empty())
+                .map(|p| delta(json!({"type": "text_delta", "text": p})))
+                .collect(),
+        ),
+        Block::ToolUse { id, name, streamed, .. } => {
+            (json!({"type": "tool_use", "id": id, "name": name, "input": {}}), input_deltas(streamed))
+        }
+        Block::ServerTool { id, name, streamed, .. } => {
+            (server_tool_block(id, name, &json!({})), input_deltas(streamed))
+        }
+        // A result arrives whole in its start event.
+        Block::ServerResult { tool_use_id, name } => (server_result_block(tool_use_id, name), Vec::new()),
+    }
+}
+
+/// A server tool's use block: `mcp_tool_use` for a tool named `mcp:<server>/<tool>` (the mock's
+/// way to name an MCP tool), `server_tool_use` otherwise (web search and the other tools
+/// Anthropic runs). See <https://docs.claude.com/en/docs/agents-and-tools/tool-use/web-search-tool>.
+fn server_tool_block(id: &str, name: &str, input: &Value) -> Value {
+    match name.strip_prefix("mcp:").and_then(|r| r.split_once('/')) {
+        Some((server, tool)) => {
+            json!({"type": "mcp_tool_use", "id": id, "name": tool, "input": input, "server_name": server})
+        }
+        None => json!({"type": "server_tool_use", "id": id, "name": name, "input": input}),
+    }
+}
+
+/// The result block of a server tool: an MCP text result, or a search result list.
+fn server_result_block(tool_use_id: &str, name: &str) -> Value {
+    if name.starts_with("mcp:") {
+        return json!({"type": "mcp_tool_result", "tool_use_id": tool_use_id, "is_error": false,
+            "content": [{"type": "text", "text": "ok"}]});
+    }
+    json!({"type": format!("{name}_tool_result"), "tool_use_id": tool_use_id, "content": [{
+        "type": "web_search_result", "title": "Example result", "url": "https://example.com/result",
+        "encrypted_content": "EqoBCioIBhgCIiQ0NGFlNjc2Yy05NThmLTRkNjUtYWEwYS1iNmY1YmQ0MmU5YjESDGZha2UtcmVzdWx0", "page_age": null}]})
 }
 
 /// Whether the request forces the tool the adapter adds for JSON output.

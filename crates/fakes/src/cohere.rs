@@ -23,8 +23,10 @@
 //!   gives a hint), 500, 503 overloaded, 504 timeout. Content filtering has no documented Cohere
 //!   error (Cohere reports it as `ERROR_TOXIC` on a 200); the fake sends a 400 naming the safety
 //!   filter.
-//! - Validation: a missing `model`, missing or empty `messages`, and a tool message whose
-//!   `tool_call_id` matches no tool call of an earlier assistant message are rejected with 400.
+//! - Validation: a missing `model`, missing or empty `messages`, a tool message whose
+//!   `tool_call_id` matches no tool call of an earlier assistant message, and `tool_choice` on a
+//!   model whose catalog quirks say it has none (before Command R7B) are rejected with 400.
+//! - `native_finish` in a mock is sent as the finish reason as it is.
 
 use serde_json::{Map, Value, json};
 
@@ -51,6 +53,12 @@ impl FakeFamily for FakeCohere {
         let Some(messages) = body.get("messages").and_then(Value::as_array).filter(|m| !m.is_empty()) else {
             return Err(rejection(ctx, "invalid request: messages must contain at least one message."));
         };
+        if body.get("tool_choice").is_some() && !ctx.quirks().tool_choice {
+            return Err(rejection(
+                ctx,
+                "invalid request: tool_choice is only compatible with Command-r7b and newer models.",
+            ));
+        }
         let mut known_calls: Vec<&str> = Vec::new();
         for m in messages {
             match m.get("role").and_then(Value::as_str) {
@@ -166,7 +174,7 @@ struct Answer {
     /// `tool_plan` when there are calls, a `thinking` part otherwise.
     reasoning: Option<String>,
     calls: Vec<Call>,
-    finish: &'static str,
+    finish: String,
     usage: Value,
 }
 
@@ -180,6 +188,7 @@ impl Answer {
     fn new(mock: &MockAnswer, ctx: &FakeCtx) -> Self {
         let stop_sequences = ctx.request.get("stop_sequences").and_then(Value::as_array).is_some_and(|s| !s.is_empty());
         let finish = match mock.finish_or_default() {
+            _ if mock.native_finish.is_some() => mock.native_finish.as_deref().unwrap_or_default(),
             FinishReason::Stop if stop_sequences => "STOP_SEQUENCE",
             FinishReason::Stop => "COMPLETE",
             FinishReason::Length => "MAX_TOKENS",
@@ -201,7 +210,7 @@ impl Answer {
             text: mock.text.clone(),
             reasoning: mock.reasoning.clone().filter(|r| !r.is_empty()),
             calls,
-            finish,
+            finish: finish.to_string(),
             usage: usage(mock.usage_or_estimate()),
         }
     }

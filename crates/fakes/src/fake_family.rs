@@ -2,14 +2,18 @@ use serde_json::Value;
 
 use super::FakeResponse;
 use llm_conform_core::api::ErrorKind;
-use llm_conform_core::providers::WireFamily;
+use llm_conform_core::providers::{ProviderSpec, Quirks, WireFamily};
 use llm_conform_mock::{MockAnswer, MockError};
 
 /// What a fake knows about the request it answers.
 #[derive(Debug, Clone)]
 pub struct FakeCtx {
-    /// The provider being imitated (`mistral`, `groq`, ...): flavours the OpenAI family.
+    /// The provider being imitated (`mistral`, `groq`, ...): flavours the OpenAI family's wire
+    /// shapes (ids, field order, error bodies). What it accepts comes from `spec`.
     pub provider: String,
+    /// The provider's catalog entry: the same quirks the adapters encode by, so what a fake
+    /// rejects is what the catalog says the real API rejects.
+    pub spec: ProviderSpec,
     /// The model asked for (from the body, or the URL for Gemini).
     pub model: String,
     /// The request body as received.
@@ -18,6 +22,24 @@ pub struct FakeCtx {
     pub path: String,
     /// A stable seed for ids, derived from the case, so synthesized fixtures are reproducible.
     pub seed: u64,
+}
+
+impl FakeCtx {
+    /// The quirks in force for the model the request names.
+    pub fn quirks(&self) -> &Quirks {
+        self.spec.quirks_for(&self.model)
+    }
+
+    /// Whether the API takes the `developer` role for this request: Azure decides by the
+    /// request's `api-version`, everything else by the catalog.
+    pub fn accepts_developer(&self) -> bool {
+        let requested = self
+            .path
+            .split_once('?')
+            .and_then(|(_, q)| q.split('&').find_map(|kv| kv.strip_prefix("api-version=")).map(str::to_string));
+        let version = requested.or_else(|| self.spec.api_version.clone());
+        self.quirks().accepts_developer(version.as_deref())
+    }
 }
 
 /// One family's fake: request validation like the real API, and native renderings.

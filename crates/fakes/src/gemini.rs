@@ -8,16 +8,19 @@
 //!   characters from the seed). Keys follow the proto field order, as Google's JSON does.
 //! - Parts: reasoning is a `{text, thought: true}` part first, then the text, then one
 //!   `{functionCall: {name, args}}` part per call. Calls carry no `id` (the Gemini API sends
-//!   none); the first one carries a `thoughtSignature`, as in the samples. A call without
+//!   none, for models whose catalog quirks do not say `function_call_ids`; Gemini 3 calls carry a
+//!   seed-derived `id`); the first one carries a `thoughtSignature`, as in the samples. A call without
 //!   arguments has no `args` key. `arguments_raw` that is a JSON value is sent as that value
 //!   (an object normally), an empty one as no `args`, anything else as a JSON string in `args`
 //!   (Gemini cannot send broken JSON; this is the closest rendering of such a mock).
 //! - An answer with nothing to say has one empty text part.
 //! - `finishReason`: stop and tool_calls -> `STOP` (Gemini says STOP for function calls; the whole
 //!   body then adds `finishMessage: "Model generated function call(s)."`), length ->
-//!   `MAX_TOKENS`, content_filter -> `SAFETY` with `safetyRatings` (and no `content` when nothing
-//!   was generated).
-//! - Usage: `promptTokenCount` is the mock's prompt (cache reads included, as Gemini counts),
+//!   `MAX_TOKENS`, content_filter -> `SAFETY` with `safetyRatings`; a mock's `native_finish`
+//!   (`MODEL_ARMOR`, `MALFORMED_FUNCTION_CALL`) is sent as it is. A stop other than `STOP` or
+//!   `MAX_TOKENS` with nothing generated has no `content`.
+//! - Usage: `promptTokenCount` is the mock's prompt (cache reads included, as Gemini counts) less
+//!   its `tool_prompt`, which is `toolUsePromptTokenCount` (and counts in `totalTokenCount`),
 //!   `cachedContentTokenCount`/`cacheTokensDetails` when cached tokens are given. The mock's
 //!   completion is split into `candidatesTokenCount` and `thoughtsTokenCount` (an estimate of
 //!   the reasoning text, four characters a token) so that the two add up to it.
@@ -50,9 +53,11 @@
 //!   (`{"text": ""}`); an OBJECT schema without properties at any depth; a function declaration or
 //!   `functionResponse` without a name; a role other than `user`/`model`; a function-call turn
 //!   that does not follow a user turn; and a function-call turn whose next content is not a user
-//!   turn with exactly as many `functionResponse` parts as it has calls. For `gemini-3*` models,
-//!   a function-call step of the current turn whose first call has no `thoughtSignature` ("Function
-//!   call is missing a thought_signature ..."; any non-empty signature passes). Both camelCase and
+//!   turn with exactly as many `functionResponse` parts as it has calls. By the model's catalog
+//!   quirks: where `thought_signatures_required` (Gemini 3), a function-call step of the current
+//!   turn whose first call has no `thoughtSignature` ("Function call is missing a
+//!   thought_signature ..."; any non-empty signature passes); where `function_call_ids`, a
+//!   function response whose `id` names no call of the turn before it. Both camelCase and
 //!   snake_case field names are accepted, as the API does.
 
 use serde_json::{Map, Value, json};
@@ -60,10 +65,15 @@ use serde_json::{Map, Value, json};
 use super::fake_family::{ALNUM, fake_id, text_pieces};
 use super::{FakeCtx, FakeEvent, FakeFamily, FakeResponse};
 use llm_conform_core::api::{ErrorKind, FinishReason};
+use llm_conform_core::providers::Quirks;
 use llm_conform_mock::{MockAnswer, MockError, MockToolCall, MockUsage};
 
 const SALT_RESPONSE_ID: u64 = 1;
 const SALT_SIGNATURE: u64 = 2;
+const SALT_CALL_ID: u64 = 100;
+
+/// Length of the synthesized function-call ids of models that send ids.
+const CALL_ID_LEN: usize = 8;
 
 /// Length of Gemini's `responseId`.
 const RESPONSE_ID_LEN: usize = 23;
@@ -77,7 +87,7 @@ pub struct FakeGemini;
 
 impl FakeFamily for FakeGemini {
     fn validate(&self, ctx: &FakeCtx) -> Result<(), FakeResponse> {
-        validate_request(&ctx.request, &ctx.model).map_err(|r| r.response())
+        validate_request(&ctx.request, ctx.quirks()).map_err(|r| r.response())
     }
 
     fn success(&self, mock: &MockAnswer, ctx: &FakeCtx, stream: bool) -> FakeResponse {
@@ -255,7 +265,7 @@ fn safety_ratings(blocked: bool) -> Value {
 
 /// Gemini's answer to a prompt its safety filters block: a 200 without candidates.
 fn blocked_prompt(ctx: &FakeCtx) -> FakeResponse {
-    let tokens = Tokens { prompt: BLOCKED_PROMPT_TOKENS, cached: 0, candidates: 0, thoughts: 0 };
+    let tokens = Tokens { prompt: BLOCKED_PROMPT_TOKENS, cached: 0, candidates: 0, thoughts: 0, tool_prompt: 0 };
     let body = json!({
         "promptFeedback": {"blockReason": "SAFETY", "safetyRatings": safety_ratings(true)},
         "usageMetadata": tokens.json(),
@@ -272,10 +282,13 @@ fn blocked_prompt(ctx: &FakeCtx) -> FakeResponse {
 /// Token counts in Gemini's terms.
 #[derive(Debug, Clone, Copy)]
 struct Tokens {
+    /// Every prompt token, tool results included.
     prompt: u64,
     cached: u64,
     candidates: u64,
     thoughts: u64,
+    /// The part of `prompt` that is tool results, reported as `toolUsePromptTokenCount`.
+    tool_prompt: u64,
 }
 
 impl Tokens {
@@ -287,13 +300,20 @@ impl Tokens {
             let room = if visible_output { u.completion.saturating_sub(1) } else { u.completion };
             estimate.min(room)
         };
-        Tokens { prompt: u.prompt, cached: u.cached, candidates: u.completion.saturating_sub(thoughts), thoughts }
+        Tokens {
+            prompt: u.prompt,
+            cached: u.cached,
+            candidates: u.completion.saturating_sub(thoughts),
+            thoughts,
+            tool_prompt: u.tool_prompt.min(u.prompt),
+        }
     }
 
     /// `usageMetadata`, in Google's field order; zero counts omitted as proto3 JSON does.
     fn json(&self) -> Value {
         let mut m = Map::new();
-        m.insert("promptTokenCount".into(), json!(self.prompt));
+        let own_prompt = self.prompt - self.tool_prompt;
+        m.insert("promptTokenCount".into(), json!(own_prompt));
         if self.candidates > 0 {
             m.insert("candidatesTokenCount".into(), json!(self.candidates));
         }
@@ -301,7 +321,16 @@ impl Tokens {
         if self.cached > 0 {
             m.insert("cachedContentTokenCount".into(), json!(self.cached));
         }
-        m.insert("promptTokensDetails".into(), json!([{"modality": "TEXT", "tokenCount": self.prompt}]));
+        if self.tool_prompt > 0 {
+            m.insert("toolUsePromptTokenCount".into(), json!(self.tool_prompt));
+        }
+        m.insert("promptTokensDetails".into(), json!([{"modality": "TEXT", "tokenCount": own_prompt}]));
+        if self.tool_prompt > 0 {
+            m.insert(
+                "toolUsePromptTokensDetails".into(),
+                json!([{"modality": "TEXT", "tokenCount": self.tool_prompt}]),
+            );
+        }
         if self.cached > 0 {
             m.insert("cacheTokensDetails".into(), json!([{"modality": "TEXT", "tokenCount": self.cached}]));
         }
@@ -328,7 +357,7 @@ struct Answer {
     text: Option<String>,
     /// The `functionCall` parts, the first with its `thoughtSignature`.
     calls: Vec<Value>,
-    finish: &'static str,
+    finish: String,
     finish_message: bool,
     tokens: Tokens,
 }
@@ -336,18 +365,25 @@ struct Answer {
 impl Answer {
     fn new(mock: &MockAnswer, ctx: &FakeCtx) -> Self {
         let finish = match mock.finish_or_default() {
-            FinishReason::Stop | FinishReason::ToolCalls => "STOP",
-            FinishReason::Length => "MAX_TOKENS",
-            FinishReason::ContentFilter => "SAFETY",
+            _ if mock.native_finish.is_some() => mock.native_finish.clone().unwrap_or_default(),
+            FinishReason::Stop | FinishReason::ToolCalls => "STOP".into(),
+            FinishReason::Length => "MAX_TOKENS".into(),
+            FinishReason::ContentFilter => "SAFETY".into(),
         };
         let signature = fake_id(ctx.seed, SALT_SIGNATURE, SIGNATURE_LEN, &b64_alphabet());
+        let with_ids = ctx.quirks().function_call_ids;
         let calls: Vec<Value> = mock
             .tool_calls
             .iter()
             .enumerate()
             .map(|(i, c)| {
                 let mut part = Map::new();
-                part.insert("functionCall".into(), function_call(c));
+                let mut call = function_call(c);
+                if with_ids && let Value::Object(m) = &mut call {
+                    let id = fake_id(ctx.seed, SALT_CALL_ID + i as u64, CALL_ID_LEN, &b64url_alphabet());
+                    m.insert("id".into(), json!(id));
+                }
+                part.insert("functionCall".into(), call);
                 if i == 0 {
                     part.insert("thoughtSignature".into(), json!(signature));
                 }
@@ -382,11 +418,13 @@ impl Answer {
         parts
     }
 
-    /// One candidate; `content` is left out only for a safety stop with nothing generated.
+    /// One candidate; `content` is left out only when a stop other than `STOP` or `MAX_TOKENS`
+    /// (a block, a malformed call) came with nothing generated, as Gemini sends it.
     fn candidate(&self, parts: Vec<Value>, finish: Option<&str>, finish_message: bool) -> Value {
         let mut c = Map::new();
         let safety = finish == Some("SAFETY");
-        if !(safety && parts.is_empty()) {
+        let abnormal = finish.is_some_and(|f| !matches!(f, "STOP" | "MAX_TOKENS"));
+        if !(abnormal && parts.is_empty()) {
             let parts = if parts.is_empty() { vec![json!({"text": ""})] } else { parts };
             c.insert("content".into(), json!({"parts": parts, "role": "model"}));
         }
@@ -414,14 +452,14 @@ impl Answer {
 
     fn body(&self) -> FakeResponse {
         let parts = self.parts();
-        let parts =
-            if self.finish == "SAFETY" && self.text.as_deref().is_none_or(str::is_empty) && self.calls.is_empty() {
-                // Nothing visible was generated before the stop: Gemini sends no content.
-                parts.into_iter().filter(|p| p.get("thought").is_some()).collect()
-            } else {
-                parts
-            };
-        let candidate = self.candidate(parts, Some(self.finish), self.finish_message);
+        let abnormal = !matches!(self.finish.as_str(), "STOP" | "MAX_TOKENS");
+        let parts = if abnormal && self.text.as_deref().is_none_or(str::is_empty) && self.calls.is_empty() {
+            // Nothing visible was generated before the stop: Gemini sends no content.
+            parts.into_iter().filter(|p| p.get("thought").is_some()).collect()
+        } else {
+            parts
+        };
+        let candidate = self.candidate(parts, Some(self.finish.as_str()), self.finish_message);
         FakeResponse::json(200, self.response(candidate, self.tokens))
     }
 
@@ -455,8 +493,9 @@ impl Answer {
             let c = self.candidate(self.calls.clone(), None, false);
             events.push(FakeEvent::json(&self.response(c, full)));
         }
-        let last_parts = if self.finish == "SAFETY" { Vec::new() } else { vec![json!({"text": ""})] };
-        let c = self.candidate(last_parts, Some(self.finish), false);
+        let last_parts =
+            if matches!(self.finish.as_str(), "STOP" | "MAX_TOKENS") { vec![json!({"text": ""})] } else { Vec::new() };
+        let c = self.candidate(last_parts, Some(self.finish.as_str()), false);
         events.push(FakeEvent::json(&self.response(c, full)));
         FakeResponse::events(events)
     }
@@ -547,7 +586,7 @@ const PART_DATA_FIELDS: &[(&str, &str)] = &[
     ("codeExecutionResult", "code_execution_result"),
 ];
 
-fn validate_request(body: &Value, model: &str) -> Result<(), Rejection> {
+fn validate_request(body: &Value, q: &Quirks) -> Result<(), Rejection> {
     check_unknown_schema_fields(body)?;
 
     let mut violations = Vec::new();
@@ -609,10 +648,41 @@ fn validate_request(body: &Value, model: &str) -> Result<(), Rejection> {
         }
     }
     check_call_turns(contents)?;
-    if model.starts_with("gemini-3") {
+    if q.thought_signatures_required {
         check_signatures(contents)?;
     }
+    if q.function_call_ids {
+        check_response_ids(contents)?;
+    }
     Ok(())
+}
+
+/// Where calls carry ids, each function response must name the id of a call in the model turn
+/// before it.
+fn check_response_ids(contents: &[Value]) -> Result<(), Rejection> {
+    for pair in contents.windows(2) {
+        let ids: Vec<&str> = parts_of(&pair[0])
+            .iter()
+            .filter_map(|p| field(p, "functionCall", "function_call"))
+            .filter_map(|c| c.get("id").and_then(Value::as_str))
+            .collect();
+        if ids.is_empty() {
+            continue;
+        }
+        for fr in parts_of(&pair[1]).iter().filter_map(|p| field(p, "functionResponse", "function_response")) {
+            let id = fr.get("id").and_then(Value::as_str).unwrap_or_default();
+            if !ids.contains(&id) {
+                return Err(Rejection::plain(format!(
+                    "Function response id '{id}' does not match the id of any function call in the previous turn."
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn parts_of(content: &Value) -> &[Value] {
+    content.get("parts").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default()
 }
 
 /// Gemini 3 models require the `thoughtSignature` of the first function call of every step of
@@ -787,12 +857,12 @@ mod tests {
 
     #[test]
     fn completion_split_adds_up() {
-        let u = MockUsage { prompt: 10, completion: 5, cached: 0 };
+        let u = MockUsage { prompt: 10, completion: 5, cached: 0, tool_prompt: 0 };
         let t = Tokens::new(u, 400, true);
         assert_eq!((t.candidates, t.thoughts), (1, 4));
         let t = Tokens::new(u, 0, true);
         assert_eq!((t.candidates, t.thoughts), (5, 0));
-        let t = Tokens::new(MockUsage { prompt: 1, completion: 0, cached: 0 }, 10, true);
+        let t = Tokens::new(MockUsage { prompt: 1, completion: 0, cached: 0, tool_prompt: 0 }, 10, true);
         assert_eq!((t.candidates, t.thoughts), (0, 0));
     }
 
@@ -801,7 +871,7 @@ mod tests {
         let body = json!({"contents": [{"role": "user", "parts": [{"text": "hi"}]}], "tools": [{"functionDeclarations": [
             {"name": "f", "parameters": {"type": "object", "properties": {"a": {"type": "object", "properties": {"x": {"type": "string"}}, "additionalProperties": false}}, "additionalProperties": false}}
         ]}]});
-        let err = validate_request(&body, "gemini-2.5-flash").unwrap_err();
+        let err = validate_request(&body, &Quirks::default()).unwrap_err();
         assert_eq!(
             err.message,
             "Invalid JSON payload received. Unknown name \"additionalProperties\" at 'tools[0].function_declarations[0].parameters': Cannot find field.\nInvalid JSON payload received. Unknown name \"additionalProperties\" at 'tools[0].function_declarations[0].parameters.properties[0].value': Cannot find field."

@@ -2,6 +2,12 @@
 //! native wire format, and reject requests the way the real API does (empty Anthropic text
 //! blocks, `additionalProperties` in Gemini schemas, Mistral's tool-call ids).
 //!
+//! What a provider's API rejects is not restated here: each fake reads the provider's catalog
+//! entry (the same typed quirks the adapters encode by, config overrides included), so the
+//! catalog and the fakes cannot drift apart. `tests/fakes/catalog_agreement.rs` checks, for
+//! every catalog provider and model, that what the adapter sends its fake accepts and that the
+//! fake rejects exactly what the quirks say the API rejects.
+//!
 //! They stand in for live providers where there is no network: fixtures are synthesized by
 //! recording against them, and the record/replay round trip is tested on them. Their wire shapes
 //! follow the genuine recorded payloads in `tests/provider-samples/`.
@@ -16,6 +22,7 @@ mod fake_family;
 mod fake_response;
 mod gemini;
 mod openai;
+mod openai_validation;
 mod server;
 
 pub use fake_family::{FakeCtx, FakeFamily, family_for};

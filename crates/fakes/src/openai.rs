@@ -14,7 +14,9 @@
 //!   tool-call ids `call_NN_` + 24 alphanumerics, tool calls with `index` even when whole.
 //! - `mistral`: 32-hex ids, no fingerprint, tool-call ids of exactly 9 alphanumerics, streamed tool
 //!   calls whole in one delta without `index` or `type`, together with the finish reason and usage.
-//!   Reasoning is not rendered (Magistral's content-part `thinking` format is not modelled).
+//!   Reasoning is Magistral's: `content` as a list of a `thinking` chunk (a list of text chunks)
+//!   and a `text` chunk, streamed as such chunk lists (as the genuine `mistral-reasoning.*`);
+//!   cached prompt tokens are `usage.num_cached_tokens`.
 //! - `groq`: `chatcmpl-` + uuid, `x_groq {id, seed}` on the first chunk, `x_groq {id, usage}` and
 //!   `usage` on the last, tool calls whole in one delta with `index` and `type`, tool-call ids of
 //!   9 lowercase alphanumerics, reasoning in `reasoning`.
@@ -41,11 +43,8 @@
 //! OpenAI's body in its own shape. Some genuine bodies do not classify to the kind they stand
 //! for with the current tables; those are listed in the tests as known disagreements.
 //!
-//! Validation implements real rules only: an empty `messages`, an assistant `tool_calls: []`, a
-//! tool message that answers no call of the assistant message before it, a `developer` role where
-//! the provider has none (all but OpenAI-flavoured and OpenRouter), and Mistral's 9-character
-//! tool-call ids and its `tool_choice` enum without `required`. Messages are the providers' own
-//! where known and close paraphrases otherwise.
+//! What a request may contain is not decided here but by the provider's catalog quirks, in
+//! `openai_validation.rs`; the flavour only shapes the error bodies.
 
 use serde_json::{Map, Value, json};
 
@@ -58,7 +57,7 @@ pub struct FakeOpenAi;
 
 /// Which provider's variant of the wire format to speak.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Flavour {
+pub(super) enum Flavour {
     OpenAi,
     DeepSeek,
     Mistral,
@@ -68,7 +67,7 @@ enum Flavour {
 }
 
 impl Flavour {
-    fn of(provider: &str) -> Flavour {
+    pub(super) fn of(provider: &str) -> Flavour {
         match provider {
             "deepseek" => Flavour::DeepSeek,
             "mistral" => Flavour::Mistral,
@@ -77,11 +76,6 @@ impl Flavour {
             "openrouter" => Flavour::OpenRouter,
             _ => Flavour::OpenAi,
         }
-    }
-
-    /// Whether the provider accepts `role: "developer"`.
-    fn accepts_developer(self) -> bool {
-        matches!(self, Flavour::OpenAi | Flavour::OpenRouter)
     }
 }
 
@@ -106,7 +100,7 @@ fn created(seed: u64) -> i64 {
 
 impl FakeFamily for FakeOpenAi {
     fn validate(&self, ctx: &FakeCtx) -> Result<(), FakeResponse> {
-        validate(Flavour::of(&ctx.provider), ctx)
+        super::openai_validation::validate(Flavour::of(&ctx.provider), ctx)
     }
 
     fn success(&self, mock: &MockAnswer, ctx: &FakeCtx, stream: bool) -> FakeResponse {
@@ -205,8 +199,16 @@ impl<'a> Render<'a> {
         &self.ctx.model
     }
 
+    /// Reasoning sent in the flavour's reasoning field; Mistral sends it as content chunks instead
+    /// (see [`Render::mistral_content`]).
     fn reasoning(&self) -> Option<&str> {
         if self.flavour == Flavour::Mistral { None } else { self.mock.reasoning.as_deref() }
+    }
+
+    /// Magistral's answer content with reasoning: a `thinking` chunk (a list of text chunks) and a
+    /// `text` chunk, as in the genuine `mistral-reasoning.json`.
+    fn mistral_thinking(piece: &str) -> Value {
+        json!({"type": "thinking", "thinking": [{"type": "text", "text": piece}]})
     }
 
     fn text(&self) -> Option<&str> {
@@ -251,8 +253,9 @@ impl<'a> Render<'a> {
                 m.insert("prompt_tokens".into(), json!(u.prompt));
                 m.insert("total_tokens".into(), json!(total));
                 m.insert("completion_tokens".into(), json!(u.completion));
+                // What Mistral sends for cached prompt tokens in most responses.
                 if u.cached > 0 {
-                    m.insert("prompt_tokens_details".into(), json!({"cached_tokens": u.cached}));
+                    m.insert("num_cached_tokens".into(), json!(u.cached));
                 }
                 Value::Object(m)
             }
@@ -377,14 +380,19 @@ impl<'a> Render<'a> {
             Flavour::Mistral => {
                 msg.insert("role".into(), json!("assistant"));
                 msg.insert("tool_calls".into(), if has_calls { Value::Array(self.calls_json()) } else { Value::Null });
-                match self.text() {
-                    Some(t) => {
+                match (self.mock.reasoning.as_deref().filter(|r| !r.is_empty()), self.text()) {
+                    (Some(r), text) => {
+                        let mut parts = vec![Self::mistral_thinking(r)];
+                        parts.extend(text.map(|t| json!({"type": "text", "text": t})));
+                        msg.insert("content".into(), Value::Array(parts));
+                    }
+                    (None, Some(t)) => {
                         msg.insert("content".into(), json!(t));
                     }
-                    None if !has_calls => {
+                    (None, None) if !has_calls => {
                         msg.insert("content".into(), json!(""));
                     }
-                    None => {}
+                    (None, None) => {}
                 }
                 json!({
                     "id": self.id,
@@ -683,11 +691,33 @@ impl<'a> Render<'a> {
     /// Mistral: text in pieces, then every call whole in one delta that also finishes and
     /// carries usage.
     fn mistral_chunks(&self) -> Vec<Value> {
-        let mut chunks =
-            vec![self.envelope(0, Some(self.choice(json!({"role": "assistant", "content": ""}), None)), None)];
-        for piece in self.text().map(text_pieces).unwrap_or_default() {
+        let reasoning = self.mock.reasoning.as_deref().filter(|r| !r.is_empty());
+        let mut deltas: Vec<Value> = Vec::new();
+        match reasoning {
+            // Magistral: thinking chunks first (the role on the first), then text as chunks.
+            Some(r) => {
+                for piece in text_pieces(r) {
+                    let mut d = json!({"content": [Self::mistral_thinking(&piece)]});
+                    if deltas.is_empty() {
+                        d = json!({"role": "assistant", "content": d["content"].clone()});
+                    }
+                    deltas.push(d);
+                }
+                for piece in self.text().map(text_pieces).unwrap_or_default() {
+                    deltas.push(json!({"content": [{"type": "text", "text": piece}]}));
+                }
+            }
+            None => {
+                deltas.push(json!({"role": "assistant", "content": ""}));
+                for piece in self.text().map(text_pieces).unwrap_or_default() {
+                    deltas.push(json!({"content": piece}));
+                }
+            }
+        }
+        let mut chunks = Vec::with_capacity(deltas.len() + 1);
+        for d in deltas {
             let n = chunks.len();
-            chunks.push(self.envelope(n, Some(self.choice(json!({"content": piece}), None)), None));
+            chunks.push(self.envelope(n, Some(self.choice(d, None)), None));
         }
         let last = if self.calls.is_empty() {
             json!({"content": ""})
@@ -745,7 +775,7 @@ fn round9(x: f64) -> f64 {
 // ---------------------------------------------------------------------------------------------
 
 /// An error in OpenAI's vocabulary, before a flavour lays it out.
-struct Parts {
+pub(super) struct Parts {
     status: u16,
     message: String,
     kind_type: Option<String>,
@@ -755,7 +785,7 @@ struct Parts {
 }
 
 impl Parts {
-    fn new(
+    pub(super) fn new(
         status: u16,
         message: impl Into<String>,
         kind_type: Option<&str>,
@@ -1135,7 +1165,7 @@ fn openrouter_error(kind: ErrorKind, ctx: &FakeCtx, retry: Option<f64>) -> Rende
 }
 
 /// Lays OpenAI-vocabulary parts out in the flavour's body shape.
-fn layout(flavour: Flavour, p: &Parts, ctx: &FakeCtx) -> Value {
+pub(super) fn layout(flavour: Flavour, p: &Parts, ctx: &FakeCtx) -> Value {
     match flavour {
         Flavour::Mistral => json!({
             "object": "error",
@@ -1205,179 +1235,5 @@ fn replace_message(body: &mut Value, message: &str) {
     };
     if let Some(obj) = target.as_object_mut() {
         obj.insert("message".into(), json!(message));
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Validation
-// ---------------------------------------------------------------------------------------------
-
-/// A 4xx rejection in the flavour's shape.
-fn reject(flavour: Flavour, ctx: &FakeCtx, status: u16, message: String, param: Option<&str>) -> FakeResponse {
-    let code = match flavour {
-        Flavour::DeepSeek => Some("invalid_request_error"),
-        _ => None,
-    };
-    let p = Parts::new(status, message, Some("invalid_request_error"), param, code);
-    FakeResponse::json(status, layout(flavour, &p, ctx))
-}
-
-/// Mistral's schema rejection: 422 with pydantic's `detail` list as the message.
-fn mistral_422(kind: &str, loc: Value, msg: String, input: Value) -> FakeResponse {
-    FakeResponse::json(
-        422,
-        json!({
-            "object": "error",
-            "message": {"detail": [{"type": kind, "loc": loc, "msg": msg, "input": input}]},
-            "type": "invalid_request_error",
-            "param": null,
-            "code": null
-        }),
-    )
-}
-
-fn is_mistral_id(id: &str) -> bool {
-    id.len() == 9 && id.bytes().all(|b| b.is_ascii_alphanumeric())
-}
-
-fn mistral_id_error(id: &str) -> FakeResponse {
-    FakeResponse::json(
-        400,
-        json!({
-            "object": "error",
-            "message": format!("Tool call id was {id} but must be a-z, A-Z, 0-9, with a length of 9."),
-            "type": "invalid_function_call",
-            "param": null,
-            "code": "3280"
-        }),
-    )
-}
-
-fn validate(flavour: Flavour, ctx: &FakeCtx) -> Result<(), FakeResponse> {
-    let Some(body) = ctx.request.as_object() else {
-        let message = match flavour {
-            Flavour::OpenAi => "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON. If you have trouble figuring out how to fix this, please contact us through our help center at help.openai.com.)".to_string(),
-            _ => "Invalid JSON body".to_string(),
-        };
-        return Err(reject(flavour, ctx, 400, message, None));
-    };
-    let messages = match body.get("messages") {
-        Some(Value::Array(m)) => m,
-        _ => return Err(reject(flavour, ctx, 400, "Missing required parameter: 'messages'.".into(), Some("messages"))),
-    };
-    if messages.is_empty() {
-        return Err(reject(flavour, ctx, 400, "[] is too short - 'messages'".into(), Some("messages")));
-    }
-    if flavour == Flavour::Mistral
-        && let Some(choice) = body.get("tool_choice").and_then(Value::as_str)
-        && !matches!(choice, "auto" | "none" | "any")
-    {
-        return Err(mistral_422(
-            "enum",
-            json!(["body", "tool_choice", "enum[ToolChoiceEnum]"]),
-            "Input should be 'auto', 'none' or 'any'".into(),
-            json!(choice),
-        ));
-    }
-    // Schema rules first, as the providers check the shape before the conversation.
-    for (n, m) in messages.iter().enumerate() {
-        let role = m.get("role").and_then(Value::as_str).unwrap_or("");
-        if role == "developer" && !flavour.accepts_developer() {
-            return Err(developer_rejection(flavour, ctx, n));
-        }
-        if role == "assistant" && m.get("tool_calls").and_then(Value::as_array).is_some_and(Vec::is_empty) {
-            return Err(reject(
-                flavour,
-                ctx,
-                400,
-                format!("[] is too short - 'messages.{n}.tool_calls'"),
-                Some(&format!("messages.[{n}].tool_calls")),
-            ));
-        }
-    }
-    // Then the conversation: Mistral's ids, and each tool result answering a call of the
-    // assistant message it follows.
-    let mut open_ids: Option<Vec<String>> = None;
-    for (n, m) in messages.iter().enumerate() {
-        let role = m.get("role").and_then(Value::as_str).unwrap_or("");
-        match role {
-            "assistant" => {
-                let ids: Vec<String> = m
-                    .get("tool_calls")
-                    .and_then(Value::as_array)
-                    .map(|calls| {
-                        calls.iter().map(|c| c.get("id").and_then(Value::as_str).unwrap_or("").to_string()).collect()
-                    })
-                    .unwrap_or_default();
-                if flavour == Flavour::Mistral
-                    && let Some(bad) = ids.iter().find(|id| !is_mistral_id(id))
-                {
-                    return Err(mistral_id_error(bad));
-                }
-                open_ids = (!ids.is_empty()).then_some(ids);
-            }
-            "tool" => {
-                let id = m.get("tool_call_id").and_then(Value::as_str).unwrap_or("");
-                if flavour == Flavour::Mistral && !is_mistral_id(id) {
-                    return Err(mistral_id_error(id));
-                }
-                let Some(ids) = &open_ids else {
-                    return Err(reject(
-                        flavour,
-                        ctx,
-                        400,
-                        "Invalid parameter: messages with role 'tool' must be a response to a preceeding message with 'tool_calls'.".into(),
-                        Some(&format!("messages.[{n}].role")),
-                    ));
-                };
-                if !ids.iter().any(|x| x == id) {
-                    return Err(reject(
-                        flavour,
-                        ctx,
-                        400,
-                        format!(
-                            "Invalid parameter: 'tool_call_id' of '{id}' not found in 'tool_calls' of previous message."
-                        ),
-                        Some(&format!("messages.[{n}].tool_call_id")),
-                    ));
-                }
-            }
-            _ => open_ids = None,
-        }
-    }
-    Ok(())
-}
-
-fn developer_rejection(flavour: Flavour, ctx: &FakeCtx, n: usize) -> FakeResponse {
-    match flavour {
-        Flavour::Mistral => mistral_422(
-            "union_tag_invalid",
-            json!(["body", "messages", n]),
-            "Input tag 'developer' found using 'role' does not match any of the expected tags: 'assistant', 'system', 'tool', 'user'".into(),
-            json!({"role": "developer"}),
-        ),
-        Flavour::DeepSeek => reject(
-            flavour,
-            ctx,
-            422,
-            format!(
-                "Failed to deserialize the JSON body into the target type: messages[{n}]: unknown variant `developer`, expected one of `system`, `user`, `assistant`, `tool`"
-            ),
-            None,
-        ),
-        Flavour::Groq => reject(
-            flavour,
-            ctx,
-            400,
-            format!("'messages.{n}' : discriminator property 'role' has invalid value 'developer'"),
-            None,
-        ),
-        _ => reject(
-            flavour,
-            ctx,
-            400,
-            format!("Role must be one of [system, user, assistant, tool], but got 'developer' in messages[{n}]."),
-            None,
-        ),
     }
 }

@@ -9,7 +9,7 @@ use super::fake_family::default_status;
 use super::{FakeBody, FakeCtx, FakeFamily, FakeResponse, family_for};
 use crate::{AnswerBook, CASE_HEADER, Fault, INVALID_KEY, MockError};
 use llm_conform_core::api::ErrorKind;
-use llm_conform_core::providers::WireFamily;
+use llm_conform_core::providers::{Catalog, ProviderSpec, WireFamily};
 
 /// A running fake provider on 127.0.0.1.
 pub struct FakeProvider {
@@ -17,10 +17,21 @@ pub struct FakeProvider {
 }
 
 impl FakeProvider {
-    /// Starts a fake imitating `provider` of `family`, answering from `book`.
+    /// Starts a fake imitating the built-in catalog's `provider` (or, for a name the catalog does
+    /// not know, a provider of `family` without quirks), answering from `book`.
     pub async fn start(provider: &str, family: WireFamily, book: Arc<dyn AnswerBook>) -> FakeProvider {
+        let spec = match Catalog::builtin().get(provider) {
+            Ok(s) if s.family == family => s.clone(),
+            _ => bare_spec(provider, family),
+        };
+        FakeProvider::for_spec(&spec, book).await
+    }
+
+    /// Starts a fake imitating the provider `spec` describes: it rejects what the spec's quirks
+    /// say the real API rejects, config overrides included.
+    pub async fn for_spec(spec: &ProviderSpec, book: Arc<dyn AnswerBook>) -> FakeProvider {
         let server = MockServer::builder().start().await;
-        let responder = FakeResponder { provider: provider.to_string(), family: family_for(family), book };
+        let responder = FakeResponder { spec: spec.clone(), family: family_for(spec.family), book };
         Mock::given(any()).respond_with(responder).mount(&server).await;
         FakeProvider { server }
     }
@@ -36,8 +47,16 @@ impl FakeProvider {
     }
 }
 
+/// A catalog entry for a provider the built-in catalog does not have: its family's defaults.
+fn bare_spec(provider: &str, family: WireFamily) -> ProviderSpec {
+    let entry = serde_json::json!({"family": family.as_str(), "base_url": "http://127.0.0.1"});
+    let mut spec: ProviderSpec = serde_json::from_value(entry).expect("a family and a base url make a provider");
+    spec.name = provider.to_string();
+    spec
+}
+
 struct FakeResponder {
-    provider: String,
+    spec: ProviderSpec,
     family: &'static dyn FakeFamily,
     book: Arc<dyn AnswerBook>,
 }
@@ -63,7 +82,8 @@ impl FakeResponder {
             .map(str::to_string)
             .or_else(|| path.split("/models/").nth(1).and_then(|r| r.split(':').next()).map(str::to_string))
             .unwrap_or_default();
-        let ctx = FakeCtx { provider: self.provider.clone(), model, request: body.clone(), path: path.clone(), seed };
+        let provider = self.spec.name.clone();
+        let ctx = FakeCtx { provider, spec: self.spec.clone(), model, request: body.clone(), path: path.clone(), seed };
         if presented_key(req) == Some(INVALID_KEY) {
             let err = MockError { kind: ErrorKind::Authentication, status: None, message: None, retry_after_s: None };
             return self.family.error(&err, &ctx);
@@ -72,10 +92,10 @@ impl FakeResponder {
             return rejection;
         }
         let Some(case) = case else {
-            return plain_error(400, format!("fake {}: request carries no {CASE_HEADER} header", self.provider));
+            return plain_error(400, format!("fake {}: request carries no {CASE_HEADER} header", ctx.provider));
         };
         let Some(mock) = self.book.answer(case) else {
-            return plain_error(404, format!("fake {}: no mock for case {case}", self.provider));
+            return plain_error(404, format!("fake {}: no mock for case {case}", ctx.provider));
         };
         let stream =
             body.get("stream").and_then(Value::as_bool).unwrap_or(false) || path.contains(":streamGenerateContent");

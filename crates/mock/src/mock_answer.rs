@@ -13,8 +13,16 @@ pub struct MockAnswer {
     pub reasoning: Option<String>,
     #[serde(default)]
     pub tool_calls: Vec<MockToolCall>,
+    /// Tools the provider ran itself (Anthropic's web search, an MCP server), answered before
+    /// the text; the families without such tools leave them out.
+    #[serde(default)]
+    pub server_tools: Vec<MockToolCall>,
     #[serde(default)]
     pub finish: Option<FinishReason>,
+    /// The provider's own finish reason (`MODEL_ARMOR`, `pause_turn`), sent as it is by the
+    /// family whose word it is, in place of its spelling of `finish`.
+    #[serde(default)]
+    pub native_finish: Option<String>,
     #[serde(default)]
     pub usage: Option<MockUsage>,
     #[serde(default)]
@@ -45,6 +53,10 @@ pub struct MockUsage {
     pub completion: u64,
     #[serde(default)]
     pub cached: u64,
+    /// The part of `prompt` that is tool results fed back to the model (Gemini reports it apart,
+    /// as `toolUsePromptTokenCount`).
+    #[serde(default)]
+    pub tool_prompt: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -84,7 +96,7 @@ impl MockAnswer {
         self.usage.unwrap_or_else(|| {
             let out = self.text.as_deref().map_or(0, str::len) + self.reasoning.as_deref().map_or(0, str::len);
             let calls: usize = self.tool_calls.iter().map(|c| c.name.len() + 16).sum();
-            MockUsage { prompt: 24, completion: ((out + calls) as u64).div_ceil(4).max(1), cached: 0 }
+            MockUsage { prompt: 24, completion: ((out + calls) as u64).div_ceil(4).max(1), cached: 0, tool_prompt: 0 }
         })
     }
 

@@ -27,6 +27,7 @@ struct PendingCall {
     id: String,
     name: String,
     arguments: String,
+    extra_content: Option<serde_json::Value>,
 }
 
 impl StreamAccumulator {
@@ -74,6 +75,9 @@ impl StreamAccumulator {
                 {
                     call.id = id.to_string();
                 }
+                if call.extra_content.is_none() {
+                    call.extra_content.clone_from(&tc.extra_content);
+                }
                 if let Some(f) = &tc.function {
                     if let Some(name) = f.name.as_deref().filter(|s| !s.is_empty())
                         && call.name.is_empty()
@@ -102,7 +106,15 @@ impl StreamAccumulator {
 
     pub fn finish(mut self) -> ChatCompletion {
         self.calls.sort_by_key(|c| c.index);
-        let calls: Vec<ToolCall> = self.calls.into_iter().map(|c| ToolCall::new(c.id, c.name, c.arguments)).collect();
+        let calls: Vec<ToolCall> = self
+            .calls
+            .into_iter()
+            .map(|c| {
+                let mut call = ToolCall::new(c.id, c.name, c.arguments);
+                call.extra_content = c.extra_content;
+                call
+            })
+            .collect();
         let mut message = ResponseMessage::assistant();
         message.content = self.saw_content.then_some(self.content).filter(|s| !s.is_empty());
         message.reasoning_content = Some(self.reasoning).filter(|s| !s.is_empty());

@@ -46,6 +46,9 @@ pub struct ToolCallDelta {
     pub kind: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub function: Option<FunctionCallDelta>,
+    /// Provider data for the call (a Gemini thought signature), as on [`super::ToolCall`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extra_content: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -98,6 +101,7 @@ impl ToolCallDelta {
             id: Some(id.into()),
             kind: Some("function".into()),
             function: Some(FunctionCallDelta { name: Some(name.into()), arguments: Some(arguments.into()) }),
+            extra_content: None,
         }
     }
 
@@ -107,6 +111,7 @@ impl ToolCallDelta {
             id: None,
             kind: None,
             function: Some(FunctionCallDelta { name: None, arguments: Some(arguments.into()) }),
+            extra_content: None,
         }
     }
 }

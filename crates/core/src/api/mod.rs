@@ -26,5 +26,8 @@ pub use normalize::{normalize_arguments, normalize_response};
 pub use request::{ChatRequest, Stop, StreamOptions};
 pub use response::{ChatCompletion, Choice, ResponseMessage};
 pub use response_format::{JsonSchemaFormat, ResponseFormat};
-pub use tool::{FunctionCall, FunctionDef, NamedFunction, Tool, ToolCall, ToolChoice, ToolChoiceMode};
+pub use tool::{
+    FunctionCall, FunctionDef, NamedFunction, Tool, ToolCall, ToolChoice, ToolChoiceMode, google_signature,
+    thought_signature_in,
+};
 pub use usage::{CompletionTokensDetails, PromptTokensDetails, Usage};

@@ -38,6 +38,11 @@ pub struct ToolCall {
     #[serde(rename = "type", default = "function_type")]
     pub kind: String,
     pub function: FunctionCall,
+    /// Provider data that must go back with the call in the next request, in the field Gemini's
+    /// OpenAI-compatible endpoint uses for it: `{"google": {"thought_signature": "..."}}`.
+    /// Gemini 3 rejects a tool history whose calls lost their signatures.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extra_content: Option<Value>,
 }
 
 impl ToolCall {
@@ -46,8 +51,32 @@ impl ToolCall {
             id: id.into(),
             kind: function_type(),
             function: FunctionCall { name: name.into(), arguments: arguments.into() },
+            extra_content: None,
         }
     }
+
+    /// The call with a Google thought signature carried along.
+    pub fn with_thought_signature(mut self, signature: Option<String>) -> Self {
+        if let Some(sig) = signature.filter(|s| !s.is_empty()) {
+            self.extra_content = Some(google_signature(&sig));
+        }
+        self
+    }
+
+    /// The Google thought signature the call carries, if any.
+    pub fn thought_signature(&self) -> Option<&str> {
+        thought_signature_in(self.extra_content.as_ref())
+    }
+}
+
+/// `{"google": {"thought_signature": sig}}`, the shape of Gemini's `extra_content`.
+pub fn google_signature(sig: &str) -> Value {
+    serde_json::json!({"google": {"thought_signature": sig}})
+}
+
+/// The thought signature inside an `extra_content` value.
+pub fn thought_signature_in(extra: Option<&Value>) -> Option<&str> {
+    extra?.get("google")?.get("thought_signature")?.as_str().filter(|s| !s.is_empty())
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

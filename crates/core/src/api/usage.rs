@@ -40,11 +40,36 @@ impl Usage {
         }
     }
 
+    /// Keeps the provider's own total when it gives one: some count tokens that are in neither
+    /// prompt nor completion (Gemini's OpenAI-compatible endpoint includes hidden reasoning in
+    /// `total_tokens`), and the total is what they bill. A total below prompt plus completion
+    /// cannot be a count of both and is not kept.
+    pub fn with_reported_total(mut self, total: Option<u64>) -> Self {
+        if let Some(t) = total
+            && t >= self.total_tokens
+        {
+            self.total_tokens = t;
+        }
+        self
+    }
+
     pub fn cached_tokens(&self) -> u64 {
         self.prompt_tokens_details.as_ref().map_or(0, |d| d.cached_tokens)
     }
 
     pub fn reasoning_tokens(&self) -> u64 {
         self.completion_tokens_details.as_ref().map_or(0, |d| d.reasoning_tokens)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reported_total_is_kept_unless_it_undercounts() {
+        assert_eq!(Usage::new(35, 12, 0, 0).with_reported_total(Some(109)).total_tokens, 109);
+        assert_eq!(Usage::new(35, 12, 0, 0).with_reported_total(Some(40)).total_tokens, 47);
+        assert_eq!(Usage::new(35, 12, 0, 0).with_reported_total(None).total_tokens, 47);
     }
 }

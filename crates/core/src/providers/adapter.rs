@@ -1,7 +1,7 @@
 use reqwest::header::HeaderMap;
 
 use super::{NativeRequest, ProviderSpec, ResponseHints, SseEvent, WireFamily};
-use crate::api::{ChatCompletion, ChatCompletionChunk, ChatRequest, ProviderError};
+use crate::api::{ChatCompletion, ChatCompletionChunk, ChatRequest, ErrorKind, ProviderError};
 
 /// Translation between the canonical format and one wire family.
 ///
@@ -33,15 +33,31 @@ pub trait StreamDecoder: Send {
 }
 
 /// A canonical request that cannot be expressed for the target.
+///
+/// `kind` tells a router what to do with it: an `invalid_request` would be refused by any
+/// provider (another candidate will not help), an `unsupported` one only by this provider or
+/// model (another may take it).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("failed to encode request for {provider}: {message}")]
 pub struct EncodeError {
     pub provider: String,
+    pub kind: ErrorKind,
     pub message: String,
 }
 
 impl EncodeError {
+    /// A request no provider could take as it is.
     pub fn new(spec: &ProviderSpec, message: impl Into<String>) -> Self {
-        EncodeError { provider: spec.name.clone(), message: message.into() }
+        EncodeError { provider: spec.name.clone(), kind: ErrorKind::InvalidRequest, message: message.into() }
+    }
+
+    /// A request this provider or model cannot take, though another might.
+    pub fn unsupported(spec: &ProviderSpec, message: impl Into<String>) -> Self {
+        EncodeError { provider: spec.name.clone(), kind: ErrorKind::Unsupported, message: message.into() }
+    }
+
+    /// The error as the taxonomy a router decides on, for an attempt that never left.
+    pub fn to_provider_error(&self) -> ProviderError {
+        ProviderError::new(self.kind, self.to_string())
     }
 }

@@ -27,7 +27,11 @@
 //! - `tool_choice` (only sent when there are tools): `auto` -> `auto`, `required` -> `any`,
 //!   a named function -> `tool`, `none` -> `none`. `parallel_tool_calls: false` adds
 //!   `disable_parallel_tool_use: true` (with `auto` when no choice was given).
-//! - `response_format` `json_schema` / `json_object` adds a tool named `json` (the schema as its
+//! - `response_format` `json_schema`, on a model whose catalog quirks say `output_format`, is
+//!   sent as structured output (`output_config.format`, every object closed with
+//!   `additionalProperties: false`) and the answer is the text, unless the schema uses what
+//!   structured outputs cannot enforce (open objects, numeric and length constraints, `$ref`).
+//!   Otherwise `json_schema` / `json_object` adds a tool named `json` (the schema as its
 //!   input schema, `{"type":"object"}` for `json_object`) and forces it, overriding the caller's
 //!   `tool_choice`. Decoding turns that call back into the message content with finish reason
 //!   `stop` (see [`ResponseHints::json_tool`]); any text around it is dropped, as it would make
@@ -38,7 +42,9 @@
 //!   `default_max_tokens`, else 4096.
 //! - `stop` -> `stop_sequences` (whitespace-only sequences dropped: the API rejects them);
 //!   `temperature` and `top_p` pass as given (Anthropic's temperature range is 0..1; a larger
-//!   value is the API's to reject, not ours to clamp); `user` -> `metadata.user_id`.
+//!   value is the API's to reject, not ours to clamp), except that on models whose quirks say
+//!   `exclusive_sampling` only `temperature` is sent when both are given, with a note on the
+//!   request; `user` -> `metadata.user_id`.
 //! - Dropped for want of an equivalent: `seed`, message `name`, assistant `reasoning_content`
 //!   (thinking blocks cannot be replayed without their signature) and `refusal`. Of the request
 //!   fields outside the canonical set, only Anthropic's own `top_k`, `thinking` and
@@ -47,8 +53,11 @@
 //!
 //! Decoding decisions:
 //! - `text` blocks concatenate into `content`, `thinking` blocks into `reasoning_content`,
-//!   `tool_use` blocks are tool calls; `redacted_thinking` and block types this adapter does not
-//!   know (server tools, citations) are ignored.
+//!   `tool_use` blocks are tool calls. Tools Anthropic runs itself (`server_tool_use` for web
+//!   search, web fetch, code execution and tool search; `mcp_tool_use`) and their results
+//!   (`web_search_tool_result`, `mcp_tool_result`, ...) are not calls for the caller: they are
+//!   left out in both modes (their streamed input included), and the text around them is the
+//!   content. `redacted_thinking` and block types this adapter does not know are ignored.
 //! - `stop_reason`: `end_turn` / `stop_sequence` / `pause_turn` -> stop, `max_tokens` and
 //!   `model_context_window_exceeded` -> length,
 //!   `tool_use` -> tool_calls, `refusal` -> content_filter.
@@ -95,6 +104,7 @@ impl Adapter for AnthropicAdapter {
         {
             return Err(err(format!("n = {n} is not supported: the messages api returns one choice")));
         }
+        let q = spec.quirks_for(&req.model);
 
         let (system, turns) = encode_messages(&req.messages).map_err(err)?;
         if turns.is_empty() {
@@ -110,78 +120,19 @@ impl Adapter for AnthropicAdapter {
             "messages".into(),
             Value::Array(turns.into_iter().map(|t| json!({"role": t.role, "content": t.blocks})).collect()),
         );
-        let max_tokens = req.output_cap().or(spec.quirks.default_max_tokens).unwrap_or(FALLBACK_MAX_TOKENS);
+        let max_tokens = req.output_cap().or(q.default_max_tokens).unwrap_or(FALLBACK_MAX_TOKENS);
         body.insert("max_tokens".into(), json!(max_tokens));
 
-        let mut tools: Vec<Value> = req
-            .tools
-            .iter()
-            .flatten()
-            .map(|t| {
-                let mut tool = Map::new();
-                tool.insert("name".into(), json!(t.function.name));
-                if let Some(d) = &t.function.description {
-                    tool.insert("description".into(), json!(d));
-                }
-                tool.insert("input_schema".into(), t.function.parameters_or_empty());
-                Value::Object(tool)
-            })
-            .collect();
-        let json_tool = match &req.response_format {
-            Some(rf @ (ResponseFormat::JsonObject | ResponseFormat::JsonSchema { .. })) => {
-                if req.tools.iter().flatten().any(|t| t.function.name == JSON_TOOL) {
-                    return Err(err(format!(
-                        "a caller tool is named `{JSON_TOOL}`, the name reserved for response_format json output"
-                    )));
-                }
-                let description = match rf {
-                    ResponseFormat::JsonSchema { json_schema } => json_schema.description.clone(),
-                    _ => None,
-                }
-                .unwrap_or_else(|| "Respond with a JSON object.".into());
-                let schema = rf.schema().cloned().unwrap_or_else(|| json!({"type": "object"}));
-                tools.push(json!({"name": JSON_TOOL, "description": description, "input_schema": schema}));
-                true
-            }
-            _ => false,
-        };
-        if !tools.is_empty() {
-            body.insert("tools".into(), Value::Array(tools));
-            let mut choice = if json_tool {
-                Some(json!({"type": "tool", "name": JSON_TOOL}))
-            } else {
-                match &req.tool_choice {
-                    None => None,
-                    Some(ToolChoice::Mode(ToolChoiceMode::Auto)) => Some(json!({"type": "auto"})),
-                    Some(ToolChoice::Mode(ToolChoiceMode::Required)) => Some(json!({"type": "any"})),
-                    Some(ToolChoice::Mode(ToolChoiceMode::None)) => Some(json!({"type": "none"})),
-                    Some(ToolChoice::Named(n)) => Some(json!({"type": "tool", "name": n.function.name})),
-                }
-            };
-            if req.parallel_tool_calls == Some(false) {
-                let c = choice.get_or_insert_with(|| json!({"type": "auto"}));
-                // `none` takes no options: no calls means no parallel calls either.
-                if c.get("type").and_then(Value::as_str) != Some("none")
-                    && let Value::Object(m) = c
-                {
-                    m.insert("disable_parallel_tool_use".into(), json!(true));
-                }
-            }
-            if let Some(c) = choice {
-                body.insert("tool_choice".into(), c);
-            }
+        let output = JsonOutput::choose(req, q);
+        encode_tools(req, &output, &mut body).map_err(err)?;
+        if let JsonOutput::Native(schema) = &output {
+            body.insert("output_config".into(), json!({"format": {"type": "json_schema", "schema": schema}}));
         }
-
         let stops: Vec<String> = req.stop_sequences().into_iter().filter(|s| !s.trim().is_empty()).collect();
         if !stops.is_empty() {
             body.insert("stop_sequences".into(), json!(stops));
         }
-        if let Some(t) = req.temperature {
-            body.insert("temperature".into(), json!(t));
-        }
-        if let Some(p) = req.top_p {
-            body.insert("top_p".into(), json!(p));
-        }
+        let notes = encode_sampling(req, q, &mut body);
         if let Some(u) = &req.user {
             body.insert("metadata".into(), json!({"user_id": u}));
         }
@@ -199,7 +150,8 @@ impl Adapter for AnthropicAdapter {
         let url = spec.url(template.unwrap_or("/messages"), &req.model);
         let mut native = NativeRequest::for_provider(spec, url, Value::Object(body), key)?;
         native.hints.stream = stream;
-        if json_tool {
+        native.notes = notes;
+        if matches!(output, JsonOutput::Tool) {
             native.hints.json_tool = Some(JSON_TOOL.into());
         }
         if stream {
@@ -273,6 +225,180 @@ impl Adapter for AnthropicAdapter {
             Err(_) => non_json_error(status, headers, body),
         }
     }
+}
+
+/// How JSON output is obtained, when the caller asked for it.
+enum JsonOutput {
+    None,
+    /// A forced tool named [`JSON_TOOL`] whose input is the answer.
+    Tool,
+    /// Structured outputs (`output_config.format`) with this schema: the answer is the text.
+    Native(Value),
+}
+
+impl JsonOutput {
+    /// Native structured output where the model has it and the schema is one it can enforce;
+    /// the forced tool otherwise (JSON mode without a schema, older models, schemas with
+    /// features structured outputs refuse), so no request is refused for its schema.
+    fn choose(req: &ChatRequest, q: &super::Quirks) -> JsonOutput {
+        match &req.response_format {
+            Some(ResponseFormat::JsonSchema { json_schema }) if q.output_format => {
+                match json_schema.schema.as_ref().and_then(structured_output_schema) {
+                    Some(schema) => JsonOutput::Native(schema),
+                    None => JsonOutput::Tool,
+                }
+            }
+            Some(ResponseFormat::JsonObject | ResponseFormat::JsonSchema { .. }) => JsonOutput::Tool,
+            Some(ResponseFormat::Text) | None => JsonOutput::None,
+        }
+    }
+}
+
+/// Keywords structured outputs reject: numeric, length and count constraints and references
+/// (which may be recursive). See
+/// <https://docs.claude.com/en/docs/build-with-claude/structured-outputs#json-schema-limitations>.
+const UNSUPPORTED_SCHEMA_KEYWORDS: &[&str] = &[
+    "$ref",
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "multipleOf",
+    "minLength",
+    "maxLength",
+    "maxItems",
+    "minProperties",
+    "maxProperties",
+    "patternProperties",
+    "if",
+    "then",
+    "else",
+    "not",
+];
+
+/// Deepest schema nesting checked; anything deeper goes the forced-tool way.
+const MAX_SCHEMA_DEPTH: usize = 32;
+
+/// The schema as structured outputs take it (every object closed with `additionalProperties:
+/// false`), or `None` when it says something they cannot enforce: an object that allows other
+/// properties, or an unsupported keyword.
+fn structured_output_schema(schema: &Value) -> Option<Value> {
+    let mut out = schema.clone();
+    close_objects(&mut out, 0).then_some(out)
+}
+
+fn close_objects(node: &mut Value, depth: usize) -> bool {
+    if depth > MAX_SCHEMA_DEPTH {
+        return false;
+    }
+    let Value::Object(m) = node else { return true };
+    if UNSUPPORTED_SCHEMA_KEYWORDS.iter().any(|k| m.contains_key(*k))
+        || m.get("minItems").and_then(Value::as_u64).is_some_and(|n| n > 1)
+    {
+        return false;
+    }
+    let is_object = m.get("type").and_then(Value::as_str) == Some("object") || m.contains_key("properties");
+    if is_object {
+        match m.get("additionalProperties") {
+            None | Some(Value::Bool(false)) => {
+                m.insert("additionalProperties".into(), Value::Bool(false));
+            }
+            Some(_) => return false,
+        }
+    }
+    m.iter_mut().all(|(k, v)| match (k.as_str(), v) {
+        ("properties" | "$defs" | "definitions", Value::Object(props)) => {
+            props.values_mut().all(|p| close_objects(p, depth + 1))
+        }
+        ("items", item) => close_objects(item, depth + 1),
+        ("anyOf" | "allOf" | "oneOf" | "prefixItems", Value::Array(vs)) => {
+            vs.iter_mut().all(|v| close_objects(v, depth + 1))
+        }
+        _ => true,
+    })
+}
+
+/// `tools` and `tool_choice`, with the JSON-output tool added and forced when that is how JSON
+/// output is obtained.
+fn encode_tools(req: &ChatRequest, output: &JsonOutput, body: &mut Map<String, Value>) -> Result<(), String> {
+    let mut tools: Vec<Value> = req
+        .tools
+        .iter()
+        .flatten()
+        .map(|t| {
+            let mut tool = Map::new();
+            tool.insert("name".into(), json!(t.function.name));
+            if let Some(d) = &t.function.description {
+                tool.insert("description".into(), json!(d));
+            }
+            tool.insert("input_schema".into(), t.function.parameters_or_empty());
+            Value::Object(tool)
+        })
+        .collect();
+    let json_tool = matches!(output, JsonOutput::Tool);
+    if json_tool {
+        if req.tools.iter().flatten().any(|t| t.function.name == JSON_TOOL) {
+            return Err(format!(
+                "a caller tool is named `{JSON_TOOL}`, the name reserved for response_format json output"
+            ));
+        }
+        let rf = req.response_format.as_ref();
+        let description = match rf {
+            Some(ResponseFormat::JsonSchema { json_schema }) => json_schema.description.clone(),
+            _ => None,
+        }
+        .unwrap_or_else(|| "Respond with a JSON object.".into());
+        let schema = rf.and_then(ResponseFormat::schema).cloned().unwrap_or_else(|| json!({"type": "object"}));
+        tools.push(json!({"name": JSON_TOOL, "description": description, "input_schema": schema}));
+    }
+    if tools.is_empty() {
+        return Ok(());
+    }
+    body.insert("tools".into(), Value::Array(tools));
+    let mut choice = if json_tool {
+        Some(json!({"type": "tool", "name": JSON_TOOL}))
+    } else {
+        match &req.tool_choice {
+            None => None,
+            Some(ToolChoice::Mode(ToolChoiceMode::Auto)) => Some(json!({"type": "auto"})),
+            Some(ToolChoice::Mode(ToolChoiceMode::Required)) => Some(json!({"type": "any"})),
+            Some(ToolChoice::Mode(ToolChoiceMode::None)) => Some(json!({"type": "none"})),
+            Some(ToolChoice::Named(n)) => Some(json!({"type": "tool", "name": n.function.name})),
+        }
+    };
+    if req.parallel_tool_calls == Some(false) {
+        let c = choice.get_or_insert_with(|| json!({"type": "auto"}));
+        // `none` takes no options: no calls means no parallel calls either.
+        if c.get("type").and_then(Value::as_str) != Some("none")
+            && let Value::Object(m) = c
+        {
+            m.insert("disable_parallel_tool_use".into(), json!(true));
+        }
+    }
+    if let Some(c) = choice {
+        body.insert("tool_choice".into(), c);
+    }
+    Ok(())
+}
+
+/// `temperature` and `top_p`; where the model takes only one, temperature (the more widely
+/// understood of the two), and a note that `top_p` was dropped.
+fn encode_sampling(req: &ChatRequest, q: &super::Quirks, body: &mut Map<String, Value>) -> Vec<String> {
+    let mut notes = Vec::new();
+    if let Some(t) = req.temperature {
+        body.insert("temperature".into(), json!(t));
+    }
+    if let Some(p) = req.top_p {
+        if q.exclusive_sampling && req.temperature.is_some() {
+            notes.push(format!(
+                "left out `top_p` ({p}): {} takes `temperature` or `top_p`, not both; `temperature` was sent",
+                req.model
+            ));
+        } else {
+            body.insert("top_p".into(), json!(p));
+        }
+    }
+    notes
 }
 
 /// One native turn being built.
@@ -507,6 +633,13 @@ fn wire_id(id: &str) -> String {
     id.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '-' { c } else { '_' }).collect()
 }
 
+/// Whether a content block is a tool use that Anthropic runs itself (`server_tool_use`,
+/// `mcp_tool_use`, and whatever `*_tool_use` comes next); only `tool_use` is the caller's.
+/// See <https://docs.claude.com/en/docs/agents-and-tools/tool-use/web-search-tool#streaming>.
+fn is_server_tool(kind: &str) -> bool {
+    kind != "tool_use" && kind.ends_with("tool_use")
+}
+
 /// Tool input as the arguments string; null and absent are empty (normalised to `{}` later).
 fn input_string(v: Option<&Value>) -> String {
     match v {
@@ -663,6 +796,10 @@ enum Block {
         got_args: bool,
         start_input: String,
     },
+    /// A tool Anthropic runs itself (`server_tool_use`: web search, web fetch, code execution,
+    /// tool search; `mcp_tool_use`): its input streams like a tool call's, but it is not a call
+    /// for the caller to make, so its pieces are dropped, as `decode` drops the block.
+    Server,
     Other,
 }
 
@@ -721,6 +858,7 @@ impl AnthropicStream {
                 }
                 Block::Other
             }
+            Some(kind) if is_server_tool(kind) => Block::Server,
             Some("tool_use") => {
                 let name = b.name.unwrap_or_default();
                 let start_input = match b.input {
@@ -772,6 +910,7 @@ impl AnthropicStream {
                         *got_args = true;
                         Delta { content: Some(piece), ..Default::default() }
                     }
+                    Some(Block::Server) => return Ok(()),
                     _ => {
                         return Err(ProviderError::malformed(format!(
                             "failed to decode anthropic content_block_delta: input_json_delta for content block {} \

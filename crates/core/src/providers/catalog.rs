@@ -17,6 +17,13 @@ pub enum CatalogError {
     UnknownProvider { name: String, known: String },
     #[error("invalid provider `{name}` in {origin}: {message}")]
     InvalidEntry { name: String, origin: String, message: String },
+    #[error("invalid provider `{name}` in {origin}")]
+    InvalidValue {
+        name: String,
+        origin: String,
+        #[source]
+        source: super::SpecError,
+    },
 }
 
 impl Catalog {
@@ -38,16 +45,19 @@ impl Catalog {
         let mut providers = BTreeMap::new();
         for (name, value) in merged {
             let from = if overrides.contains_key(&name) { origin } else { "built-in catalog" };
-            let mut spec: ProviderSpec = value.try_into().map_err(|e: toml::de::Error| CatalogError::InvalidEntry {
-                name: name.clone(),
-                origin: from.to_string(),
-                message: e.message().to_string(),
+            let invalid =
+                |message: String| CatalogError::InvalidEntry { name: name.clone(), origin: from.to_string(), message };
+            let mut spec: ProviderSpec = serde_path_to_error::deserialize(value).map_err(|e| {
+                let path = e.path().to_string();
+                let inner = e.into_inner();
+                let message = inner.message().trim().to_string();
+                invalid(if path.is_empty() || path == "." { message } else { format!("{path}: {message}") })
             })?;
             spec.name = name.clone();
-            spec.auth_style().map_err(|message| CatalogError::InvalidEntry {
+            spec.resolve().map_err(|source| CatalogError::InvalidValue {
                 name: name.clone(),
                 origin: from.to_string(),
-                message,
+                source,
             })?;
             providers.insert(name, spec);
         }
@@ -145,6 +155,63 @@ mod tests {
         assert_eq!(c.get("openai").unwrap().base_url, "http://127.0.0.1:9999/v1");
         assert_eq!(c.get("openai").unwrap().models.cheap.as_deref(), Some("gpt-4.1-nano"));
         assert_eq!(c.get("tokenmix").unwrap().model_for("cheap"), Some("mix-1"));
+    }
+
+    #[test]
+    fn quirks_are_typed_and_checked_when_the_catalog_loads() {
+        let c = Catalog::builtin();
+        let mistral = c.get("mistral").unwrap();
+        assert_eq!(mistral.quirks.tool_call_id, crate::providers::ToolCallIdFormat::Alnum9);
+        assert_eq!(mistral.auth, crate::providers::AuthStyle::Bearer);
+        assert_eq!(c.get("anthropic").unwrap().auth, crate::providers::AuthStyle::Header("x-api-key".into()));
+        let groq = c.get("groq").unwrap();
+        assert_eq!(
+            groq.quirks_for("llama-3.3-70b-versatile").json_schema,
+            crate::providers::JsonSchemaSupport::JsonObject
+        );
+        assert_eq!(groq.quirks_for("openai/gpt-oss-120b").json_schema, crate::providers::JsonSchemaSupport::Native);
+        assert!(groq.quirks_for("openai/gpt-oss-120b").stream_usage, "model quirks start from the provider's");
+
+        for (toml_text, want) in [
+            ("[mistral]\nquirks = { tool_call_id = \"alnum8\" }\n", "quirks.tool_call_id"),
+            ("[openai]\nauth = \"header:\"\n", "auth"),
+            ("[openai]\nquirks = { max_tokens_param = \"max_tokenz\" }\n", "quirks.max_tokens_param"),
+            ("[groq]\nmodel_quirks.\"x*\" = { json_schema = \"maybe\" }\n", "model_quirks.\"x*\".json_schema"),
+            ("[azure-openai]\napi_version = \"latest\"\n", "api_version"),
+            ("[openai]\nquirks = { developer_rol = true }\n", "developer_rol"),
+        ] {
+            let over: toml::Table = toml::from_str(toml_text).unwrap();
+            let err = chain(&Catalog::with_overrides(&over, "llm-conform.toml").unwrap_err());
+            let provider = toml_text.trim_start_matches('[').split(']').next().unwrap();
+            assert!(err.contains(provider) && err.contains(want) && err.contains("llm-conform.toml"), "{err}");
+        }
+    }
+
+    /// An error and its sources, as the CLI prints them.
+    fn chain(e: &dyn std::error::Error) -> String {
+        let mut out = e.to_string();
+        let mut cur = e.source();
+        while let Some(s) = cur {
+            out.push_str(": ");
+            out.push_str(&s.to_string());
+            cur = s.source();
+        }
+        out
+    }
+
+    #[test]
+    fn quirk_overrides_merge_key_by_key() {
+        let over: toml::Table =
+            toml::from_str("[deepseek]\nquirks = { json_schema = \"native\" }\n[cohere.model_quirks]\n\"command-a*\" = { tool_choice = false }\n")
+                .unwrap();
+        let c = Catalog::with_overrides(&over, "llm-conform.toml").unwrap();
+        let d = c.get("deepseek").unwrap();
+        assert_eq!(d.quirks.json_schema, crate::providers::JsonSchemaSupport::Native);
+        assert!(d.quirks.stream_usage, "the other built-in quirks stay");
+        let cohere = c.get("cohere").unwrap();
+        assert!(!cohere.quirks_for("command-a-03-2025").tool_choice);
+        assert!(!cohere.quirks_for("command-r-08-2024").tool_choice, "built-in model quirks stay");
+        assert!(cohere.quirks_for("command-r7b-12-2024").tool_choice);
     }
 
     #[test]

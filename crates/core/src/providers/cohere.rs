@@ -11,7 +11,10 @@
 //!   `tool_calls: []` means no calls. Previous reasoning (`reasoning_content`) is not sent back.
 //! - `tool_choice`: `none` -> `NONE`, `required` -> `REQUIRED`, `auto` -> omitted. Cohere has no
 //!   named choice, so a named function is sent as `REQUIRED` with the tool list filtered to that
-//!   one function. `parallel_tool_calls` has no equivalent and is ignored.
+//!   one function. `tool_choice` "is only compatible with Command-r7b and newer models": on
+//!   models whose quirks say `tool_choice = false`, `none` is sent as no tools at all and a
+//!   required or named choice fails to encode as `unsupported`. `parallel_tool_calls` has no
+//!   equivalent and is ignored.
 //! - Any tool with `strict: true` turns on `strict_tools` for the whole request.
 //! - `response_format`: `json_object` -> `{"type":"json_object"}`; `json_schema` ->
 //!   `{"type":"json_object","json_schema": <schema>}` (name and `strict` have no place).
@@ -24,8 +27,14 @@
 //!   model's plan or thoughts, not its answer.
 //! - Cohere does not echo the model, so `model` is empty.
 //! - `finish_reason`: `COMPLETE` / `STOP_SEQUENCE` -> stop, `MAX_TOKENS` / `ERROR_LIMIT` ->
-//!   length, `TOOL_CALL` -> tool_calls, `ERROR_TOXIC` -> content_filter, `ERROR` -> an error
-//!   (`server_error`).
+//!   length, `TOOL_CALL` -> tool_calls, `ERROR_TOXIC` / `CONTENT_BLOCKED` -> content_filter,
+//!   `ERROR` -> an error (`server_error`, with the event's `error` text), `TIMEOUT` -> an error
+//!   (`timeout`).
+//! - Stream events, per Cohere's streaming reference: `message-start` (id), `content-start` /
+//!   `content-delta` (text or thinking), `tool-plan-delta` (reasoning), `tool-call-start` /
+//!   `-delta` / `-end`, `message-end` (finish reason and usage, the end of the stream); an error
+//!   payload (`{"message": "..."}`) or an `error` event mid-stream is an error. `content-end`,
+//!   `citation-start` / `citation-end` and `debug` carry nothing canonical and are skipped.
 //! - Usage counts come from `usage.tokens` (what the model saw, cache reads included), falling
 //!   back to `usage.billed_units`; `usage.cached_tokens` is the cached part.
 
@@ -62,7 +71,7 @@ impl Adapter for CohereAdapter {
             }
         }
         body.insert("messages".into(), Value::Array(messages));
-        encode_tools(req, &mut body).map_err(|e| EncodeError::new(spec, e))?;
+        let notes = encode_tools(req, spec, &mut body)?;
         match &req.response_format {
             None | Some(ResponseFormat::Text) => {}
             Some(ResponseFormat::JsonObject) => {
@@ -103,6 +112,7 @@ impl Adapter for CohereAdapter {
         let url = spec.url(template.unwrap_or("/chat"), &req.model);
         let mut native = NativeRequest::for_provider(spec, url, Value::Object(body), key)?;
         native.hints.stream = stream;
+        native.notes = notes;
         if stream {
             native.header("accept", "text/event-stream");
         }
@@ -155,7 +165,7 @@ impl Adapter for CohereAdapter {
             })
             .collect();
         message.tool_calls = (!calls.is_empty()).then_some(calls);
-        let finish = finish_reason(raw.finish_reason.as_deref())?;
+        let finish = finish_reason(raw.finish_reason.as_deref(), None)?;
         let mut resp = ChatCompletion::single(
             raw.id.unwrap_or_default(),
             "",
@@ -263,18 +273,49 @@ fn encode_user_content(content: Option<&Content>) -> Result<Option<Value>, Strin
 }
 
 /// `tools`, `strict_tools` and `tool_choice`. Cohere has no named choice: the named function
-/// is the only tool offered and a call is required.
-fn encode_tools(req: &ChatRequest, body: &mut Map<String, Value>) -> Result<(), String> {
+/// is the only tool offered and a call is required. On models without `tool_choice` (quirk
+/// `tool_choice = false`), `none` is honoured by offering no tools (with a note), and a required
+/// or named choice, which cannot be honoured, is refused as `unsupported`.
+fn encode_tools(
+    req: &ChatRequest,
+    spec: &ProviderSpec,
+    body: &mut Map<String, Value>,
+) -> Result<Vec<String>, EncodeError> {
     let tools = req.tools.as_deref().unwrap_or_default();
     let named = req.tool_choice.as_ref().and_then(ToolChoice::named);
     let selected: Vec<_> = tools.iter().filter(|t| named.is_none_or(|n| t.function.name == n)).collect();
     if let Some(n) = named
         && selected.is_empty()
     {
-        return Err(format!("tool_choice names function `{n}`, which is not among the request's tools"));
+        return Err(EncodeError::new(
+            spec,
+            format!("tool_choice names function `{n}`, which is not among the request's tools"),
+        ));
     }
     if selected.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
+    }
+    let choice = match &req.tool_choice {
+        Some(ToolChoice::Mode(ToolChoiceMode::None)) => Some("NONE"),
+        Some(ToolChoice::Mode(ToolChoiceMode::Required)) | Some(ToolChoice::Named(_)) => Some("REQUIRED"),
+        Some(ToolChoice::Mode(ToolChoiceMode::Auto)) | None => None,
+    };
+    let mut notes = Vec::new();
+    if choice.is_some() && !spec.quirks_for(&req.model).tool_choice {
+        if choice == Some("NONE") {
+            notes.push(format!(
+                "tools left out for tool_choice none: {} does not accept tool_choice (Command R7B and newer do)",
+                req.model
+            ));
+            return Ok(notes);
+        }
+        return Err(EncodeError::unsupported(
+            spec,
+            format!(
+                "{} does not accept tool_choice, so a tool call cannot be required (Command R7B and newer models can)",
+                req.model
+            ),
+        ));
     }
     let wire: Vec<Value> = selected
         .iter()
@@ -290,29 +331,32 @@ fn encode_tools(req: &ChatRequest, body: &mut Map<String, Value>) -> Result<(), 
     if selected.iter().any(|t| t.function.strict == Some(true)) {
         body.insert("strict_tools".into(), json!(true));
     }
-    let choice = match &req.tool_choice {
-        Some(ToolChoice::Mode(ToolChoiceMode::None)) => Some("NONE"),
-        Some(ToolChoice::Mode(ToolChoiceMode::Required)) | Some(ToolChoice::Named(_)) => Some("REQUIRED"),
-        Some(ToolChoice::Mode(ToolChoiceMode::Auto)) | None => None,
-    };
     if let Some(c) = choice {
         body.insert("tool_choice".into(), json!(c));
     }
-    Ok(())
+    Ok(notes)
 }
 
-/// Maps Cohere's finish reasons; `ERROR` means the generation failed and is an error.
-fn finish_reason(raw: Option<&str>) -> Result<FinishReason, ProviderError> {
+/// Maps Cohere's finish reasons (<https://docs.cohere.com/reference/chat>); `ERROR` means the
+/// generation failed and `TIMEOUT` that it ran out of time, both errors. `detail` is the error
+/// text an event may carry with them.
+fn finish_reason(raw: Option<&str>, detail: Option<&str>) -> Result<FinishReason, ProviderError> {
+    let failed = |kind: ErrorKind, reason: &str| {
+        let mut message = format!("cohere stopped the generation with finish_reason {reason}");
+        if let Some(d) = detail.filter(|d| !d.is_empty()) {
+            message.push_str(": ");
+            message.extend(d.chars().take(300));
+        }
+        let mut e = ProviderError::new(kind, message);
+        e.provider_code = Some(reason.to_string());
+        e
+    };
     Ok(match raw.unwrap_or("COMPLETE").to_ascii_uppercase().as_str() {
         "MAX_TOKENS" | "ERROR_LIMIT" => FinishReason::Length,
         "TOOL_CALL" => FinishReason::ToolCalls,
-        "ERROR_TOXIC" => FinishReason::ContentFilter,
-        "ERROR" => {
-            return Err(ProviderError::new(
-                ErrorKind::ServerError,
-                "cohere stopped the generation with finish_reason ERROR",
-            ));
-        }
+        "ERROR_TOXIC" | "CONTENT_BLOCKED" => FinishReason::ContentFilter,
+        "ERROR" => return Err(failed(ErrorKind::ServerError, "ERROR")),
+        "TIMEOUT" => return Err(failed(ErrorKind::Timeout, "TIMEOUT")),
         _ => FinishReason::Stop,
     })
 }
@@ -433,6 +477,9 @@ struct WireEventDelta {
     message: Option<WireDeltaMessage>,
     #[serde(default)]
     finish_reason: Option<String>,
+    /// What went wrong, next to an `ERROR` finish reason.
+    #[serde(default)]
+    error: Option<String>,
     #[serde(default)]
     usage: Option<WireUsage>,
 }
@@ -571,14 +618,15 @@ impl StreamDecoder for CohereStream {
             }
             "tool-call-end" => self.current_call = None,
             "message-end" => {
-                let finish = finish_reason(delta.finish_reason.as_deref())?;
+                let finish = finish_reason(delta.finish_reason.as_deref(), delta.error.as_deref())?;
                 out.push(self.chunk(Delta::default(), Some(finish)));
                 if let Some(u) = delta.usage {
                     out.push(ChatCompletionChunk::usage(&self.id, "", 0, u.into_usage()));
                 }
                 self.done = true;
             }
-            // content-end, citation-start/end, debug and future event types carry nothing we
+            // content-end, citation-start/end (citations are not part of the canonical message),
+            // debug (the rendered prompt, with `prompt`) and future event types carry nothing we
             // report.
             _ => {}
         }
@@ -596,13 +644,18 @@ mod tests {
 
     #[test]
     fn finish_reasons() {
-        assert_eq!(finish_reason(Some("COMPLETE")).unwrap(), FinishReason::Stop);
-        assert_eq!(finish_reason(Some("STOP_SEQUENCE")).unwrap(), FinishReason::Stop);
-        assert_eq!(finish_reason(Some("MAX_TOKENS")).unwrap(), FinishReason::Length);
-        assert_eq!(finish_reason(Some("ERROR_LIMIT")).unwrap(), FinishReason::Length);
-        assert_eq!(finish_reason(Some("TOOL_CALL")).unwrap(), FinishReason::ToolCalls);
-        assert_eq!(finish_reason(Some("ERROR_TOXIC")).unwrap(), FinishReason::ContentFilter);
-        assert_eq!(finish_reason(Some("ERROR")).unwrap_err().kind, ErrorKind::ServerError);
+        let f = |r: &str| finish_reason(Some(r), None);
+        assert_eq!(f("COMPLETE").unwrap(), FinishReason::Stop);
+        assert_eq!(f("STOP_SEQUENCE").unwrap(), FinishReason::Stop);
+        assert_eq!(f("MAX_TOKENS").unwrap(), FinishReason::Length);
+        assert_eq!(f("ERROR_LIMIT").unwrap(), FinishReason::Length);
+        assert_eq!(f("TOOL_CALL").unwrap(), FinishReason::ToolCalls);
+        assert_eq!(f("ERROR_TOXIC").unwrap(), FinishReason::ContentFilter);
+        assert_eq!(f("content_blocked").unwrap(), FinishReason::ContentFilter);
+        assert_eq!(f("ERROR").unwrap_err().kind, ErrorKind::ServerError);
+        assert_eq!(f("TIMEOUT").unwrap_err().kind, ErrorKind::Timeout);
+        let e = finish_reason(Some("ERROR"), Some("internal failure")).unwrap_err();
+        assert!(e.message.contains("internal failure"), "{e}");
     }
 
     #[test]

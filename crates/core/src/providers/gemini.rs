@@ -18,25 +18,37 @@
 //! - **Tool calls and results.** Gemini pairs a result with its call by function *name*, so the
 //!   name is looked up from the assistant call with the same `tool_call_id`; an unknown id is an
 //!   encode error. A result whose text is a JSON object is sent as that object, anything else as
-//!   `{"result": text}`. Call ids are not sent (Gemini does not need them; responses without ids
-//!   get deterministic ones from `normalize_response`). Arguments must be a JSON object (empty
-//!   and `null` mean `{}`). Thought signatures and `reasoning_content` of earlier turns are not
-//!   replayed: the canonical format does not carry signatures.
+//!   `{"result": text}`. A call's thought signature (carried in the canonical tool call's
+//!   `extra_content.google.thought_signature`, as Gemini's OpenAI-compatible endpoint does) goes
+//!   back as the part's `thoughtSignature`; a call without one (another provider's history) gets
+//!   Google's documented placeholder `skip_thought_signature_validator` on models that require
+//!   signatures (Gemini 3). Call ids are sent, on the call and on its response,
+//!   only for models whose quirks say `function_call_ids` (Gemini 3); older models pair by name
+//!   and responses without ids get deterministic ones from `normalize_response`. Arguments must
+//!   be a JSON object (empty and `null` mean `{}`). `reasoning_content` of earlier turns is not
+//!   replayed.
 //! - **Images.** `data:` URLs are `inlineData`; `http(s)`/`gs` URLs are `fileData` with a MIME
 //!   type guessed from the extension (JPEG when unknown). Audio parts are `inlineData`.
-//! - **Schemas.** Tool parameters and `json_schema` response formats go through
-//!   [`reduce_schema`]: Gemini accepts an OpenAPI subset and rejects unknown keywords, so local
-//!   `$ref`s are inlined (cycles cut to `{"type":"object"}`), `oneOf` becomes `anyOf`, `const` and
-//!   `["T","null"]` types are rewritten, non-string enums and unsupported `format`s are dropped.
-//!   A function without parameters (or with an empty object schema) has no `parameters` key.
+//! - **Schemas.** On models whose quirks say `json_schema_fields` (Gemini 2.5 and 3), tool
+//!   parameters go as `parametersJsonSchema` and `json_schema` response formats as
+//!   `responseJsonSchema`, full JSON Schema as given (without `$schema`). Otherwise they go
+//!   through [`reduce_schema`]: Gemini's `Schema` is an OpenAPI subset that rejects unknown
+//!   keywords, so local `$ref`s are inlined (cycles cut to `{"type":"object"}`), `oneOf` becomes
+//!   `anyOf`, `const` and `["T","null"]` types are rewritten, non-string enums and unsupported
+//!   `format`s are dropped. A function without parameters (or with an empty object schema) has
+//!   no parameters key.
 //! - **Options.** `tool_choice` maps to `functionCallingConfig.mode` (a named choice is `ANY`
 //!   restricted to that function); without tools it is dropped, there being nothing to choose
 //!   from. `parallel_tool_calls` has no Gemini equivalent and is ignored;
 //!   so are OpenAI-only fields in `extra` (`n`, `logprobs`, `user`, ...).
 //!
 //! Decoding: `thought: true` text parts are `reasoning_content`; Gemini reports `STOP` even when
-//! it returned calls (normalisation turns that into `tool_calls`). Streams have no end marker:
-//! the finish reason ends them, and usage (cumulative) is emitted once, after it.
+//! it returned calls (normalisation turns that into `tool_calls`). Every blocking finish reason,
+//! `MODEL_ARMOR` included, is `content_filter`; `MALFORMED_FUNCTION_CALL`, `UNEXPECTED_TOOL_CALL`
+//! and a call to a function the request did not declare are `malformed_response` errors (see
+//! [`finish_reason`]). Usage: prompt tokens include `toolUsePromptTokenCount`, completion tokens
+//! include thoughts, and `totalTokenCount` is kept. Streams have no end marker: the finish reason
+//! ends them, and usage (cumulative) is emitted once, after it.
 
 use std::collections::HashMap;
 
@@ -50,7 +62,7 @@ use super::{Adapter, EncodeError, NativeRequest, ProviderSpec, ResponseHints, Ss
 use crate::api::{
     ChatCompletion, ChatCompletionChunk, ChatRequest, Content, ContentPart, Delta, ErrorKind, FinishReason, ImageUrl,
     Message, ProviderError, ResponseFormat, ResponseMessage, Role, StreamAccumulator, ToolCall, ToolCallDelta,
-    ToolChoice, ToolChoiceMode, Usage, normalize_response,
+    ToolChoice, ToolChoiceMode, Usage, google_signature, normalize_response,
 };
 
 pub struct GeminiAdapter;
@@ -71,24 +83,26 @@ impl Adapter for GeminiAdapter {
         let url = spec.url(template, &req.model);
         let mut native = NativeRequest::for_provider(spec, url, body, key)?;
         native.hints.stream = stream;
+        native.hints.declared_tools =
+            req.tools.as_ref().map(|tools| tools.iter().map(|t| t.function.name.clone()).collect());
         if stream {
             native.header("accept", "text/event-stream");
         }
         Ok(native)
     }
 
-    fn decode(&self, body: &[u8], _hints: &ResponseHints) -> Result<ChatCompletion, ProviderError> {
+    fn decode(&self, body: &[u8], hints: &ResponseHints) -> Result<ChatCompletion, ProviderError> {
         // `streamGenerateContent` without `alt=sse` (and some error paths) answer with a list.
         if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
             let items: Vec<WireResponse> = parse_json(body, "gemini GenerateContentResponse list")?;
-            return decode_list(items);
+            return decode_list(items, hints);
         }
         let raw: WireResponse = parse_json(body, "gemini GenerateContentResponse")?;
-        decode_one(raw)
+        decode_one(raw, hints)
     }
 
-    fn stream_decoder(&self, _hints: &ResponseHints) -> Box<dyn StreamDecoder> {
-        Box::new(GeminiStream::default())
+    fn stream_decoder(&self, hints: &ResponseHints) -> Box<dyn StreamDecoder> {
+        Box::new(GeminiStream { declared: hints.declared_tools.clone(), ..Default::default() })
     }
 
     fn classify_error(&self, status: u16, headers: &HeaderMap, body: &[u8]) -> ProviderError {
@@ -104,6 +118,7 @@ impl Adapter for GeminiAdapter {
 // ---------------------------------------------------------------------------------------------
 
 fn encode_body(req: &ChatRequest, spec: &ProviderSpec) -> Result<Value, EncodeError> {
+    let q = spec.quirks_for(&req.model);
     let mut body = Map::new();
     let leading = req.messages.iter().take_while(|m| m.role.is_instruction()).count();
     let system_parts: Vec<Value> = req.messages[..leading]
@@ -115,7 +130,34 @@ fn encode_body(req: &ChatRequest, spec: &ProviderSpec) -> Result<Value, EncodeEr
     if !system_parts.is_empty() {
         body.insert("system_instruction".into(), json!({"parts": system_parts}));
     }
+    body.insert("contents".into(), encode_contents(req, spec, q, leading)?);
+    if let Some(tools) = req.tools.as_ref().filter(|t| !t.is_empty()) {
+        body.insert("tools".into(), encode_tools(tools, spec, q)?);
+    }
+    // A calling config only applies to declared functions; without tools there is nothing to choose.
+    if let Some(choice) = req.tool_choice.as_ref().filter(|_| body.contains_key("tools")) {
+        let config = match choice {
+            ToolChoice::Mode(ToolChoiceMode::Auto) => json!({"mode": "AUTO"}),
+            ToolChoice::Mode(ToolChoiceMode::Required) => json!({"mode": "ANY"}),
+            ToolChoice::Mode(ToolChoiceMode::None) => json!({"mode": "NONE"}),
+            ToolChoice::Named(n) => json!({"mode": "ANY", "allowedFunctionNames": [n.function.name]}),
+        };
+        body.insert("toolConfig".into(), json!({"functionCallingConfig": config}));
+    }
+    let config = generation_config(req, q);
+    if !config.is_empty() {
+        body.insert("generationConfig".into(), Value::Object(config));
+    }
+    Ok(Value::Object(body))
+}
 
+/// The conversation after the leading instructions, as alternating `user` / `model` contents.
+fn encode_contents(
+    req: &ChatRequest,
+    spec: &ProviderSpec,
+    q: &super::Quirks,
+    leading: usize,
+) -> Result<Value, EncodeError> {
     let mut contents = Contents::default();
     let mut call_names: HashMap<String, String> = HashMap::new();
     for (i, m) in req.messages.iter().enumerate().skip(leading) {
@@ -130,32 +172,12 @@ fn encode_body(req: &ChatRequest, spec: &ProviderSpec) -> Result<Value, EncodeEr
             Role::Assistant => {
                 let mut parts = content_parts(spec, i, m.content.as_ref())?;
                 for call in m.calls() {
-                    let args = call_arguments(spec, i, call)?;
                     call_names.insert(call.id.clone(), call.function.name.clone());
-                    parts.push(json!({"functionCall": {"name": call.function.name, "args": args}}));
+                    parts.push(function_call_part(spec, q, i, call)?);
                 }
                 contents.push("model", parts);
             }
-            Role::Tool => {
-                let id = m
-                    .tool_call_id
-                    .as_deref()
-                    .ok_or_else(|| EncodeError::new(spec, format!("message {i}: tool message has no tool_call_id")))?;
-                let name = call_names.get(id).ok_or_else(|| {
-                    EncodeError::new(
-                        spec,
-                        format!(
-                            "message {i}: tool_call_id {id:?} matches no earlier assistant tool call; gemini pairs results with calls by function name"
-                        ),
-                    )
-                })?;
-                let text = m.text();
-                let response = match serde_json::from_str::<Value>(text.trim()) {
-                    Ok(Value::Object(o)) => Value::Object(o),
-                    _ => json!({"result": text}),
-                };
-                contents.push("user", vec![json!({"functionResponse": {"name": name, "response": response}})]);
-            }
+            Role::Tool => contents.push("user", vec![function_response_part(spec, q, i, m, &call_names)?]),
         }
     }
     if contents.0.is_empty() {
@@ -164,43 +186,75 @@ fn encode_body(req: &ChatRequest, spec: &ProviderSpec) -> Result<Value, EncodeEr
             "gemini needs at least one non-empty user or assistant message; every message was a system prompt or empty",
         ));
     }
-    let contents: Vec<Value> =
-        contents.0.into_iter().map(|(role, parts)| json!({"role": role, "parts": parts})).collect();
-    body.insert("contents".into(), Value::Array(contents));
+    Ok(Value::Array(contents.0.into_iter().map(|(role, parts)| json!({"role": role, "parts": parts})).collect()))
+}
 
-    if let Some(tools) = req.tools.as_ref().filter(|t| !t.is_empty()) {
-        let mut decls = Vec::with_capacity(tools.len());
-        for t in tools {
-            if t.kind != "function" {
-                return Err(EncodeError::new(spec, format!("tool type {:?} is not supported by gemini", t.kind)));
-            }
-            let mut d = Map::new();
-            d.insert("name".into(), Value::String(t.function.name.clone()));
-            if let Some(desc) = &t.function.description {
-                d.insert("description".into(), Value::String(desc.clone()));
-            }
-            if let Some(params) = &t.function.parameters {
+/// A tool result as a `functionResponse` named after its call (and carrying its id where the
+/// model pairs by id).
+fn function_response_part(
+    spec: &ProviderSpec,
+    q: &super::Quirks,
+    i: usize,
+    m: &Message,
+    call_names: &HashMap<String, String>,
+) -> Result<Value, EncodeError> {
+    let id = m
+        .tool_call_id
+        .as_deref()
+        .ok_or_else(|| EncodeError::new(spec, format!("message {i}: tool message has no tool_call_id")))?;
+    let name = call_names.get(id).ok_or_else(|| {
+        EncodeError::new(
+            spec,
+            format!(
+                "message {i}: tool_call_id {id:?} matches no earlier assistant tool call; gemini pairs results with calls by function name"
+            ),
+        )
+    })?;
+    let text = m.text();
+    let response = match serde_json::from_str::<Value>(text.trim()) {
+        Ok(Value::Object(o)) => Value::Object(o),
+        _ => json!({"result": text}),
+    };
+    let mut fr = Map::new();
+    if q.function_call_ids {
+        fr.insert("id".into(), json!(id));
+    }
+    fr.insert("name".into(), json!(name));
+    fr.insert("response".into(), response);
+    Ok(json!({"functionResponse": fr}))
+}
+
+/// `tools`: the function declarations, their schemas full or reduced as the model takes them.
+fn encode_tools(tools: &[crate::api::Tool], spec: &ProviderSpec, q: &super::Quirks) -> Result<Value, EncodeError> {
+    let mut decls = Vec::with_capacity(tools.len());
+    for t in tools {
+        if t.kind != "function" {
+            return Err(EncodeError::new(spec, format!("tool type {:?} is not supported by gemini", t.kind)));
+        }
+        let mut d = Map::new();
+        d.insert("name".into(), Value::String(t.function.name.clone()));
+        if let Some(desc) = &t.function.description {
+            d.insert("description".into(), Value::String(desc.clone()));
+        }
+        if let Some(params) = &t.function.parameters {
+            if q.json_schema_fields {
+                if !is_empty_object_schema(params) {
+                    d.insert("parametersJsonSchema".into(), json_schema_field(params));
+                }
+            } else {
                 let reduced = reduce_schema(params);
                 if !is_empty_object_schema(&reduced) {
                     d.insert("parameters".into(), reduced);
                 }
             }
-            decls.push(Value::Object(d));
         }
-        body.insert("tools".into(), json!([{"functionDeclarations": decls}]));
+        decls.push(Value::Object(d));
     }
+    Ok(json!([{"functionDeclarations": decls}]))
+}
 
-    // A calling config only applies to declared functions; without tools there is nothing to choose.
-    if let Some(choice) = req.tool_choice.as_ref().filter(|_| body.contains_key("tools")) {
-        let config = match choice {
-            ToolChoice::Mode(ToolChoiceMode::Auto) => json!({"mode": "AUTO"}),
-            ToolChoice::Mode(ToolChoiceMode::Required) => json!({"mode": "ANY"}),
-            ToolChoice::Mode(ToolChoiceMode::None) => json!({"mode": "NONE"}),
-            ToolChoice::Named(n) => json!({"mode": "ANY", "allowedFunctionNames": [n.function.name]}),
-        };
-        body.insert("toolConfig".into(), json!({"functionCallingConfig": config}));
-    }
-
+/// `generationConfig`: sampling, caps, stops, seed and the response format.
+fn generation_config(req: &ChatRequest, q: &super::Quirks) -> Map<String, Value> {
     let mut config = Map::new();
     if let Some(t) = req.temperature {
         config.insert("temperature".into(), json!(t));
@@ -225,16 +279,17 @@ fn encode_body(req: &ChatRequest, spec: &ProviderSpec) -> Result<Value, EncodeEr
         Some(f @ ResponseFormat::JsonSchema { .. }) => {
             config.insert("responseMimeType".into(), json!("application/json"));
             // An empty object schema is JSON mode: Gemini rejects an OBJECT without properties.
-            if let Some(schema) = f.schema().map(reduce_schema).filter(|s| !is_empty_object_schema(s)) {
+            if q.json_schema_fields {
+                if let Some(schema) = f.schema().filter(|s| !is_empty_object_schema(s)) {
+                    config.insert("responseJsonSchema".into(), json_schema_field(schema));
+                }
+            } else if let Some(schema) = f.schema().map(reduce_schema).filter(|s| !is_empty_object_schema(s)) {
                 config.insert("responseSchema".into(), schema);
             }
         }
         Some(ResponseFormat::Text) | None => {}
     }
-    if !config.is_empty() {
-        body.insert("generationConfig".into(), Value::Object(config));
-    }
-    Ok(Value::Object(body))
+    config
 }
 
 /// Contents under construction: same-role neighbours merge, empty ones never appear.
@@ -315,6 +370,46 @@ fn guess_image_mime(lower_url: &str) -> &'static str {
         Some("heif") => "image/heif",
         _ => "image/jpeg",
     }
+}
+
+/// A `functionCall` part for an assistant tool call: the call's thought signature goes back
+/// beside it (Gemini 3 rejects a current-turn call without one), and on models that pair calls
+/// and responses by id, the id too. See <https://ai.google.dev/gemini-api/docs/thought-signatures>.
+fn function_call_part(spec: &ProviderSpec, q: &super::Quirks, i: usize, call: &ToolCall) -> Result<Value, EncodeError> {
+    let mut fc = Map::new();
+    if q.function_call_ids && !call.id.is_empty() {
+        fc.insert("id".into(), json!(call.id));
+    }
+    fc.insert("name".into(), json!(call.function.name));
+    fc.insert("args".into(), call_arguments(spec, i, call)?);
+    let mut part = Map::new();
+    part.insert("functionCall".into(), Value::Object(fc));
+    match call.thought_signature() {
+        Some(sig) => {
+            part.insert("thoughtSignature".into(), json!(sig));
+        }
+        // A call Gemini did not make (another provider's, a hand-written history): the
+        // placeholder Google documents for such turns, where the model insists on a signature.
+        None if q.thought_signatures_required => {
+            part.insert("thoughtSignature".into(), json!(FOREIGN_CALL_SIGNATURE));
+        }
+        None => {}
+    }
+    Ok(Value::Object(part))
+}
+
+/// The thought signature Google documents for function calls the model did not produce.
+/// <https://ai.google.dev/gemini-api/docs/thought-signatures#faqs>
+const FOREIGN_CALL_SIGNATURE: &str = "skip_thought_signature_validator";
+
+/// A schema for `parametersJsonSchema` / `responseJsonSchema`, which take JSON Schema as it is
+/// except the `$schema` declaration, which the endpoint refuses.
+fn json_schema_field(schema: &Value) -> Value {
+    let mut out = schema.clone();
+    if let Value::Object(m) = &mut out {
+        m.remove("$schema");
+    }
+    out
 }
 
 fn call_arguments(spec: &ProviderSpec, i: usize, call: &ToolCall) -> Result<Value, EncodeError> {
@@ -673,6 +768,9 @@ struct WireCandidate {
     content: Option<WireContent>,
     #[serde(default)]
     finish_reason: Option<String>,
+    /// What went wrong, with some finish reasons (the malformed call's text).
+    #[serde(default)]
+    finish_message: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -682,7 +780,8 @@ struct WireContent {
     parts: Vec<WirePart>,
 }
 
-/// One part; `thoughtSignature`, `inlineData`, `executableCode` and the like are ignored.
+/// One part; `inlineData`, `executableCode` and the like are ignored. A `thoughtSignature`
+/// beside a function call goes with the call (it must come back with it in the next turn).
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 struct WirePart {
@@ -692,6 +791,8 @@ struct WirePart {
     thought: Option<bool>,
     #[serde(default)]
     function_call: Option<WireFunctionCall>,
+    #[serde(default)]
+    thought_signature: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -728,23 +829,47 @@ struct WireUsage {
     thoughts_token_count: Option<u64>,
     #[serde(default)]
     cached_content_token_count: Option<u64>,
+    /// Prompt tokens of tool use (search, URL context, code execution, file search results fed
+    /// back to the model): billed as input, reported apart from `promptTokenCount`.
+    #[serde(default)]
+    tool_use_prompt_token_count: Option<u64>,
+    #[serde(default)]
+    total_token_count: Option<u64>,
 }
 
 impl WireUsage {
-    /// Thinking tokens are billed as output but reported apart: completion includes them.
+    /// Thinking tokens are billed as output but reported apart: completion includes them. Tool
+    /// use prompt tokens are billed as input: prompt includes them, as `totalTokenCount` does
+    /// (<https://ai.google.dev/api/generate-content#UsageMetadata>).
     fn to_usage(&self) -> Usage {
         let thoughts = self.thoughts_token_count.unwrap_or(0);
+        let prompt = self.prompt_token_count.unwrap_or(0).saturating_add(self.tool_use_prompt_token_count.unwrap_or(0));
         Usage::new(
-            self.prompt_token_count.unwrap_or(0),
-            self.candidates_token_count.unwrap_or(0) + thoughts,
+            prompt,
+            self.candidates_token_count.unwrap_or(0).saturating_add(thoughts),
             self.cached_content_token_count.unwrap_or(0),
             thoughts,
         )
+        .with_reported_total(self.total_token_count)
     }
 }
 
-fn finish_reason(raw: &str) -> FinishReason {
-    match raw {
+/// Maps Gemini's finish reasons (<https://ai.google.dev/api/generate-content#FinishReason>).
+///
+/// Every blocking reason, `MODEL_ARMOR` (Vertex) included, is `content_filter`. A function call
+/// the model could not form (`MALFORMED_FUNCTION_CALL`), one to a function the request did not
+/// declare or with calling off (`UNEXPECTED_TOOL_CALL`), or too many of them
+/// (`TOO_MANY_TOOL_CALLS`) is a `malformed_response` error: there is no call a caller could
+/// dispatch, and an empty `stop` would pass for an answer. `MISSING_THOUGHT_SIGNATURE` is the
+/// request's fault: `invalid_request`.
+fn finish_reason(raw: &str, message: Option<&str>) -> Result<FinishReason, ProviderError> {
+    let error = |kind: ErrorKind, what: &str| {
+        let detail = message.map(|m| format!(": {}", snippet(m))).unwrap_or_default();
+        let mut e = ProviderError::new(kind, format!("gemini stopped with finishReason {raw} ({what}){detail}"));
+        e.provider_code = Some(raw.to_string());
+        e
+    };
+    Ok(match raw {
         "MAX_TOKENS" => FinishReason::Length,
         "SAFETY"
         | "RECITATION"
@@ -754,16 +879,53 @@ fn finish_reason(raw: &str) -> FinishReason {
         | "IMAGE_SAFETY"
         | "LANGUAGE"
         | "IMAGE_PROHIBITED_CONTENT"
-        | "IMAGE_RECITATION" => FinishReason::ContentFilter,
+        | "IMAGE_RECITATION"
+        | "IMAGE_OTHER"
+        | "MODEL_ARMOR"
+        | "JAILBREAK" => FinishReason::ContentFilter,
+        "MALFORMED_FUNCTION_CALL" => {
+            return Err(error(ErrorKind::MalformedResponse, "the model produced a function call that does not parse"));
+        }
+        "UNEXPECTED_TOOL_CALL" => {
+            return Err(error(ErrorKind::MalformedResponse, "the model called a function the request did not offer"));
+        }
+        "TOO_MANY_TOOL_CALLS" => {
+            return Err(error(ErrorKind::MalformedResponse, "the model made more function calls than allowed"));
+        }
+        "MISSING_THOUGHT_SIGNATURE" => {
+            return Err(error(ErrorKind::InvalidRequest, "a function call in the history lost its thought signature"));
+        }
         _ => FinishReason::Stop,
+    })
+}
+
+/// At most 300 characters of a provider's message, for an error that quotes it.
+fn snippet(m: &str) -> String {
+    let mut out: String = m.chars().take(300).collect();
+    if out.len() < m.len() {
+        out.push('…');
     }
+    out
+}
+
+/// A call to a function the request did not declare: not a call a caller can make.
+fn undeclared_call(declared: Option<&[String]>, name: &str) -> Option<ProviderError> {
+    let declared = declared?;
+    (!declared.iter().any(|d| d == name)).then(|| {
+        let mut e = ProviderError::new(
+            ErrorKind::MalformedResponse,
+            format!("gemini called function `{name}`, which the request did not declare"),
+        );
+        e.provider_code = Some("UNEXPECTED_TOOL_CALL".into());
+        e
+    })
 }
 
 fn created(create_time: Option<&str>) -> i64 {
     create_time.and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok()).map_or(0, |d| d.timestamp())
 }
 
-fn decode_one(raw: WireResponse) -> Result<ChatCompletion, ProviderError> {
+fn decode_one(raw: WireResponse, hints: &ResponseHints) -> Result<ChatCompletion, ProviderError> {
     if let Some(err) = raw.error {
         return Err(error_from_value(None, &HeaderMap::new(), &err));
     }
@@ -787,17 +949,21 @@ fn decode_one(raw: WireResponse) -> Result<ChatCompletion, ProviderError> {
                     if p.thought == Some(true) { reasoning.push_str(&t) } else { text.push_str(&t) }
                 }
                 if let Some(fc) = p.function_call {
-                    calls.push(ToolCall::new(
-                        fc.id.unwrap_or_default(),
-                        fc.name.unwrap_or_default(),
-                        arguments_string(fc.args.as_ref()),
-                    ));
+                    let name = fc.name.unwrap_or_default();
+                    if let Some(e) = undeclared_call(hints.declared_tools.as_deref(), &name) {
+                        return Err(e);
+                    }
+                    let call = ToolCall::new(fc.id.unwrap_or_default(), name, arguments_string(fc.args.as_ref()));
+                    calls.push(call.with_thought_signature(p.thought_signature));
                 }
             }
             message.content = Some(text);
             message.reasoning_content = Some(reasoning);
             message.tool_calls = (!calls.is_empty()).then_some(calls);
-            c.finish_reason.as_deref().map_or(FinishReason::Stop, finish_reason)
+            match c.finish_reason.as_deref() {
+                Some(r) => finish_reason(r, c.finish_message.as_deref())?,
+                None => FinishReason::Stop,
+            }
         }
     };
     let mut resp = ChatCompletion::single(
@@ -813,8 +979,8 @@ fn decode_one(raw: WireResponse) -> Result<ChatCompletion, ProviderError> {
 }
 
 /// A list body is a whole stream at once: reassembled exactly as the SSE stream would be.
-fn decode_list(items: Vec<WireResponse>) -> Result<ChatCompletion, ProviderError> {
-    let mut stream = GeminiStream::default();
+fn decode_list(items: Vec<WireResponse>, hints: &ResponseHints) -> Result<ChatCompletion, ProviderError> {
+    let mut stream = GeminiStream { declared: hints.declared_tools.clone(), ..Default::default() };
     let mut chunks = Vec::new();
     for item in items {
         stream.response(item, &mut chunks)?;
@@ -881,12 +1047,15 @@ struct PendingCall {
     id: String,
     name: String,
     args: Value,
+    signature: Option<String>,
 }
 
 /// Stream decoder: every `data:` is a partial `GenerateContentResponse`; the finish reason ends
 /// the stream (there is no end marker).
 #[derive(Default)]
 struct GeminiStream {
+    /// The functions the request declared; a call to another is an error.
+    declared: Option<Vec<String>>,
     id: String,
     model: String,
     created: i64,
@@ -945,7 +1114,7 @@ impl GeminiStream {
                     self.part(p, &mut delta)?;
                 }
                 if let Some(r) = c.finish_reason.as_deref().filter(|r| !r.is_empty()) {
-                    finish = Some(finish_reason(r));
+                    finish = Some(finish_reason(r, c.finish_message.as_deref())?);
                 }
             }
             None => {
@@ -986,29 +1155,41 @@ impl GeminiStream {
         }
         let Some(fc) = p.function_call else { return Ok(()) };
         let continues = fc.will_continue == Some(true);
+        let signature = p.thought_signature.filter(|s| !s.is_empty());
         match fc.name.filter(|n| !n.is_empty()) {
             Some(name) => {
+                if let Some(e) = undeclared_call(self.declared.as_deref(), &name) {
+                    return Err(e);
+                }
                 self.complete_pending(delta);
                 if continues {
                     let args = match fc.args {
                         Some(Value::Object(o)) => Value::Object(o),
                         _ => Value::Object(Map::new()),
                     };
-                    self.pending = Some(PendingCall { id: fc.id.unwrap_or_default(), name, args });
+                    self.pending = Some(PendingCall { id: fc.id.unwrap_or_default(), name, args, signature });
                     apply_partial_args(&mut self.pending, &fc.partial_args)?;
                 } else {
                     let args = match fc.args {
                         None | Some(Value::Null) => "{}".to_string(),
                         Some(a) => arguments_string(Some(&a)),
                     };
-                    delta.tool_calls.push(ToolCallDelta::start(self.next_index, fc.id.unwrap_or_default(), name, args));
+                    let mut piece = ToolCallDelta::start(self.next_index, fc.id.unwrap_or_default(), name, args);
+                    piece.extra_content = signature.as_deref().map(google_signature);
+                    delta.tool_calls.push(piece);
                     self.next_index += 1;
                 }
             }
             None => {
                 if !fc.partial_args.is_empty() && self.pending.is_none() {
                     // Pieces without a start: keep them rather than lose the arguments.
-                    self.pending = Some(PendingCall { id: String::new(), name: String::new(), args: json!({}) });
+                    self.pending =
+                        Some(PendingCall { id: String::new(), name: String::new(), args: json!({}), signature: None });
+                }
+                if let (Some(p), Some(sig)) = (&mut self.pending, signature)
+                    && p.signature.is_none()
+                {
+                    p.signature = Some(sig);
                 }
                 apply_partial_args(&mut self.pending, &fc.partial_args)?;
                 if let (Some(p), Some(id)) = (&mut self.pending, fc.id.filter(|s| !s.is_empty()))
@@ -1026,7 +1207,9 @@ impl GeminiStream {
 
     fn complete_pending(&mut self, delta: &mut Delta) {
         if let Some(p) = self.pending.take() {
-            delta.tool_calls.push(ToolCallDelta::start(self.next_index, p.id, p.name, p.args.to_string()));
+            let mut piece = ToolCallDelta::start(self.next_index, p.id, p.name, p.args.to_string());
+            piece.extra_content = p.signature.as_deref().map(google_signature);
+            delta.tool_calls.push(piece);
             self.next_index += 1;
         }
     }

@@ -2,24 +2,37 @@
 
 mod adapter;
 mod anthropic;
+mod auth_style;
 mod catalog;
 pub mod classify;
 mod cohere;
 mod gemini;
+mod model_quirks;
 mod native_request;
 mod openai;
+mod openai_request;
 pub mod parse;
 mod provider_spec;
+mod quirks;
+mod spec_error;
 pub mod sse;
+mod tiers;
 mod wire_family;
 
 pub use adapter::{Adapter, EncodeError, StreamDecoder};
 pub use anthropic::AnthropicAdapter;
+pub use auth_style::AuthStyle;
 pub use catalog::{Catalog, CatalogError};
 pub use cohere::CohereAdapter;
 pub use gemini::{GeminiAdapter, reduce_schema};
+pub use model_quirks::{ModelPattern, ResolvedModelQuirks};
 pub use native_request::{NativeRequest, ResponseHints};
 pub use openai::OpenAiAdapter;
-pub use provider_spec::{AuthStyle, Price, ProviderSpec, Quirks, Tiers};
+pub use provider_spec::{Price, ProviderSpec};
+pub use quirks::{
+    ApiVersion, FinalAssistant, JsonSchemaSupport, LateSystem, MaxTokensParam, Quirks, RequiredChoice, ToolCallIdFormat,
+};
+pub use spec_error::SpecError;
 pub use sse::{SseEvent, SseParser};
+pub use tiers::{Tier, Tiers};
 pub use wire_family::WireFamily;

@@ -16,6 +16,10 @@ pub struct NativeRequest {
     /// What the decoder needs to know about how the request was encoded.
     #[serde(skip)]
     pub hints: ResponseHints,
+    /// What the adapter changed about the request to fit the API, in words: a field left out, a
+    /// parameter dropped, a response format degraded. Shown by `encode` and kept with attempts.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// Facts about an encoded request that decoding depends on.
@@ -25,6 +29,9 @@ pub struct ResponseHints {
     pub json_tool: Option<String>,
     /// Whether the request streams.
     pub stream: bool,
+    /// The functions the request declared, when it declared any: a call to another name is not
+    /// an ordinary tool call (Gemini can produce one).
+    pub declared_tools: Option<Vec<String>>,
 }
 
 impl NativeRequest {
@@ -36,6 +43,7 @@ impl NativeRequest {
             secret_headers: Vec::new(),
             body,
             hints: ResponseHints::default(),
+            notes: Vec::new(),
         }
     }
 
@@ -101,11 +109,10 @@ impl NativeRequest {
         for (k, v) in spec.headers.iter().chain(&spec.extra_headers) {
             req.header(k, v.clone());
         }
-        let style = spec.auth_style().map_err(|m| super::EncodeError::new(spec, m))?;
         if let Some(key) = key {
-            match style {
+            match &spec.auth {
                 super::AuthStyle::Bearer => req.secret_header("authorization", format!("Bearer {key}")),
-                super::AuthStyle::Header(name) => req.secret_header(&name, key),
+                super::AuthStyle::Header(name) => req.secret_header(name, key),
                 super::AuthStyle::None => {}
             }
         }

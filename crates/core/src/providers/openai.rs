@@ -2,21 +2,22 @@
 //! DeepSeek, Qwen, Groq, xAI, OpenRouter, Together, Azure OpenAI, Ollama, vLLM, aggregators).
 //!
 //! The canonical format *is* this wire format, so encoding is the request itself plus the
-//! provider's quirks, and decoding is mostly tolerance: fields that compatible servers omit,
-//! send as null, or spell differently.
-
-use std::collections::HashMap;
+//! provider's catalog quirks for the model (see `openai_request.rs`: role order, fields the API
+//! refuses or renames, response-format degradation), and decoding is mostly tolerance: fields
+//! that compatible servers omit, send as null, or spell differently (reasoning as a field or as
+//! Mistral's `thinking` content chunks, cached tokens under three names, provider totals kept).
 
 use reqwest::header::HeaderMap;
 use serde::Deserialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::classify::{ErrorFields, build_error, non_json_error};
+use super::openai_request::openai_body;
 use super::parse::{arguments_string, parse_event, parse_json};
 use super::{Adapter, EncodeError, NativeRequest, ProviderSpec, ResponseHints, SseEvent, StreamDecoder, WireFamily};
 use crate::api::{
-    ChatCompletion, ChatCompletionChunk, ChatRequest, Delta, FinishReason, ProviderError, ResponseMessage, Role,
-    ToolCall, ToolCallDelta, Usage, normalize_response,
+    ChatCompletion, ChatCompletionChunk, ChatRequest, Delta, FinishReason, ProviderError, ResponseMessage, ToolCall,
+    ToolCallDelta, Usage, normalize_response,
 };
 
 pub struct OpenAiAdapter;
@@ -27,58 +28,13 @@ impl Adapter for OpenAiAdapter {
     }
 
     fn encode(&self, req: &ChatRequest, spec: &ProviderSpec, key: Option<&str>) -> Result<NativeRequest, EncodeError> {
-        let mut req = req.clone();
-        let q = &spec.quirks;
-        if !q.developer_role {
-            for m in &mut req.messages {
-                if m.role == Role::Developer {
-                    m.role = Role::System;
-                }
-            }
-        }
-        for m in &mut req.messages {
-            // OpenAI rejects `tool_calls: []`; an empty list means no calls.
-            if m.tool_calls.as_ref().is_some_and(Vec::is_empty) {
-                m.tool_calls = None;
-            }
-        }
-        if q.tool_call_id.as_deref() == Some("alnum9") {
-            let mut ids = HashMap::new();
-            for m in &mut req.messages {
-                for c in m.tool_calls.iter_mut().flatten() {
-                    c.id = alnum9(&c.id, &mut ids);
-                }
-                if let Some(id) = &mut m.tool_call_id {
-                    *id = alnum9(id, &mut ids);
-                }
-            }
-        }
-        match q.max_tokens_param.as_deref() {
-            Some("max_completion_tokens") => {
-                if let Some(n) = req.max_tokens.take() {
-                    req.max_completion_tokens.get_or_insert(n);
-                }
-            }
-            _ => {
-                if let Some(n) = req.max_completion_tokens.take() {
-                    req.max_tokens.get_or_insert(n);
-                }
-            }
-        }
+        let (body, notes) = openai_body(req, spec)?;
         let stream = req.is_stream();
-        if stream && q.stream_usage && req.stream_options.is_none() {
-            req.stream_options = Some(crate::api::StreamOptions { include_usage: Some(true), extra: Map::new() });
-        }
-        let mut body = serde_json::to_value(&req).map_err(|e| EncodeError::new(spec, e.to_string()))?;
-        if let (Some(spelling), Some(Value::String(choice))) = (&q.tool_choice_required, body.get_mut("tool_choice"))
-            && choice == "required"
-        {
-            *choice = spelling.clone();
-        }
         let template = if stream { spec.stream_path.as_deref().or(spec.path.as_deref()) } else { spec.path.as_deref() };
         let url = spec.url(template.unwrap_or("/chat/completions"), &req.model);
         let mut native = NativeRequest::for_provider(spec, url, body, key)?;
         native.hints.stream = stream;
+        native.notes = notes;
         if stream {
             native.header("accept", "text/event-stream");
         }
@@ -96,20 +52,23 @@ impl Adapter for OpenAiAdapter {
             })?;
         let m = choice.message.unwrap_or_default();
         let mut message = ResponseMessage::assistant();
-        message.content = m.content.as_ref().and_then(content_text);
+        let (content, thinking) = m.content.as_ref().map(content_parts).unwrap_or_default();
+        message.content = content;
         message.refusal = m.refusal;
-        message.reasoning_content = m.reasoning_content.or(m.reasoning);
+        message.reasoning_content = join_reasoning(m.reasoning_content.or(m.reasoning), thinking);
         let calls: Vec<ToolCall> = m
             .tool_calls
             .unwrap_or_default()
             .into_iter()
             .map(|c| {
                 let f = c.function.unwrap_or_default();
-                ToolCall::new(
+                let mut call = ToolCall::new(
                     c.id.unwrap_or_default(),
                     f.name.unwrap_or_default(),
                     arguments_string(f.arguments.as_ref()),
-                )
+                );
+                call.extra_content = c.extra_content.filter(Value::is_object);
+                call
             })
             .collect();
         message.tool_calls = (!calls.is_empty()).then_some(calls);
@@ -149,15 +108,41 @@ pub(crate) fn finish_reason(raw: Option<&str>) -> FinishReason {
     }
 }
 
-/// Content as text: a string, or text parts joined (some compatible servers answer in parts).
-fn content_text(v: &Value) -> Option<String> {
+/// Content as text and thinking: a string is text; a list of parts (Mistral's reasoning models,
+/// some compatible servers) has `text` parts, joined, and `thinking` parts, whose `thinking` is
+/// a list of text chunks (or a string), joined into the reasoning. Other part types (Mistral's
+/// `reference`) carry nothing to keep.
+/// See <https://docs.mistral.ai/capabilities/reasoning/>.
+fn content_parts(v: &Value) -> (Option<String>, Option<String>) {
     match v {
-        Value::String(s) => Some(s.clone()),
+        Value::String(s) => (Some(s.clone()), None),
         Value::Array(parts) => {
-            let text: String = parts.iter().filter_map(|p| p.get("text").and_then(Value::as_str)).collect();
-            Some(text)
+            let mut text = String::new();
+            let mut thinking = String::new();
+            for p in parts {
+                match p.get("type").and_then(Value::as_str) {
+                    Some("thinking") => match p.get("thinking") {
+                        Some(Value::String(t)) => thinking.push_str(t),
+                        Some(Value::Array(chunks)) => {
+                            thinking.extend(chunks.iter().filter_map(|c| c.get("text").and_then(Value::as_str)))
+                        }
+                        _ => {}
+                    },
+                    Some("text") | None => text.extend(p.get("text").and_then(Value::as_str)),
+                    Some(_) => {}
+                }
+            }
+            (Some(text), Some(thinking).filter(|t| !t.is_empty()))
         }
-        _ => None,
+        _ => (None, None),
+    }
+}
+
+/// Reasoning from the reasoning field and from thinking parts; a server sends one or the other.
+fn join_reasoning(field: Option<String>, parts: Option<String>) -> Option<String> {
+    match (field, parts) {
+        (Some(f), Some(p)) => Some(f + &p),
+        (f, p) => f.or(p),
     }
 }
 
@@ -190,31 +175,6 @@ pub(crate) fn error_from_value(status: Option<u16>, headers: &HeaderMap, v: &Val
     }
     let status = status.or_else(|| obj.get("code").and_then(Value::as_u64).and_then(|c| u16::try_from(c).ok()));
     build_error(status, headers, fields)
-}
-
-/// Maps an id to a stable 9-character alphanumeric one, the same input always giving the same
-/// output within a request so calls and their results still pair up.
-fn alnum9(id: &str, seen: &mut HashMap<String, String>) -> String {
-    if id.len() == 9 && id.bytes().all(|b| b.is_ascii_alphanumeric()) {
-        return id.to_string();
-    }
-    if let Some(v) = seen.get(id) {
-        return v.clone();
-    }
-    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in id.bytes() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    let mut out = String::with_capacity(9);
-    for _ in 0..9 {
-        out.push(ALPHABET[(h % 62) as usize] as char);
-        h /= 62;
-        h = h.wrapping_mul(0x9e37_79b9_7f4a_7c15).wrapping_add(1);
-    }
-    seen.insert(id.to_string(), out.clone());
-    out
 }
 
 #[derive(Deserialize)]
@@ -268,6 +228,9 @@ struct WireToolCall {
     id: Option<String>,
     #[serde(default)]
     function: Option<WireFunction>,
+    /// Provider data that must travel with the call (Gemini's thought signature).
+    #[serde(default)]
+    extra_content: Option<Value>,
 }
 
 #[derive(Deserialize, Default)]
@@ -294,9 +257,14 @@ struct WireUsage {
     prompt_tokens_details: Option<WirePromptDetails>,
     #[serde(default)]
     completion_tokens_details: Option<WireCompletionDetails>,
+    #[serde(default)]
+    total_tokens: Option<u64>,
     /// DeepSeek's name for cached prompt tokens.
     #[serde(default)]
     prompt_cache_hit_tokens: Option<u64>,
+    /// Mistral's name for cached prompt tokens, in most of its responses.
+    #[serde(default)]
+    num_cached_tokens: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -313,10 +281,14 @@ struct WireCompletionDetails {
 
 impl WireUsage {
     fn into_usage(self) -> Usage {
-        let cached =
-            self.prompt_tokens_details.and_then(|d| d.cached_tokens).or(self.prompt_cache_hit_tokens).unwrap_or(0);
+        let cached = self
+            .prompt_tokens_details
+            .and_then(|d| d.cached_tokens)
+            .or(self.prompt_cache_hit_tokens)
+            .or(self.num_cached_tokens)
+            .unwrap_or(0);
         let reasoning = self.completion_tokens_details.and_then(|d| d.reasoning_tokens).unwrap_or(0);
-        Usage::new(self.prompt_tokens, self.completion_tokens, cached, reasoning)
+        Usage::new(self.prompt_tokens, self.completion_tokens, cached, reasoning).with_reported_total(self.total_tokens)
     }
 }
 
@@ -415,13 +387,15 @@ impl StreamDecoder for OpenAiStream {
                             name: f.name,
                             arguments: f.arguments.as_ref().map(|a| arguments_string(Some(a))),
                         }),
+                        extra_content: c.extra_content.filter(Value::is_object),
                     }
                 })
                 .collect();
+            let (content, thinking) = d.content.as_ref().map(content_parts).unwrap_or_default();
             let delta = Delta {
                 role: d.role,
-                content: d.content.as_ref().and_then(content_text),
-                reasoning_content: d.reasoning_content.or(d.reasoning),
+                content,
+                reasoning_content: join_reasoning(d.reasoning_content.or(d.reasoning), thinking),
                 refusal: d.refusal,
                 tool_calls,
             };
@@ -440,21 +414,5 @@ impl StreamDecoder for OpenAiStream {
 
     fn is_done(&self) -> bool {
         self.done || self.finished
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn alnum9_is_stable_and_valid() {
-        let mut seen = HashMap::new();
-        let a = alnum9("call_00_9V0vrf86Pc9aelHCJMZqnJBo", &mut seen);
-        assert_eq!(a.len(), 9);
-        assert!(a.bytes().all(|b| b.is_ascii_alphanumeric()));
-        assert_eq!(alnum9("call_00_9V0vrf86Pc9aelHCJMZqnJBo", &mut seen), a);
-        assert_ne!(alnum9("call_2", &mut seen), a);
-        assert_eq!(alnum9("gSIMJiOkT", &mut seen), "gSIMJiOkT");
     }
 }

@@ -3,7 +3,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::WireFamily;
+use super::{AuthStyle, Quirks, ResolvedModelQuirks, Tiers, WireFamily};
 
 /// Everything the harness knows about one provider: where it is, how it authenticates, which
 /// models it offers by tier, what they cost, and how it deviates from its wire family.
@@ -15,8 +15,8 @@ pub struct ProviderSpec {
     pub family: WireFamily,
     pub base_url: String,
     /// `bearer`, `header:NAME` or `none`.
-    #[serde(default = "default_auth")]
-    pub auth: String,
+    #[serde(default)]
+    pub auth: AuthStyle,
     /// Key reference: `env:VAR`, `file:PATH` or `cmd:COMMAND`; default `env:<NAME>_API_KEY`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
@@ -39,6 +39,12 @@ pub struct ProviderSpec {
     pub prices_as_of: Option<String>,
     #[serde(default)]
     pub quirks: Quirks,
+    /// Quirks that differ for some models, keyed by model name or by a prefix ending in `*`;
+    /// each is a partial quirks table applied over `quirks`.
+    #[serde(default, skip_serializing_if = "Map::is_empty")]
+    pub model_quirks: Map<String, Value>,
+    #[serde(skip)]
+    resolved: ResolvedModelQuirks,
     /// Headers added to every request, for provider-specific features.
     #[serde(default)]
     pub extra_headers: BTreeMap<String, String>,
@@ -47,33 +53,6 @@ pub struct ProviderSpec {
     pub extra_body: Map<String, Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-}
-
-fn default_auth() -> String {
-    "bearer".into()
-}
-
-/// Models by price and capability tier, cheapest first.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Tiers {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cheap: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub default: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub premium: Option<String>,
-}
-
-impl Tiers {
-    pub fn get(&self, tier: &str) -> Option<&str> {
-        match tier {
-            "cheap" => self.cheap.as_deref(),
-            "default" => self.default.as_deref(),
-            "premium" => self.premium.as_deref(),
-            _ => None,
-        }
-    }
 }
 
 /// US dollars per million tokens.
@@ -87,51 +66,7 @@ pub struct Price {
     pub cached_input: Option<f64>,
 }
 
-/// How an OpenAI-compatible provider deviates from OpenAI, as data rather than branches.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Quirks {
-    /// `alnum9`: tool-call ids must be exactly nine alphanumeric characters (Mistral).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tool_call_id: Option<String>,
-    /// How the provider spells `tool_choice: "required"` (Mistral: `any`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tool_choice_required: Option<String>,
-    /// Ask for a usage chunk on streams (`stream_options.include_usage`) even when the caller
-    /// did not, so streamed cases are costed too.
-    #[serde(default)]
-    pub stream_usage: bool,
-    /// Which field carries the output cap: `max_tokens` or `max_completion_tokens`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_tokens_param: Option<String>,
-    /// Whether the `developer` role is accepted; otherwise it is sent as `system`.
-    #[serde(default)]
-    pub developer_role: bool,
-    /// Output cap sent when the caller gave none, for APIs that require one (Anthropic).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub default_max_tokens: Option<u32>,
-}
-
-/// How a request authenticates.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AuthStyle {
-    Bearer,
-    Header(String),
-    None,
-}
-
 impl ProviderSpec {
-    pub fn auth_style(&self) -> Result<AuthStyle, String> {
-        match self.auth.as_str() {
-            "bearer" => Ok(AuthStyle::Bearer),
-            "none" => Ok(AuthStyle::None),
-            other => match other.strip_prefix("header:") {
-                Some(h) if !h.trim().is_empty() => Ok(AuthStyle::Header(h.trim().to_ascii_lowercase())),
-                _ => Err(format!("auth must be \"bearer\", \"none\" or \"header:NAME\", got {other:?}")),
-            },
-        }
-    }
-
     /// The environment variable of the `<PROVIDER>_API_KEY` convention.
     pub fn default_key_var(&self) -> String {
         format!("{}_API_KEY", self.name.to_ascii_uppercase().replace(['-', '.'], "_"))
@@ -148,7 +83,38 @@ impl ProviderSpec {
     }
 
     pub fn needs_key(&self) -> bool {
-        self.auth != "none"
+        self.auth.needs_key()
+    }
+
+    /// The quirks in force for `model`: the most specific `model_quirks` entry that matches
+    /// it, else the provider's.
+    pub fn quirks_for(&self, model: &str) -> &Quirks {
+        self.resolved.for_model(model).unwrap_or(&self.quirks)
+    }
+
+    /// Every per-model quirk set, most specific first.
+    pub fn model_quirk_sets(&self) -> impl Iterator<Item = (&super::ModelPattern, &Quirks)> {
+        self.resolved.iter()
+    }
+
+    /// Works out and checks what only the whole entry can tell: the per-model quirks (each a
+    /// complete quirks set) and the configured api-version when quirks compare against it.
+    /// Called when the catalog loads; call it again after changing `quirks` or `model_quirks`.
+    pub fn resolve(&mut self) -> Result<(), super::SpecError> {
+        self.resolved = ResolvedModelQuirks::resolve(&self.quirks, &self.model_quirks)?;
+        let compares_version = std::iter::once(&self.quirks)
+            .chain(self.resolved.iter().map(|(_, q)| q))
+            .any(|q| q.developer_role_since.is_some());
+        if compares_version && let Some(v) = &self.api_version {
+            super::ApiVersion::parse(v)
+                .map_err(|e| super::SpecError::Field { at: "api_version".into(), message: e.to_string() })?;
+        }
+        Ok(())
+    }
+
+    /// Whether requests for `model` may carry the `developer` role.
+    pub fn accepts_developer(&self, model: &str) -> bool {
+        self.quirks_for(model).accepts_developer(self.api_version.as_deref())
     }
 
     pub fn price(&self, model: &str) -> Option<Price> {

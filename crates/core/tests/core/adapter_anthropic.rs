@@ -29,7 +29,7 @@ fn json_hint() -> ResponseHints {
 }
 
 fn stream_hint(json: bool) -> ResponseHints {
-    ResponseHints { stream: true, json_tool: json.then(|| "json".to_string()) }
+    ResponseHints { stream: true, json_tool: json.then(|| "json".to_string()), ..Default::default() }
 }
 
 fn decode(rel: &str, hints: &ResponseHints) -> ChatCompletion {
@@ -673,7 +673,7 @@ fn json_schema_goes_through_a_forced_json_tool() {
 
 #[test]
 fn sampling_stop_user_seed_and_max_tokens() {
-    let b = body(json!({"model": "claude-haiku-4-5", "messages": [{"role": "user", "content": "Hi"}],
+    let b = body(json!({"model": "claude-3-5-haiku-latest", "messages": [{"role": "user", "content": "Hi"}],
         "temperature": 0.2, "top_p": 0.9, "stop": ["END", " ", "STOP"], "seed": 7, "user": "u-42",
         "top_k": 5, "logprobs": true}));
     assert_eq!(b["temperature"], 0.2);
@@ -818,5 +818,137 @@ fn no_prefix_of_any_sample_panics() {
                 let _ = decode_stream_bytes(&AnthropicAdapter, &stream_hint(true), framed.as_bytes());
             }
         }
+    }
+}
+
+// --- server tools, sampling, structured outputs --------------------------------------------
+
+/// Tools Anthropic runs itself stream `input_json_delta` like client tools (server tools, MCP);
+/// they are not tool calls for the caller, and the text around them is the content, in both
+/// modes. Genuine MCP recording (stream and body).
+/// <https://docs.claude.com/en/docs/agents-and-tools/mcp-connector>
+#[test]
+fn mcp_tool_blocks_are_not_tool_calls_in_streams_or_bodies() {
+    let r = decode("anthropic/anthropic-mcp.1.json", &ResponseHints::default());
+    let m = r.message().unwrap();
+    assert!(m.tool_calls.is_none(), "{m:?}");
+    assert!(m.content.as_deref().unwrap().starts_with("The echo tool responded back with"));
+    assert_eq!(r.finish_reason(), Some(FinishReason::Stop));
+
+    let s = stream("anthropic/anthropic-mcp.1.chunks.txt", false);
+    let r = s.result.unwrap();
+    let m = r.message().unwrap();
+    assert!(m.tool_calls.is_none(), "{m:?}");
+    assert_eq!(
+        m.content.as_deref(),
+        Some(
+            "The echo tool responded back with: **hello world**\n\nIt simply echoed back the exact message that was sent to it."
+        )
+    );
+    assert_eq!(r.usage.unwrap().prompt_tokens, 1250);
+}
+
+/// A web search stream in Anthropic's documented shape: `server_tool_use` with streamed input,
+/// a `web_search_tool_result`, then text; and a `pause_turn` stop, which ends the turn as a stop.
+/// Wire-accurate synthesized events (field names from the web search tool reference; encrypted
+/// content shortened).
+/// <https://docs.claude.com/en/docs/agents-and-tools/tool-use/web-search-tool>
+#[test]
+fn web_search_server_tool_stream_is_text_not_a_tool_call() {
+    let events = [
+        json!({"type":"message_start","message":{"model":"claude-sonnet-4-5-20250929","id":"msg_01LHpEgU4KbfgXGVi3UtHQY1","type":"message","role":"assistant","content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":2037,"cache_creation_input_tokens":0,"cache_read_input_tokens":0,"output_tokens":1}}}),
+        json!({"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}),
+        json!({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Let me search. "}}),
+        json!({"type":"content_block_stop","index":0}),
+        json!({"type":"content_block_start","index":1,"content_block":{"type":"server_tool_use","id":"srvtoolu_01Bj5uzzLcYG5hfueSLcDH8k","name":"web_search","input":{}}}),
+        json!({"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":""}}),
+        json!({"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":"{\"query\": \"t"}}),
+        json!({"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":"ech news\"}"}}),
+        json!({"type":"content_block_stop","index":1}),
+        json!({"type":"content_block_start","index":2,"content_block":{"type":"web_search_tool_result","tool_use_id":"srvtoolu_01Bj5uzzLcYG5hfueSLcDH8k","content":[{"type":"web_search_result","title":"AI News","url":"https://example.com/news","encrypted_content":"ErkeCioICBgCIiRiY2Jj","page_age":null}]}}),
+        json!({"type":"content_block_stop","index":2}),
+        json!({"type":"content_block_start","index":3,"content_block":{"type":"text","text":""}}),
+        json!({"type":"content_block_delta","index":3,"delta":{"type":"text_delta","text":"Here is today's news."}}),
+        json!({"type":"content_block_stop","index":3}),
+        json!({"type":"message_delta","delta":{"stop_reason":"pause_turn","stop_sequence":null},"usage":{"input_tokens":9012,"output_tokens":120,"server_tool_use":{"web_search_requests":1}}}),
+        json!({"type":"message_stop"}),
+    ];
+    let mut sse = String::new();
+    for e in &events {
+        encode_event(e["type"].as_str(), &e.to_string(), &mut sse);
+    }
+    let r = decode_stream_bytes(&AnthropicAdapter, &stream_hint(false), sse.as_bytes()).result.unwrap();
+    let m = r.message().unwrap();
+    assert!(m.tool_calls.is_none());
+    assert_eq!(m.content.as_deref(), Some("Let me search. Here is today's news."));
+    assert_eq!(r.finish_reason(), Some(FinishReason::Stop));
+
+    let body = json!({"id":"msg_1","type":"message","role":"assistant","model":"claude-sonnet-4-5","content":[
+        {"type":"server_tool_use","id":"srvtoolu_1","name":"web_search","input":{"query":"tech news"}},
+        {"type":"web_search_tool_result","tool_use_id":"srvtoolu_1","content":[]},
+        {"type":"text","text":"Here is today's news."}],"stop_reason":"end_turn","usage":{"input_tokens":10,"output_tokens":5}});
+    let r = AnthropicAdapter.decode(body.to_string().as_bytes(), &ResponseHints::default()).unwrap();
+    assert!(r.message().unwrap().tool_calls.is_none());
+    assert_eq!(r.message().unwrap().content.as_deref(), Some("Here is today's news."));
+}
+
+/// Newer Claude models reject `temperature` and `top_p` together ("`temperature` and `top_p`
+/// cannot both be specified for this model. Please use only one."): temperature is sent, and
+/// the request notes that `top_p` was left out. Older models get both.
+/// <https://docs.claude.com/en/docs/about-claude/models/migrating-to-claude-4>
+#[test]
+fn temperature_and_top_p_are_not_both_sent_to_newer_claude_models() {
+    for model in ["claude-sonnet-4-5", "claude-opus-4-1-20250805", "claude-haiku-4-5"] {
+        let n = encode(
+            json!({"model": model, "messages": [{"role": "user", "content": "Hi"}], "temperature": 0.2, "top_p": 0.9}),
+        );
+        assert_eq!(n.body["temperature"], 0.2, "{model}");
+        assert!(n.body.get("top_p").is_none(), "{model}");
+        assert!(n.notes.iter().any(|x| x.contains("top_p")), "{model}: {:?}", n.notes);
+        let only_p = encode(json!({"model": model, "messages": [{"role": "user", "content": "Hi"}], "top_p": 0.9}));
+        assert_eq!(only_p.body["top_p"], 0.9, "top_p alone is allowed");
+    }
+    let old = encode(
+        json!({"model": "claude-3-5-haiku-latest", "messages": [{"role": "user", "content": "Hi"}], "temperature": 0.2, "top_p": 0.9}),
+    );
+    assert_eq!((old.body["temperature"].clone(), old.body["top_p"].clone()), (json!(0.2), json!(0.9)));
+    assert!(old.notes.is_empty());
+}
+
+fn schema_request(model: &str, schema: Value) -> Value {
+    json!({"model": model, "messages": [{"role": "user", "content": "A lasagna recipe."}],
+        "response_format": {"type": "json_schema", "json_schema": {"name": "recipe", "schema": schema}}})
+}
+
+/// On models with structured outputs, `json_schema` goes as `output_config.format` (every object
+/// closed with `additionalProperties: false`, as the API requires) and the JSON comes back as
+/// the text (genuine recording). Schemas with what structured outputs cannot enforce, and older
+/// models, keep the forced `json` tool.
+/// <https://docs.claude.com/en/docs/build-with-claude/structured-outputs>
+#[test]
+fn json_schema_uses_structured_outputs_where_the_model_has_them() {
+    let schema = json!({"type": "object", "properties": {"recipe": {"type": "object", "properties": {
+        "name": {"type": "string"}, "steps": {"type": "array", "items": {"type": "string"}}}, "required": ["name", "steps"]}},
+        "required": ["recipe"]});
+    let n = encode(schema_request("claude-sonnet-4-5", schema.clone()));
+    let format = &n.body["output_config"]["format"];
+    assert_eq!(format["type"], "json_schema");
+    assert_eq!(format["schema"]["additionalProperties"], false);
+    assert_eq!(format["schema"]["properties"]["recipe"]["additionalProperties"], false);
+    assert!(n.body.get("tools").is_none() && n.body.get("tool_choice").is_none());
+    assert_eq!(n.hints.json_tool, None);
+
+    let r = decode("anthropic/anthropic-json-output-format.1.json", &n.hints);
+    let content: Value = serde_json::from_str(r.message().unwrap().content.as_deref().unwrap()).unwrap();
+    assert_eq!(content["recipe"]["name"], "Classic Lasagna");
+    assert_eq!(r.finish_reason(), Some(FinishReason::Stop));
+
+    let bounded = json!({"type": "object", "properties": {"servings": {"type": "integer", "minimum": 1}}});
+    let open = json!({"type": "object", "properties": {"a": {"type": "string"}}, "additionalProperties": true});
+    for (model, s) in [("claude-sonnet-4-5", bounded), ("claude-sonnet-4-5", open), ("claude-opus-4-1", schema)] {
+        let n = encode(schema_request(model, s));
+        assert!(n.body.get("output_config").is_none(), "{model}");
+        assert_eq!(n.body["tool_choice"], json!({"type": "tool", "name": "json"}), "{model}");
+        assert_eq!(n.hints.json_tool.as_deref(), Some("json"));
     }
 }

@@ -554,3 +554,88 @@ fn thinking_plan_and_call_reassemble_like_decode() {
     assert_eq!(m.reasoning_content.as_deref(), Some("User wants time.\nI will call now."));
     assert_eq!(m.calls()[0].function.arguments, "{}", "a call without an index or arguments still lands");
 }
+
+/// `tool_choice` "is only compatible with Command-r7b and newer models": on the older models the
+/// catalog marks, `none` is honoured by offering no tools (noted on the request), and a
+/// required or named choice, which cannot be honoured, is refused as `unsupported` before
+/// anything is sent. <https://docs.cohere.com/reference/chat#request.body.tool_choice>
+#[test]
+fn tool_choice_is_never_sent_to_models_before_command_r7b() {
+    let tools = json!([{"type": "function", "function": {"name": "now"}}]);
+    let req = |model: &str, choice: &str| {
+        request(
+            json!({"model": model, "messages": [{"role": "user", "content": "hi"}], "tools": tools, "tool_choice": choice}),
+        )
+    };
+    let n = CohereAdapter.encode(&req("command-r-08-2024", "none"), &spec("cohere"), None).unwrap();
+    assert!(n.body.get("tools").is_none() && n.body.get("tool_choice").is_none(), "{}", n.body);
+    assert!(n.notes.iter().any(|x| x.contains("tool_choice")), "{:?}", n.notes);
+    for model in ["command-r-08-2024", "command-r-plus-08-2024"] {
+        let e = CohereAdapter.encode(&req(model, "required"), &spec("cohere"), None).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Unsupported, "{model}");
+    }
+    let auto = CohereAdapter.encode(&req("command-r-08-2024", "auto"), &spec("cohere"), None).unwrap();
+    assert_eq!(auto.body["tools"][0]["function"]["name"], "now");
+    for model in ["command-r7b-12-2024", "command-a-03-2025"] {
+        let n = CohereAdapter.encode(&req(model, "required"), &spec("cohere"), None).unwrap();
+        assert_eq!(n.body["tool_choice"], "REQUIRED", "{model}");
+    }
+}
+
+/// Every v2 stream event type in Cohere's streaming reference, in the order a tool-use answer
+/// with citations sends them (`message-start`, `tool-plan-delta`, `tool-call-start/delta/end`,
+/// `content-start/delta/end`, `citation-start/end`, `debug`, `message-end`), reassembles to the
+/// answer; `citation-*` and `debug` carry nothing canonical. Wire-accurate synthesized events.
+/// <https://docs.cohere.com/docs/streaming>
+#[test]
+fn every_v2_stream_event_type_from_the_streaming_reference() {
+    let events = [
+        json!({"id": "5a6e0c2b-7f1d-4c3e-9b8a-1d2e3f4a5b6c", "type": "message-start", "delta": {"message": {"role": "assistant", "content": [], "tool_plan": "", "tool_calls": [], "citations": []}}}),
+        json!({"type": "tool-plan-delta", "delta": {"message": {"tool_plan": "I will look up the weather."}}}),
+        json!({"type": "tool-call-start", "index": 0, "delta": {"message": {"tool_calls": {"id": "get_weather_5zf7k2m1q9xw", "type": "function", "function": {"name": "get_weather", "arguments": ""}}}}}),
+        json!({"type": "tool-call-delta", "index": 0, "delta": {"message": {"tool_calls": {"function": {"arguments": "{\"city\": "}}}}}),
+        json!({"type": "tool-call-delta", "index": 0, "delta": {"message": {"tool_calls": {"function": {"arguments": "\"Paris\"}"}}}}}),
+        json!({"type": "tool-call-end", "index": 0}),
+        json!({"type": "content-start", "index": 0, "delta": {"message": {"content": {"type": "text", "text": ""}}}}),
+        json!({"type": "content-delta", "index": 0, "delta": {"message": {"content": {"text": "Paris is sunny."}}}, "logprobs": null}),
+        json!({"type": "citation-start", "index": 0, "delta": {"message": {"citations": {"start": 0, "end": 5, "text": "Paris", "sources": [{"type": "tool", "id": "get_weather_5zf7k2m1q9xw:0", "tool_output": {"city": "Paris"}}], "type": "TEXT_CONTENT"}}}}),
+        json!({"type": "citation-end", "index": 0}),
+        json!({"type": "content-end", "index": 0}),
+        json!({"type": "debug", "prompt": "<BOS_TOKEN><|START_OF_TURN_TOKEN|>..."}),
+        json!({"type": "message-end", "delta": {"finish_reason": "TOOL_CALL", "usage": {"billed_units": {"input_tokens": 31, "output_tokens": 24}, "tokens": {"input_tokens": 1021, "output_tokens": 24}, "cached_tokens": 0}}}),
+    ];
+    let mut sse = String::new();
+    for e in &events {
+        encode_event(e["type"].as_str(), &e.to_string(), &mut sse);
+    }
+    let r = stream_str(&sse).result.unwrap();
+    let m = r.message().unwrap();
+    assert_eq!(m.reasoning_content.as_deref(), Some("I will look up the weather."));
+    assert_eq!(m.content.as_deref(), Some("Paris is sunny."));
+    assert_eq!(m.calls()[0].id, "get_weather_5zf7k2m1q9xw");
+    assert_eq!(args(&m.calls()[0].function.arguments), json!({"city": "Paris"}));
+    assert_eq!(r.finish_reason(), Some(FinishReason::ToolCalls));
+    assert_eq!(r.usage.unwrap().prompt_tokens, 1021);
+    assert_eq!(r.id, "5a6e0c2b-7f1d-4c3e-9b8a-1d2e3f4a5b6c");
+}
+
+/// A generation that fails mid-stream ends with `message-end` and finish reason `ERROR` (its
+/// `error` text kept in the message) or `TIMEOUT`: errors, never a truncated success.
+/// <https://docs.cohere.com/reference/chat-stream>
+#[test]
+fn mid_stream_error_and_timeout_finish_reasons_are_errors() {
+    let start = "event: message-start\ndata: {\"id\":\"x\",\"type\":\"message-start\",\"delta\":{\"message\":{\"role\":\"assistant\"}}}\n\nevent: content-delta\ndata: {\"type\":\"content-delta\",\"index\":0,\"delta\":{\"message\":{\"content\":{\"text\":\"Hel\"}}}}\n\n";
+    let e = stream_str(&format!(
+        "{start}event: message-end\ndata: {{\"type\":\"message-end\",\"delta\":{{\"finish_reason\":\"ERROR\",\"error\":\"model overloaded while generating\"}}}}\n\n"
+    ))
+    .result
+    .unwrap_err();
+    assert_eq!((e.kind, e.provider_code.as_deref()), (ErrorKind::ServerError, Some("ERROR")));
+    assert!(e.message.contains("model overloaded while generating"), "{e}");
+    let e = stream_str(&format!(
+        "{start}event: message-end\ndata: {{\"type\":\"message-end\",\"delta\":{{\"finish_reason\":\"TIMEOUT\"}}}}\n\n"
+    ))
+    .result
+    .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Timeout);
+}

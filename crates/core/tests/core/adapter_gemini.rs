@@ -209,7 +209,6 @@ fn finish_reasons_and_blocked_prompt() {
         ("PROHIBITED_CONTENT", FinishReason::ContentFilter),
         ("SPII", FinishReason::ContentFilter),
         ("BLOCKLIST", FinishReason::ContentFilter),
-        ("MALFORMED_FUNCTION_CALL", FinishReason::Stop),
         ("OTHER", FinishReason::Stop),
     ] {
         let body = json!({"candidates":[{"content":{"role":"model","parts":[{"text":"x"}]},"finishReason":raw}]});
@@ -667,4 +666,149 @@ fn generation_config_response_format_and_images() {
         n.body["generationConfig"],
         json!({"maxOutputTokens": 9, "stopSequences": ["X"], "responseMimeType": "application/json"})
     );
+}
+
+// --- fidelity: block reasons, bad calls, tool-use tokens, thought signatures, JSON Schema -----
+
+/// Every blocking finish reason is a content filter, Vertex's `MODEL_ARMOR` (a candidate with no
+/// content) included, whole and streamed. Wire-accurate synthesized bodies.
+/// <https://cloud.google.com/vertex-ai/generative-ai/docs/reference/rest/v1/GenerateContentResponse#FinishReason>
+#[test]
+fn model_armor_and_other_block_reasons_are_content_filter() {
+    for raw in ["MODEL_ARMOR", "IMAGE_SAFETY", "SPII", "PROHIBITED_CONTENT", "IMAGE_OTHER"] {
+        let body = json!({"candidates":[{"finishReason":raw,"index":0}],"usageMetadata":{"promptTokenCount":12,"totalTokenCount":12},
+            "modelVersion":"gemini-2.5-flash","responseId":"armor1"});
+        let r = GeminiAdapter.decode(body.to_string().as_bytes(), &ResponseHints::default()).unwrap();
+        assert_eq!(r.finish_reason(), Some(FinishReason::ContentFilter), "{raw}");
+        assert_eq!(r.message().unwrap().content, None);
+        let s = stream_of(&[body]).result.unwrap();
+        assert_eq!(s.finish_reason(), Some(FinishReason::ContentFilter), "{raw} streamed");
+    }
+}
+
+/// `MALFORMED_FUNCTION_CALL` (a call that does not parse) and `UNEXPECTED_TOOL_CALL` (a call to
+/// a function the request did not declare) leave nothing a caller could dispatch: they are
+/// `malformed_response` errors with the finish reason as code, never an empty stop; a
+/// function call naming an undeclared function is the same error, whole and streamed.
+/// <https://ai.google.dev/api/generate-content#FinishReason>
+#[test]
+fn malformed_and_unexpected_function_calls_are_errors_not_calls() {
+    let malformed = json!({"candidates":[{"finishReason":"MALFORMED_FUNCTION_CALL","finishMessage":"Malformed function call: print(default_api.lookup(q=\"x)","index":0}],
+        "usageMetadata":{"promptTokenCount":2595,"totalTokenCount":2595},"modelVersion":"gemini-2.5-flash"});
+    let e = GeminiAdapter.decode(malformed.to_string().as_bytes(), &ResponseHints::default()).unwrap_err();
+    assert_eq!((e.kind, e.provider_code.as_deref()), (ErrorKind::MalformedResponse, Some("MALFORMED_FUNCTION_CALL")));
+    assert!(e.message.contains("Malformed function call"), "{e}");
+    assert_eq!(stream_of(&[malformed]).result.unwrap_err().kind, ErrorKind::MalformedResponse);
+
+    let unexpected = json!({"candidates":[{"content":{"role":"model","parts":[{"functionCall":{"name":"delete_everything","args":{}}}]},
+        "finishReason":"UNEXPECTED_TOOL_CALL","index":0}]});
+    let e = GeminiAdapter.decode(unexpected.to_string().as_bytes(), &ResponseHints::default()).unwrap_err();
+    assert_eq!(e.provider_code.as_deref(), Some("UNEXPECTED_TOOL_CALL"));
+
+    let undeclared = json!({"candidates":[{"content":{"role":"model","parts":[{"functionCall":{"name":"delete_everything","args":{}}}]},
+        "finishReason":"STOP","index":0}]});
+    let hints = ResponseHints { declared_tools: Some(vec!["get_weather".into()]), ..Default::default() };
+    let e = GeminiAdapter.decode(undeclared.to_string().as_bytes(), &hints).unwrap_err();
+    assert_eq!(e.kind, ErrorKind::MalformedResponse);
+    assert!(e.message.contains("delete_everything"), "{e}");
+    let mut sse = String::new();
+    encode_event(None, &undeclared.to_string(), &mut sse);
+    let streamed =
+        decode_stream_bytes(&GeminiAdapter, &ResponseHints { stream: true, ..hints.clone() }, sse.as_bytes());
+    assert_eq!(streamed.result.unwrap_err().kind, ErrorKind::MalformedResponse);
+    let declared = ResponseHints { declared_tools: Some(vec!["delete_everything".into()]), ..Default::default() };
+    assert!(GeminiAdapter.decode(undeclared.to_string().as_bytes(), &declared).is_ok());
+}
+
+/// Responses that used search, URL context, code execution or file search report the tool
+/// results fed to the model as `toolUsePromptTokenCount`, billed as input: they are prompt
+/// tokens, and `totalTokenCount` (which includes them) is kept. Wire-accurate synthesized usage.
+/// <https://ai.google.dev/api/generate-content#UsageMetadata>
+#[test]
+fn tool_use_prompt_tokens_are_prompt_tokens() {
+    let body = json!({"candidates":[{"content":{"role":"model","parts":[{"text":"It is sunny in Paris."}]},"finishReason":"STOP","index":0}],
+        "usageMetadata":{"promptTokenCount":33,"candidatesTokenCount":106,"totalTokenCount":284,"toolUsePromptTokenCount":39,"thoughtsTokenCount":106},
+        "modelVersion":"gemini-2.5-flash","responseId":"g1"});
+    let u = GeminiAdapter.decode(body.to_string().as_bytes(), &ResponseHints::default()).unwrap().usage.unwrap();
+    assert_eq!((u.prompt_tokens, u.completion_tokens, u.total_tokens), (33 + 39, 106 + 106, 284));
+    let s = stream_of(&[body]).result.unwrap().usage.unwrap();
+    assert_eq!((s.prompt_tokens, s.total_tokens), (72, 284));
+}
+
+/// Gemini 3 rejects a tool history whose function call lost its `thoughtSignature` ("Function
+/// call is missing a thought_signature"), and pairs calls with responses by id: the signature
+/// is kept on the decoded call (genuine gemini-3-pro-preview recording) and goes back beside the
+/// call, with the call's id on the call and on its response; Gemini 2.5 gets the signature only.
+/// <https://ai.google.dev/gemini-api/docs/thought-signatures>
+#[test]
+fn gemini_3_tool_history_carries_call_ids_and_thought_signatures() {
+    let call = decode("google/google-tool-call.json").message().unwrap().calls()[0].clone();
+    let sig = call.thought_signature().expect("the signature is kept").to_string();
+    assert!(sig.starts_with("EskgCsYgAb4"));
+    let streamed = stream("google/google-tool-call.chunks.txt").result.unwrap();
+    assert!(streamed.message().unwrap().calls()[0].thought_signature().is_some(), "kept when streamed too");
+
+    let history = |model: &str| {
+        json!({"model": model, "messages": [
+            {"role": "user", "content": "Weather in San Francisco?"},
+            {"role": "assistant", "tool_calls": [serde_json::to_value(&call).unwrap()]},
+            {"role": "tool", "tool_call_id": call.id, "content": "{\"temperature\": 18}"}
+        ], "tools": [{"type": "function", "function": {"name": "weather", "parameters": {"type": "object", "properties": {"location": {"type": "string"}}}}}]})
+    };
+    let n = encode(history("gemini-3-pro-preview"));
+    let part = &n.body["contents"][1]["parts"][0];
+    assert_eq!(part["thoughtSignature"], sig.as_str());
+    assert_eq!(part["functionCall"]["id"], call.id.as_str());
+    assert_eq!(n.body["contents"][2]["parts"][0]["functionResponse"]["id"], call.id.as_str());
+
+    let n = encode(history("gemini-2.5-flash"));
+    let part = &n.body["contents"][1]["parts"][0];
+    assert_eq!(part["thoughtSignature"], sig.as_str());
+    assert!(part["functionCall"].get("id").is_none());
+    assert!(n.body["contents"][2]["parts"][0]["functionResponse"].get("id").is_none());
+}
+
+/// Gemini 2.5 and 3 take full JSON Schema in `parametersJsonSchema` and `responseJsonSchema`, so
+/// a strict OpenAI schema goes as it is (minus `$schema`); models without them keep the reduced
+/// OpenAPI subset in `parameters` / `responseSchema`.
+/// <https://ai.google.dev/api/caching#FunctionDeclaration>, <https://ai.google.dev/api/generate-content#GenerationConfig>
+#[test]
+fn json_schema_fields_carry_full_json_schema_where_the_model_takes_it() {
+    let schema = json!({"$schema": "http://json-schema.org/draft-07/schema#", "type": "object",
+        "properties": {"city": {"type": ["string", "null"]}}, "required": ["city"], "additionalProperties": false});
+    let req = |model: &str| {
+        json!({"model": model, "messages": [{"role": "user", "content": "hi"}],
+            "tools": [{"type": "function", "function": {"name": "w", "parameters": schema}}],
+            "response_format": {"type": "json_schema", "json_schema": {"name": "out", "schema": schema}}})
+    };
+    let n = encode(req("gemini-2.5-flash"));
+    let p = &n.body["tools"][0]["functionDeclarations"][0]["parametersJsonSchema"];
+    assert_eq!(p["additionalProperties"], false);
+    assert_eq!(p["properties"]["city"]["type"], json!(["string", "null"]));
+    assert!(p.get("$schema").is_none());
+    assert_eq!(n.body["generationConfig"]["responseJsonSchema"]["required"], json!(["city"]));
+    assert!(n.body["generationConfig"].get("responseSchema").is_none());
+
+    let n = encode(req("gemini-2.0-flash"));
+    let p = &n.body["tools"][0]["functionDeclarations"][0]["parameters"];
+    assert_eq!(p["properties"]["city"], json!({"type": "string", "nullable": true}));
+    assert!(n.body["generationConfig"].get("responseSchema").is_some());
+}
+
+/// A tool history Gemini did not produce (another provider's calls, after a fallback) has no
+/// signatures; on models that require them the documented placeholder goes in their place.
+/// <https://ai.google.dev/gemini-api/docs/thought-signatures#faqs>
+#[test]
+fn foreign_tool_calls_get_the_documented_placeholder_signature_on_gemini_3() {
+    let history = |model: &str| {
+        json!({"model": model, "messages": [
+            {"role": "user", "content": "Weather in Paris?"},
+            {"role": "assistant", "tool_calls": [{"id": "call_PTLP8xhu3uwZk4l3nlnrrJha", "type": "function", "function": {"name": "w", "arguments": "{}"}}]},
+            {"role": "tool", "tool_call_id": "call_PTLP8xhu3uwZk4l3nlnrrJha", "content": "sunny"}
+        ]})
+    };
+    let n = encode(history("gemini-3-pro-preview"));
+    assert_eq!(n.body["contents"][1]["parts"][0]["thoughtSignature"], "skip_thought_signature_validator");
+    let n = encode(history("gemini-2.5-flash"));
+    assert!(n.body["contents"][1]["parts"][0].get("thoughtSignature").is_none());
 }

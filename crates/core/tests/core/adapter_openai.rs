@@ -266,3 +266,70 @@ fn encode_keeps_images_json_schema_and_stop() {
     assert_eq!(n.body["response_format"]["json_schema"]["schema"]["properties"]["a"]["additionalProperties"], false);
     assert_eq!(n.body["stop"], json!(["END", "STOP"]));
 }
+
+/// Magistral and reasoning-mode Mistral models answer with `content` as a list of chunks, a
+/// `thinking` chunk (itself a list of text chunks) before the `text`; the thinking is reasoning,
+/// in both modes (genuine recordings).
+/// <https://docs.mistral.ai/capabilities/reasoning/>
+#[test]
+fn mistral_thinking_chunks_become_reasoning_content() {
+    let r = decode("mistral/mistral-reasoning.json");
+    let m = r.message().unwrap();
+    assert_eq!(m.content.as_deref(), Some("2 + 2 = 4"));
+    assert_eq!(m.reasoning_content.as_deref(), Some("The user is asking for 2+2. This is basic arithmetic. 2+2=4."));
+
+    let s = stream("mistral/mistral-reasoning.chunks.txt");
+    let r = s.result.unwrap();
+    let m = r.message().unwrap();
+    assert_eq!(m.content.as_deref(), Some("2 + 2 = 4"));
+    assert_eq!(m.reasoning_content.as_deref(), Some("The user is asking for 2+2. This is basic arithmetic. 2+2=4."));
+    assert!(s.chunks.iter().any(|c| c.choices.iter().any(|ch| ch.delta.reasoning_content.is_some())));
+}
+
+/// Mistral reports cached prompt tokens as `usage.num_cached_tokens` in most responses.
+/// Wire-accurate synthesized body (Mistral's field names and order).
+/// <https://docs.mistral.ai/capabilities/completion/prompt_caching/>
+#[test]
+fn mistral_num_cached_tokens_are_cached_prompt_tokens() {
+    let body = json!({"id": "5a1c9b0e7d2f4e3a9c8b7a6d5e4f3a2b", "created": 1764000123, "model": "mistral-small-latest",
+        "usage": {"prompt_tokens": 1200, "total_tokens": 1210, "completion_tokens": 10, "num_cached_tokens": 1024},
+        "object": "chat.completion",
+        "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "tool_calls": null, "content": "Yes."}}]});
+    let r = OpenAiAdapter.decode(body.to_string().as_bytes(), &ResponseHints::default()).unwrap();
+    let u = r.usage.unwrap();
+    assert_eq!((u.prompt_tokens, u.cached_tokens(), u.total_tokens), (1200, 1024, 1210));
+}
+
+/// Gemini's OpenAI-compatible endpoint counts hidden reasoning in `total_tokens` (35 + 12 -> 109);
+/// the provider's total is what it bills, so it is kept rather than recomputed. Wire-accurate
+/// synthesized body. <https://ai.google.dev/gemini-api/docs/openai>
+#[test]
+fn provider_total_tokens_is_kept_not_recomputed() {
+    let body = json!({"choices": [{"finish_reason": "stop", "index": 0, "message": {"content": "Four.", "role": "assistant"}}],
+        "created": 1764000456, "id": "u3ElaZ2nBeOnz7IPq8-1oAg", "model": "gemini-2.5-flash", "object": "chat.completion",
+        "usage": {"completion_tokens": 12, "prompt_tokens": 35, "total_tokens": 109}});
+    let r = OpenAiAdapter.decode(body.to_string().as_bytes(), &ResponseHints::default()).unwrap();
+    let u = r.usage.unwrap();
+    assert_eq!((u.prompt_tokens, u.completion_tokens, u.total_tokens), (35, 12, 109));
+}
+
+/// The same endpoint puts a tool call's thought signature in `extra_content`; it is kept on the
+/// canonical call, whole and streamed, so the next turn can send it back.
+/// <https://ai.google.dev/gemini-api/docs/thought-signatures>
+#[test]
+fn tool_call_extra_content_is_kept_on_decode() {
+    let body = json!({"choices": [{"finish_reason": "tool_calls", "index": 0, "message": {"role": "assistant", "tool_calls": [
+        {"extra_content": {"google": {"thought_signature": "CrICAdHtim827fQ"}}, "function": {"arguments": "{\"city\":\"Paris\"}", "name": "get_weather"}, "id": "function-call-1", "type": "function"}]}}],
+        "created": 1764000456, "id": "x", "model": "gemini-3-pro-preview", "object": "chat.completion"});
+    let r = OpenAiAdapter.decode(body.to_string().as_bytes(), &ResponseHints::default()).unwrap();
+    assert_eq!(r.message().unwrap().calls()[0].thought_signature(), Some("CrICAdHtim827fQ"));
+
+    let chunk = json!({"choices": [{"delta": {"role": "assistant", "tool_calls": [{"extra_content": {"google": {"thought_signature": "Sig2"}},
+        "function": {"arguments": "{}", "name": "now"}, "id": "function-call-2", "index": 0, "type": "function"}]}, "finish_reason": "tool_calls", "index": 0}],
+        "created": 1, "id": "y", "model": "gemini-3-pro-preview", "object": "chat.completion.chunk"});
+    let mut sse = String::new();
+    llm_conform_core::providers::sse::encode_event(None, &chunk.to_string(), &mut sse);
+    sse.push_str("data: [DONE]\n\n");
+    let r = decode_stream_bytes(&OpenAiAdapter, &ResponseHints::default(), sse.as_bytes()).result.unwrap();
+    assert_eq!(r.message().unwrap().calls()[0].thought_signature(), Some("Sig2"));
+}

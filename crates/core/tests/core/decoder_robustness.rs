@@ -12,7 +12,10 @@ fn adapters() -> [&'static dyn Adapter; 4] {
 }
 
 fn all_paths(bytes: &[u8]) {
-    let hints = [ResponseHints::default(), ResponseHints { json_tool: Some("json".into()), stream: true }];
+    let hints = [
+        ResponseHints::default(),
+        ResponseHints { json_tool: Some("json".into()), stream: true, ..Default::default() },
+    ];
     for a in adapters() {
         for h in &hints {
             let _ = a.decode(bytes, h);

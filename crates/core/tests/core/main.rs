@@ -7,5 +7,6 @@ mod adapter_anthropic;
 mod adapter_cohere;
 mod adapter_gemini;
 mod adapter_openai;
+mod adapter_openai_quirks;
 mod decoder_robustness;
 mod router;

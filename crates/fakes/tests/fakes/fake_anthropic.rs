@@ -21,7 +21,7 @@ const TEXT: &str = "The capital of France is Paris, a city on the Seine.";
 fn text_mock() -> MockAnswer {
     MockAnswer {
         text: Some(TEXT.into()),
-        usage: Some(MockUsage { prompt: 507, completion: 10, cached: 448 }),
+        usage: Some(MockUsage { prompt: 507, completion: 10, cached: 448, tool_prompt: 0 }),
         ..Default::default()
     }
 }
@@ -37,7 +37,7 @@ fn tools_mock() -> MockAnswer {
             },
             MockToolCall { name: "now".into(), arguments: None, arguments_raw: None },
         ],
-        usage: Some(MockUsage { prompt: 565, completion: 48, cached: 0 }),
+        usage: Some(MockUsage { prompt: 565, completion: 48, cached: 0, tool_prompt: 0 }),
         ..Default::default()
     }
 }

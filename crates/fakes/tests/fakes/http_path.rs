@@ -126,6 +126,7 @@ async fn every_error_class_in_each_family_native_shape() {
         for kind in kinds {
             let ctx = FakeCtx {
                 provider: f.provider.into(),
+                spec: crate::common::spec(f.provider),
                 model: "test-model".into(),
                 request: json!({}),
                 path: "/".into(),

@@ -4,8 +4,10 @@
 mod common;
 
 mod book;
+mod catalog_agreement;
 mod fake_anthropic;
 mod fake_cohere;
+mod fake_fidelity;
 mod fake_gemini;
 mod fake_openai;
 mod http_path;
