@@ -9,7 +9,7 @@ use clap::Args;
 
 use super::EXIT_FAILURE;
 use super::args::GlobalArgs;
-use super::console::{out, outln};
+use super::console::{errln, out, outln};
 use super::input::{parse_request, read_input};
 use crate::config::Config;
 use llm_conform_core::providers::Catalog;
@@ -51,13 +51,28 @@ pub fn run(global: &GlobalArgs, args: RouteArgs) -> anyhow::Result<ExitCode> {
     };
     let router = Router::new(policy.clone(), catalog.clone());
     if args.explain {
-        let plan = router.plan(&target)?;
+        let mut plan = router.plan(&target)?;
+        // A candidate without its key would be skipped: say so rather than "ready".
+        for p in &mut plan {
+            if p.state == "ready" && key_state(&catalog, &p.candidate.provider) == "missing" {
+                p.state = "no key".into();
+            }
+        }
         if args.json {
             outln!("{}", serde_json::to_string_pretty(&plan)?);
         } else {
             out!("{}", explain_text(&policy, &catalog, &target, &plan));
         }
         return Ok(ExitCode::SUCCESS);
+    }
+    let planned = router.plan(&target)?;
+    if !planned.is_empty() && planned.iter().all(|p| key_state(&catalog, &p.candidate.provider) == "missing") {
+        let missing: Vec<String> = planned
+            .iter()
+            .filter_map(|p| Some(format!("{} ({})", p.candidate, catalog.get(&p.candidate.provider).ok()?.key_ref())))
+            .collect();
+        errln!("error: no candidate has its key: {}", missing.join(", "));
+        return Ok(ExitCode::from(super::EXIT_USAGE));
     }
     let input = args.request.as_deref().context("a request file (or -) is needed unless --explain is given")?;
     let bytes = read_input(input)?;
@@ -84,7 +99,16 @@ pub fn run(global: &GlobalArgs, args: RouteArgs) -> anyhow::Result<ExitCode> {
             let adapter = spec.family.adapter();
             let native = match adapter.encode(&r, spec, key.as_ref().map(|k| k.expose())) {
                 Ok(n) => n,
-                Err(e) => return SendOutcome::Skip(e.to_string()),
+                Err(e) => {
+                    let result = Err(e.to_provider_error());
+                    return SendOutcome::Called(CallResult {
+                        result,
+                        latency_ms: 0.0,
+                        ttft_ms: None,
+                        status: None,
+                        notes: Vec::new(),
+                    });
+                }
             };
             let call = transport.call_with_deadline(adapter, &native, deadline).await;
             SendOutcome::Called(CallResult {
@@ -92,6 +116,7 @@ pub fn run(global: &GlobalArgs, args: RouteArgs) -> anyhow::Result<ExitCode> {
                 latency_ms: call.timings.total_ms,
                 ttft_ms: call.timings.ttft_ms,
                 status: call.raw.status,
+                notes: native.notes,
             })
         }
     }));
@@ -123,15 +148,7 @@ fn explain_text(policy: &RouterPolicy, catalog: &Catalog, target: &Target, plan:
         "#", "CANDIDATE", "KEY", "PRICE IN/OUT $/M", "LATENCY", "STATE"
     ));
     for (i, p) in plan.iter().enumerate() {
-        let key = match catalog.get(&p.candidate.provider) {
-            Ok(spec) if !spec.needs_key() => "not needed".to_string(),
-            Ok(spec) => match spec.key_reference().ok().and_then(|k| k.is_set_cheaply()) {
-                Some(true) => "set".into(),
-                Some(false) => "missing".into(),
-                None => "command".into(),
-            },
-            Err(_) => "unknown".into(),
-        };
+        let key = key_state(catalog, &p.candidate.provider);
         let price = p.price.map_or("unknown".to_string(), |(i, o)| format!("{i} / {o}"));
         let latency = p.latency_ewma_ms.map_or("no data".to_string(), |l| format!("{l:.0} ms"));
         out.push_str(&format!(
@@ -154,17 +171,31 @@ fn explain_text(policy: &RouterPolicy, catalog: &Catalog, target: &Target, plan:
     for (p, l) in &policy.limits {
         let mut parts = Vec::new();
         if let Some(r) = l.rpm {
-            parts.push(format!("{r} requests/min (+{} burst)", l.burst.unwrap_or(0)));
+            parts.push(format!("{r} requests/min, {} at once after a pause", l.burst.unwrap_or(1)));
         }
         if let Some(t) = l.tpm {
             parts.push(format!("{t} tokens/min"));
         }
         if let Some(c) = l.concurrent {
-            parts.push(format!("{c} at once"));
+            parts.push(format!("{c} in flight"));
         }
         out.push_str(&format!("limit {p}: {}\n", parts.join(", ")));
     }
     out
+}
+
+/// Whether `provider`'s key is there, as far as can be told without running a command:
+/// `set`, `missing`, `command` (a `cmd:` reference), `not needed` or `unknown`.
+fn key_state(catalog: &Catalog, provider: &str) -> &'static str {
+    match catalog.get(provider) {
+        Ok(spec) if !spec.needs_key() => "not needed",
+        Ok(spec) => match spec.key_reference().ok().and_then(|k| k.is_set_cheaply()) {
+            Some(true) => "set",
+            Some(false) => "missing",
+            None => "command",
+        },
+        Err(_) => "unknown",
+    }
 }
 
 /// A unit enum's name as written in config files.

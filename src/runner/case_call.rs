@@ -129,7 +129,8 @@ async fn route_once(
             let deadline = deadline.min(case_deadline);
             async move {
                 match call_provider(ctx, &call_id, scenario, &attempt_req, deadline).await {
-                    Ok(o) => {
+                    Ok(call) => {
+                        let o = call.outcome;
                         let mut l = last.lock().unwrap_or_else(|p| p.into_inner());
                         l.ttft_ms = o.timings.ttft_ms;
                         l.chunks = o.chunks.len();
@@ -138,6 +139,7 @@ async fn route_once(
                             latency_ms: o.timings.total_ms,
                             ttft_ms: o.timings.ttft_ms,
                             status: o.raw.status,
+                            notes: call.notes,
                         })
                     }
                     Err(stop) => {

@@ -20,13 +20,19 @@ pub enum CaseStop {
     HarnessError(String),
 }
 
+/// What one call came to, with the adapter's notes on what it changed to fit the API.
+pub struct ProviderCall {
+    pub outcome: CallOutcome,
+    pub notes: Vec<String>,
+}
+
 pub async fn call_provider(
     ctx: &ExecContext,
     id: &CaseId,
     scenario: &Scenario,
     req: &ChatRequest,
     deadline: Duration,
-) -> Result<CallOutcome, CaseStop> {
+) -> Result<ProviderCall, CaseStop> {
     let source = ctx.source(id).map_err(CaseStop::HarnessError)?;
     if let Source::Live { .. } = source
         && scenario.replay_only
@@ -54,7 +60,7 @@ pub async fn call_provider(
     if let Source::Live { record: true, .. } = source {
         record(ctx, id, &native, &outcome, deadline)?;
     }
-    Ok(outcome)
+    Ok(ProviderCall { outcome, notes: native.notes })
 }
 
 /// Whether `url` is on this machine (the replay server, a fake provider, a local model server).

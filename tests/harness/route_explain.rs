@@ -88,3 +88,21 @@ fn bad_policy_names_the_config_key_and_exits_2() {
         assert!(err.contains(want), "{text}: {err}");
     }
 }
+
+/// Issue 10: `route --model` without the provider's key said `rate_limited` and exited 1.
+#[test]
+fn routing_to_a_model_without_its_key_is_a_usage_error_naming_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let req = dir.path().join("req.json");
+    std::fs::write(&req, r#"{"model": "", "messages": [{"role": "user", "content": "hi"}]}"#).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_llm-conform"))
+        .current_dir(dir.path())
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .args(["route", "--model", "mistral/mistral-small-latest", req.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("MISTRAL_API_KEY") && !err.contains("rate_limited"), "{err}");
+}

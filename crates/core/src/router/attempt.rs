@@ -20,6 +20,10 @@ pub struct Attempt {
     /// The tier it was tried in, for routed requests.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tier: Option<String>,
+    /// What the adapter changed to fit the provider's API (a parameter left out, a role
+    /// renamed): the request the provider saw is not quite the one the caller sent.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// How one attempt ended. Written as one word (`success`, `skipped`, `escalated`, or the error

@@ -226,17 +226,24 @@ fn err(key: impl Into<String>, message: impl Into<String>) -> PolicyError {
 
 impl RouterPolicy {
     /// Fills in tiers from the catalog when none are configured: each tier lists every given
-    /// provider's model for that tier, escalating cheap → default → premium.
+    /// provider's model for that tier, cheapest first, escalating cheap → default → premium.
     pub fn with_catalog_tiers(mut self, catalog: &Catalog, providers: &[String]) -> Self {
         if !self.tiers.is_empty() {
             return self;
         }
         for (tier, next) in [("cheap", Some("default")), ("default", Some("premium")), ("premium", None)] {
-            let candidates: Vec<String> = providers
+            // Cheapest first: without a configured order, the price is the one the catalog knows.
+            let mut priced: Vec<(f64, String)> = providers
                 .iter()
                 .filter_map(|p| catalog.get(p).ok())
-                .filter_map(|s| s.models.get(tier).map(|m| format!("{}/{m}", s.name)))
+                .filter_map(|s| {
+                    let m = s.models.get(tier)?;
+                    let cost = s.price(m).map_or(f64::INFINITY, |p| p.input + p.output);
+                    Some((cost, format!("{}/{m}", s.name)))
+                })
                 .collect();
+            priced.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+            let candidates: Vec<String> = priced.into_iter().map(|(_, c)| c).collect();
             if !candidates.is_empty() {
                 self.tiers.insert(tier.into(), TierPolicy { candidates, escalate_to: next.map(str::to_string) });
             }

@@ -39,6 +39,8 @@ pub struct CallResult {
     /// Time to first token, when streamed: what the realtime profile ranks on.
     pub ttft_ms: Option<f64>,
     pub status: Option<u16>,
+    /// The adapter's notes on what it changed to fit the API (`NativeRequest::notes`).
+    pub notes: Vec<String>,
 }
 
 /// A routed request's result and every attempt on the way.
@@ -110,6 +112,7 @@ impl Trail {
             cost_usd: None,
             why,
             tier: self.tier.clone(),
+            notes: Vec::new(),
         });
     }
 
@@ -412,6 +415,7 @@ where
             cost_usd: cost,
             why,
             tier: trail.tier.clone(),
+            notes: call.notes.clone(),
         }
     }
 

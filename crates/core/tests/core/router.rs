@@ -41,7 +41,7 @@ fn err(kind: ErrorKind, retry_after: Option<Duration>) -> Result<ChatCompletion,
 }
 
 fn called(result: Result<ChatCompletion, ProviderError>) -> SendOutcome {
-    SendOutcome::Called(CallResult { result, latency_ms: 1.0, ttft_ms: None, status: None })
+    SendOutcome::Called(CallResult { result, latency_ms: 1.0, ttft_ms: None, status: None, notes: Vec::new() })
 }
 
 const CHAIN: &str = "tiers.chain = { candidates = [\"openai/gpt-4.1-nano\", \"mistral/mistral-small-latest\"] }\n";
@@ -259,7 +259,13 @@ async fn batch_profile_prefers_the_cheapest_and_realtime_the_fastest() {
         let target = Target::Model(Candidate { provider: provider.into(), model: "m".into() });
         router
             .route(&request(), &target, |_, _, _, _| async move {
-                SendOutcome::Called(CallResult { result: ok("x"), latency_ms: ttft, ttft_ms: Some(ttft), status: None })
+                SendOutcome::Called(CallResult {
+                    result: ok("x"),
+                    latency_ms: ttft,
+                    ttft_ms: Some(ttft),
+                    status: None,
+                    notes: Vec::new(),
+                })
             })
             .await;
     }
