@@ -26,6 +26,9 @@ pub enum Target {
 
 /// What the caller's transport did with one attempt.
 #[derive(Debug, Clone)]
+// One per attempt, moved once: boxing the call would cost an allocation on the hot path to save
+// copying a few hundred bytes.
+#[allow(clippy::large_enum_variant)]
 pub enum SendOutcome {
     Called(CallResult),
     /// The candidate could not be called at all (no key, say): skipped, not a failure.
