@@ -249,6 +249,7 @@ pub mod calls {
                     latency_ms: out.timings.total_ms,
                     ttft_ms: out.timings.ttft_ms,
                     status: out.raw.status,
+                    notes: native.notes,
                 })
             })
             .await;
