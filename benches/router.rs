@@ -84,6 +84,7 @@ fn selection(c: &mut Criterion) {
                                     latency_ms: 5.0,
                                     ttft_ms: None,
                                     status: Some(529),
+                                    notes: Vec::new(),
                                 })
                             } else {
                                 SendOutcome::Called(CallResult {
@@ -91,6 +92,7 @@ fn selection(c: &mut Criterion) {
                                     latency_ms: 10.0 + i as f64,
                                     ttft_ms: Some(5.0 + i as f64),
                                     status: Some(200),
+                                    notes: Vec::new(),
                                 })
                             }
                         })
@@ -109,6 +111,7 @@ fn selection(c: &mut Criterion) {
                             latency_ms: 1.0,
                             ttft_ms: None,
                             status: Some(200),
+                            notes: Vec::new(),
                         })
                     }))
                 })
