@@ -17,6 +17,12 @@ pub struct GlobalArgs {
     /// Config file; a missing default file means built-in settings.
     #[arg(long, global = true, default_value = "llm-conform.toml")]
     pub config: PathBuf,
+    /// Colour: auto (a terminal, unless NO_COLOR is set), always or never.
+    #[arg(long, global = true, default_value = "auto", value_parser = ["auto", "always", "never"])]
+    pub color: String,
+    /// Print only errors, the totals and the regressions.
+    #[arg(long, short = 'q', global = true)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Subcommand)]

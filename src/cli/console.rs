@@ -41,6 +41,20 @@ macro_rules! out {
     };
 }
 
+/// A line of standard error that `--quiet` leaves out (progress, where things were written).
+pub fn note(text: &str) {
+    if !crate::report::quiet() {
+        err(text);
+    }
+}
+
+/// `eprintln!` through [`note`]: informational, left out by `--quiet`.
+macro_rules! noteln {
+    ($($arg:tt)*) => {
+        $crate::cli::console::note(&format!($($arg)*))
+    };
+}
+
 /// `eprintln!` through [`err`].
 macro_rules! errln {
     ($($arg:tt)*) => {
@@ -48,4 +62,4 @@ macro_rules! errln {
     };
 }
 
-pub(crate) use {errln, out, outln};
+pub(crate) use {errln, noteln, out, outln};

@@ -63,6 +63,8 @@ fn install_panic_hook() {
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    crate::report::set_color(&cli.global.color);
+    crate::report::set_quiet(cli.global.quiet);
     match cli.command {
         Command::Providers(a) => providers_cmd::run(&cli.global, a),
         Command::Decode(a) => decode_cmd::run(&cli.global, a),

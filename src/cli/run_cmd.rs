@@ -10,7 +10,7 @@ use llm_conform_core::secrets::KeyStore;
 
 use super::EXIT_USAGE;
 use super::args::{GlobalArgs, RunArgs};
-use super::console::errln;
+use super::console::{errln, noteln};
 use super::selection::{missing_keys, providers_with_fixtures, select};
 use crate::report::{CompareOptions, OutputDir, terminal_summary};
 use crate::results::{CaseStatus, RunResults, SnapshotState};
@@ -78,7 +78,7 @@ pub fn run(global: &GlobalArgs, args: RunArgs) -> anyhow::Result<ExitCode> {
             .map(|c| c.case_id())
             .collect::<HashSet<String>>();
         plan.retain_cases(&failed);
-        errln!(
+        noteln!(
             "--rerun-failed: {} case(s) failed, errored or were unavailable in {}",
             plan.case_count(),
             previous.display()
@@ -160,12 +160,12 @@ pub fn run(global: &GlobalArgs, args: RunArgs) -> anyhow::Result<ExitCode> {
     }
     errln!("{}", terminal_summary(outcome.comparison.as_ref()));
     if let Some(b) = &outcome.baseline_written {
-        errln!("baseline for the next run: {}", b.display());
+        noteln!("baseline for the next run: {}", b.display());
     }
-    errln!("report: {}", outcome.out.latest().join("index.html").display());
+    noteln!("report: {}", outcome.out.latest().join("index.html").display());
     match outcome.out.prune(args.keep as usize) {
         Ok(0) => {}
-        Ok(n) => errln!("removed {n} old run director{} (keeping {})", if n == 1 { "y" } else { "ies" }, args.keep),
+        Ok(n) => noteln!("removed {n} old run director{} (keeping {})", if n == 1 { "y" } else { "ies" }, args.keep),
         Err(e) => errln!("warning: failed to prune old runs: {e}"),
     }
     let policy = ExitPolicy {
@@ -202,7 +202,10 @@ pub fn totals_line(results: &RunResults) -> String {
         .iter()
         .map(|&s| (s, results.count(s)))
         .filter(|&(s, n)| n > 0 || !matches!(s, CaseStatus::Flaky | CaseStatus::Unavailable))
-        .map(|(s, n)| format!("{n} {}", s.as_str()))
+        .map(|(s, n)| {
+            let text = format!("{n} {}", s.as_str());
+            if n > 0 { crate::report::paint(s, &text) } else { text }
+        })
         .collect();
     format!("{} cases in {:.2}s: {}", results.cases.len(), results.duration_ms / 1000.0, counts.join(", "))
 }

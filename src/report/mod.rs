@@ -15,6 +15,7 @@ mod progress;
 mod provider_stats;
 mod results_file;
 mod summary;
+mod terminal_style;
 mod unavailability;
 
 pub use baseline::{
@@ -34,4 +35,5 @@ pub use progress::Progress;
 pub use provider_stats::{ProviderStats, provider_stats};
 pub use results_file::{LoadError, RESULTS_SCHEMA, load_results, parse_results, resolve_results_path};
 pub use summary::{SUMMARY_LIMIT, render_summary, terminal_summary};
+pub use terminal_style::{paint, quiet, set_color, set_quiet};
 pub use unavailability::unavailability;

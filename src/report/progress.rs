@@ -11,7 +11,7 @@ pub struct Progress {
 
 impl Progress {
     pub fn new(total: usize) -> Self {
-        let bar = std::io::stderr().is_terminal().then(|| {
+        let bar = (std::io::stderr().is_terminal() && !super::quiet()).then(|| {
             let b = ProgressBar::new(total as u64);
             b.set_style(
                 ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} {msg}")
@@ -40,7 +40,7 @@ impl Progress {
                 }
             }
             None => {
-                if let Some(l) = line {
+                if let Some(l) = line.filter(|_| !super::quiet()) {
                     eprintln!("{l}");
                 }
             }

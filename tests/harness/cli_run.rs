@@ -274,3 +274,25 @@ fn a_closed_stdout_ends_quietly() {
         assert!(!err.contains("panicked") && !err.contains("internal error"), "{args:?}: {err}");
     }
 }
+
+/// Issue 10: colour where a person reads it (`--color always`, or a terminal without
+/// `NO_COLOR`), never in pipes; `--quiet` keeps the totals and drops the chatter.
+#[test]
+fn colour_and_quiet() {
+    let out = tempfile::tempdir().unwrap();
+    let run = |extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_llm-conform"))
+            .current_dir(crate::common::root())
+            .args(["run", "-p", "openai", "--suite", "basics", "--no-snapshots", "--out", out.path().to_str().unwrap()])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let coloured = stderr(&run(&["--color", "always"]));
+    assert!(coloured.contains("\x1b[32m"), "{coloured}");
+    let piped = stderr(&run(&[]));
+    assert!(!piped.contains('\x1b'), "no colour in a pipe: {piped}");
+    assert!(piped.contains("report: "));
+    let quiet = stderr(&run(&["-q"]));
+    assert!(quiet.contains(" cases in ") && !quiet.contains("report: "), "{quiet}");
+}

@@ -63,7 +63,9 @@ fn invocations(line: &str) -> Vec<Vec<String>> {
     let tokens: Vec<&str> = line.split_whitespace().collect();
     let mut found = Vec::new();
     for (i, t) in tokens.iter().enumerate() {
-        let start = if *t == "llm-conform" || t.ends_with("/llm-conform") {
+        // A program name starts a command; `chmod +x bin/llm-conform` only mentions the file.
+        let at_command = i == 0 || matches!(tokens[i - 1], "|" | "||" | "&&" | ";" | "then" | "do" | "$(" | "exec");
+        let start = if at_command && (*t == "llm-conform" || t.ends_with("/llm-conform")) {
             Some(i + 1)
         } else if *t == "cargo" && tokens.get(i + 1) == Some(&"run") {
             tokens.iter().skip(i).position(|x| *x == "--").map(|p| i + p + 1)
@@ -150,6 +152,19 @@ fn uses(wf: &Value) -> Vec<String> {
     steps(wf).iter().filter_map(|(_, s)| s["uses"].as_str().map(str::to_string)).collect()
 }
 
+/// Every action is pinned to a major, and GitHub's own actions to majors that run on Node 24
+/// (issue 10: Node 20 actions are being retired).
+fn check_action_versions(name: &str, wf: &Value) {
+    let node24 = [("actions/checkout", 5), ("actions/upload-artifact", 6), ("actions/download-artifact", 7)];
+    for u in uses(wf) {
+        let (action, version) = u.split_once('@').unwrap_or_else(|| panic!("{name}: {u} is not pinned to a version"));
+        if let Some((_, min)) = node24.iter().find(|(a, _)| *a == action) {
+            let major: u32 = version.trim_start_matches('v').split('.').next().unwrap().parse().unwrap();
+            assert!(major >= *min, "{name}: {u} still runs on Node 20; use v{min} or later");
+        }
+    }
+}
+
 #[test]
 fn ci_workflow_checks_tests_replays_and_publishes_the_report() {
     let wf = load("ci.yml");
@@ -170,9 +185,10 @@ fn ci_workflow_checks_tests_replays_and_publishes_the_report() {
         .expect("ci.yml uploads the report");
     assert_eq!(upload.1["with"]["path"].as_str(), Some("reports/latest/"));
     assert!(upload.1["if"].as_str().unwrap_or_default().contains("!cancelled()"), "uploaded even when the run fails");
-    for u in uses(&wf) {
-        assert!(u.contains('@'), "ci.yml: {u} is not pinned to a version");
-    }
+    check_action_versions("ci.yml", &wf);
+    assert!(uses(&wf).iter().any(|u| u.starts_with("mikepenz/action-junit-report@")), "the JUnit is published");
+    let pr = all_runs(&wf);
+    assert!(pr.contains("--workflow ci.yml --branch main") && pr.contains("--baseline baseline/results.json"), "{pr}");
     assert!(check_commands("ci.yml", &wf).unwrap() >= 1);
 }
 
@@ -226,14 +242,28 @@ fn weekly_workflow_is_sharded_by_provider_merged_and_compared_with_last_week() {
     // The merge job: after every shard, previous week's report as the baseline, the merged report
     // uploaded under the name the next week downloads, the summary on the run's page.
     let merge = &wf["jobs"]["merge"];
-    assert_eq!(merge["needs"].as_str(), Some("live"));
+    let needs: Vec<&str> = merge["needs"].as_sequence().unwrap().iter().filter_map(|n| n.as_str()).collect();
+    assert!(needs.contains(&"live"), "{needs:?}");
     let merge_steps = merge["steps"].as_sequence().unwrap();
     let step_uses =
         |prefix: &str| merge_steps.iter().find(|s| s["uses"].as_str().is_some_and(|u| u.starts_with(prefix)));
-    let previous = step_uses("dawidd6/action-download-artifact@").expect("last week's results are downloaded");
     let uploaded = step_uses("actions/upload-artifact@").expect("the merged report is uploaded");
-    assert_eq!(previous["with"]["name"], uploaded["with"]["name"], "next week downloads what this week uploads");
-    assert_eq!(previous["with"]["workflow"].as_str(), Some("weekly-live.yml"));
+    let name = uploaded["with"]["name"].as_str().unwrap();
+    let merge_runs = job_lines(merge).join("\n");
+    assert!(
+        merge_runs.contains("--workflow weekly-live.yml") && merge_runs.contains(&format!("--name {name}")),
+        "next week downloads what this week uploads: {merge_runs}"
+    );
+    // Issue 10: a missing secret fails the provider's job, naming it; the merge then fails too.
+    assert!(live_runs.contains("::error::secret $KEY_NAME is not set"), "{live_runs}");
+    assert!(!live_runs.contains("::notice::secret"), "a missing secret is not a notice: {live_runs}");
+    assert!(serde_yaml::to_string(merge).unwrap().contains("needs.live.result != 'success'"));
+    // One build; every later job reuses its binary.
+    assert!(job_lines(&wf["jobs"]["build"]).iter().any(|l| l.contains("cargo build --release --locked")));
+    for job in ["live", "merge"] {
+        assert!(!job_lines(&wf["jobs"][job]).iter().any(|l| l.contains("cargo build")), "{job} rebuilds");
+    }
+    assert!(step_uses("mikepenz/action-junit-report@").is_some(), "the merged JUnit is published");
     let runs = all_runs(&wf);
     assert!(runs.contains("llm-conform report merge") && runs.contains("--baseline baseline/results.json"), "{runs}");
     assert!(runs.contains("reports/weekly/summary.md >> \"$GITHUB_STEP_SUMMARY\""), "{runs}");
@@ -241,9 +271,7 @@ fn weekly_workflow_is_sharded_by_provider_merged_and_compared_with_last_week() {
         wf["permissions"]["actions"].as_str() == Some("read"),
         "downloading another run's artifact needs actions: read"
     );
-    for u in uses(&wf) {
-        assert!(u.contains('@'), "weekly-live.yml: {u} is not pinned to a version");
-    }
+    check_action_versions("weekly-live.yml", &wf);
     assert!(check_commands("weekly-live.yml", &wf).unwrap() >= 2);
 }
 
@@ -275,6 +303,7 @@ fn the_command_scanner_sees_both_spellings() {
         vec![vec!["report", "merge", "a", "b", "-o", "out"]]
     );
     assert!(invocations("echo llm-conformance").is_empty());
+    assert!(invocations("chmod +x bin/llm-conform").is_empty());
     let bad: Value = serde_yaml::from_str(
         "jobs:\n  j:\n    steps:\n      - run: |\n          llm-conform runn\n          llm-conform report merge a --nope -o x\n          cargo run -- run --shard 1/2 --sharding\n          scripts/missing.sh\n",
     )
