@@ -2,8 +2,10 @@
 
 mod exchange;
 mod http;
+mod stream_call;
 mod stream_driver;
 
 pub use exchange::{CallOutcome, RawResponse, Timings};
 pub use http::{HttpTransport, TransportConfig};
+pub use stream_call::{ChunkStream, StreamStart};
 pub use stream_driver::{StreamResult, StreamSession, decode_stream_bytes};
