@@ -44,6 +44,7 @@ pub fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCode> {
         provider_keys: Arc::new(KeyStore::new(key_timeout)),
         client_keys,
         transport: TransportConfig { timeout: deadline, ..TransportConfig::default() },
+        log: None,
     };
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     rt.block_on(async move {

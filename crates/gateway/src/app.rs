@@ -7,6 +7,7 @@ use std::time::Duration;
 use axum::http::HeaderMap;
 
 use crate::ClientKeys;
+use crate::access_log::LogSink;
 use crate::in_flight::InFlight;
 use crate::metrics::Metrics;
 use crate::targets::Targets;
@@ -24,6 +25,7 @@ pub struct App {
     pub max_body_bytes: usize,
     pub forward_headers: Vec<String>,
     pub access_log: bool,
+    pub log: LogSink,
     pub draining: AtomicBool,
 }
 

@@ -199,6 +199,7 @@ pub fn finish(app: &App, s: &Summary, started: Instant, stream: bool, model: &st
         let path: Vec<String> = s.attempts.iter().map(|(p, o, _)| format!("{p}:{o}")).collect();
         let served = s.served.as_ref().map(|x| format!("{}/{}", x.provider, x.model));
         access_log::write(
+            &app.log,
             app.upstream.redactor(),
             &AccessLine {
                 status: s.status,

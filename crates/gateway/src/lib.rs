@@ -27,6 +27,7 @@ mod streaming;
 mod targets;
 mod upstream;
 
+pub use access_log::LogSink;
 pub use api_error::{ApiError, status_for_kind};
 pub use auth::ClientKeys;
 pub use config::{ServeConfig, ServeConfigError};

@@ -12,6 +12,7 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use tokio::net::TcpListener;
 
+use crate::access_log::{LogSink, stderr_sink};
 use crate::app::App;
 use crate::in_flight::InFlight;
 use crate::metrics::Metrics;
@@ -34,6 +35,8 @@ pub struct GatewaySetup {
     pub provider_keys: Arc<KeyStore>,
     pub client_keys: ClientKeys,
     pub transport: TransportConfig,
+    /// Where the access log goes; standard error when `None`.
+    pub log: Option<LogSink>,
 }
 
 /// A bound, not yet serving, gateway.
@@ -85,6 +88,7 @@ impl Gateway {
             max_body_bytes: setup.serve.max_body_bytes,
             forward_headers: setup.serve.forwarded_names(),
             access_log: setup.serve.access_log,
+            log: setup.log.unwrap_or_else(stderr_sink),
             draining: AtomicBool::new(false),
         };
         Ok(Gateway { listener, app: Arc::new(app), grace: Duration::from_secs_f64(setup.serve.grace_s) })
