@@ -52,8 +52,7 @@ pub struct Spec {
 
 impl Spec {
     pub fn new() -> Spec {
-        let mut serve = ServeConfig::default();
-        serve.forward_headers = vec![CASE_HEADER.to_string()];
+        let serve = ServeConfig { forward_headers: vec![CASE_HEADER.to_string()], ..ServeConfig::default() };
         Spec {
             serve,
             overrides: toml::Table::new(),
