@@ -16,5 +16,6 @@ mod replay_matrix;
 mod report_cli;
 mod report_render;
 mod route_explain;
+mod serve_matrix;
 mod support;
 mod workflows;

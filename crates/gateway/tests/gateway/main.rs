@@ -8,6 +8,7 @@ mod auth;
 mod endpoints;
 mod errors;
 mod limits;
+mod python_sdk;
 mod routing;
 mod secrets;
 mod shutdown;
