@@ -154,3 +154,21 @@ impl IntoResponse for ApiError {
         resp
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use llm_conform_core::providers::{Adapter, OpenAiAdapter};
+
+    /// A gateway behind a gateway (or the harness testing one) must see the kind the first one
+    /// saw: every kind's status and code classify back to it through the OpenAI-family adapter.
+    #[test]
+    fn every_kind_round_trips_through_an_openai_classifier() {
+        for kind in ErrorKind::ALL {
+            let e = ApiError::from_provider(&ProviderError::new(kind, "x"), &Redactor::default());
+            let body = serde_json::to_vec(&e.to_json()).unwrap();
+            let back = OpenAiAdapter.classify_error(e.status, &Default::default(), &body);
+            assert_eq!(back.kind, kind, "{kind} sent as {} {:?}", e.status, e.code);
+        }
+    }
+}

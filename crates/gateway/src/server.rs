@@ -10,6 +10,7 @@ use axum::Router as Routes;
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
+use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 
 use crate::access_log::{LogSink, stderr_sink};
@@ -115,7 +116,12 @@ impl Gateway {
                 let _ = tx.send(true);
             }
         };
-        let server = axum::serve(self.listener, routes).with_graceful_shutdown(signalled);
+        // Stream frames are small writes: without TCP_NODELAY, Nagle's algorithm holds each one
+        // back until the client's delayed ACK (~40 ms) and streams stall frame by frame.
+        let listener = self.listener.tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
+        let server = axum::serve(listener, routes).with_graceful_shutdown(signalled);
         let grace = self.grace;
         let mut rx2 = rx.clone();
         let grace_over = async move {
