@@ -7,5 +7,5 @@ mod stream_driver;
 
 pub use exchange::{CallOutcome, RawResponse, Timings};
 pub use http::{HttpTransport, TransportConfig};
-pub use stream_call::{ChunkStream, StreamStart};
+pub use stream_call::{ChunkStream, MAX_RESPONSE_BYTES, StreamStart};
 pub use stream_driver::{StreamResult, StreamSession, decode_stream_bytes};

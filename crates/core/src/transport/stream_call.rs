@@ -15,6 +15,10 @@ use super::stream_driver::{StreamSession, decode_stream_bytes};
 use crate::api::{ChatCompletion, ChatCompletionChunk, ErrorKind, ProviderError};
 use crate::providers::{Adapter, NativeRequest, SseEvent};
 
+/// The most a provider may send for one call, whole body or stream: far above any real answer,
+/// low enough that a misbehaving upstream cannot exhaust the gateway's memory.
+pub const MAX_RESPONSE_BYTES: usize = 64 * 1024 * 1024;
+
 /// How a streamed call began. Made once per call and moved once: its size does not matter.
 #[allow(clippy::large_enum_variant)]
 pub enum StreamStart {
@@ -40,6 +44,7 @@ pub struct ChunkStream {
     status: u16,
     timings: Timings,
     seen: Vec<SseEvent>,
+    received: usize,
 }
 
 impl HttpTransport {
@@ -63,9 +68,9 @@ impl HttpTransport {
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.starts_with("text/event-stream"));
         if status >= 400 || !is_sse {
-            let bytes = match tokio::time::timeout_at(until, resp.bytes()).await {
+            let bytes = match tokio::time::timeout_at(until, read_capped(resp)).await {
                 Ok(Ok(b)) => b,
-                Ok(Err(e)) => return whole(Err(transport_error(e)), Some(status), start, timings),
+                Ok(Err(e)) => return whole(Err(e), Some(status), start, timings),
                 Err(_) => return whole(Err(timed_out(deadline)), Some(status), start, timings),
             };
             return whole_body(adapter, req, status, &headers, &bytes, start, timings);
@@ -79,6 +84,7 @@ impl HttpTransport {
             status,
             timings,
             seen: Vec::new(),
+            received: 0,
         })
     }
 
@@ -123,6 +129,10 @@ impl ChunkStream {
                     return Err(err);
                 }
             };
+            self.received += bytes.len();
+            if self.received > MAX_RESPONSE_BYTES {
+                return Err(too_large());
+            }
             self.seen.clear();
             let output = self.session.feed(&bytes, &mut self.seen);
             if output && self.timings.ttft_ms.is_none() {
@@ -149,6 +159,27 @@ impl ChunkStream {
     pub fn elapsed_ms(&self) -> f64 {
         ms(self.start.elapsed())
     }
+}
+
+fn too_large() -> ProviderError {
+    ProviderError::malformed(format!("the response exceeds {MAX_RESPONSE_BYTES} bytes"))
+}
+
+/// A whole body, refused past [`MAX_RESPONSE_BYTES`].
+async fn read_capped(resp: reqwest::Response) -> Result<Vec<u8>, ProviderError> {
+    if resp.content_length().is_some_and(|n| n > MAX_RESPONSE_BYTES as u64) {
+        return Err(too_large());
+    }
+    let mut body = resp.bytes_stream();
+    let mut out = Vec::new();
+    while let Some(b) = body.next().await {
+        let b = b.map_err(transport_error)?;
+        if out.len() + b.len() > MAX_RESPONSE_BYTES {
+            return Err(too_large());
+        }
+        out.extend_from_slice(&b);
+    }
+    Ok(out)
 }
 
 fn timed_out(deadline: Duration) -> ProviderError {

@@ -9,3 +9,4 @@ mod adapter_gemini;
 mod adapter_openai;
 mod decoder_robustness;
 mod router;
+mod stream_call;
