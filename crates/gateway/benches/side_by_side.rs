@@ -268,6 +268,68 @@ async fn closed_loop(t: &Target, c: usize, secs: u64, client: &reqwest::Client) 
     (all, rps)
 }
 
+/// One table row: percentiles, and what they add over the first (direct) target's.
+fn row(name: &str, c: usize, h: &Histogram<u64>, base: (f64, f64), rps: f64) {
+    println!(
+        "| {name} | {c} | {:.3} | {:.3} | {:+.3} | {:+.3} | {rps:.0} |",
+        ms(h, 0.5),
+        ms(h, 0.99),
+        ms(h, 0.5) - base.0,
+        ms(h, 0.99) - base.1
+    );
+}
+
+/// Whole calls at concurrency 1 and 8; returns the added p50 at c=1 and req/s at c=8 per target.
+async fn whole_calls(targets: &[Target], n: u64, secs: u64, client: &reqwest::Client) -> Vec<(f64, f64)> {
+    let c1 = sequential(targets, n, client).await;
+    let base = (ms(&c1[0], 0.5), ms(&c1[0], 0.99));
+    println!("\n| target | c | p50 | p99 | added p50 | added p99 | req/s |");
+    println!("|---|---|---|---|---|---|---|");
+    for (t, h) in targets.iter().zip(&c1) {
+        row(t.name, 1, h, base, 1_000_000.0 / h.mean());
+    }
+    let mut base8 = None;
+    let mut out = Vec::new();
+    for (t, h1) in targets.iter().zip(&c1) {
+        let (h, rps) = closed_loop(t, 8, if t.name == "litellm" { secs.max(5) } else { secs }, client).await;
+        let b = *base8.get_or_insert((ms(&h, 0.5), ms(&h, 0.99)));
+        row(t.name, 8, &h, b, rps);
+        out.push((ms(h1, 0.5) - base.0, rps));
+    }
+    out
+}
+
+/// Streams at concurrency 1: time to first content byte and to the end.
+async fn streams(targets: &[Target], client: &reqwest::Client) {
+    let mut rows = Vec::new();
+    for t in targets {
+        let (mut f, mut e) = (hist(), hist());
+        for _ in 0..if t.name == "litellm" { 100 } else { 500 } {
+            let (a, b) = t.stream(client).await;
+            f.record(a).unwrap();
+            e.record(b).unwrap();
+        }
+        rows.push((t.name, f, e));
+    }
+    println!("\n| target | stream TTFT p50 | TTFT p99 | added TTFT p50 | whole stream p50 |");
+    println!("|---|---|---|---|---|");
+    let base = ms(&rows[0].1, 0.5);
+    for (name, f, e) in &rows {
+        println!("| {name} | {:.3} | {:.3} | {:+.3} | {:.3} |", ms(f, 0.5), ms(f, 0.99), ms(f, 0.5) - base, ms(e, 0.5));
+    }
+}
+
+/// Waits for LiteLLM's liveness endpoint, up to a minute (it imports a lot at start-up).
+async fn litellm_ready(client: &reqwest::Client, url: &str) -> bool {
+    for _ in 0..600 {
+        if client.get(format!("{url}/health/liveliness")).send().await.is_ok_and(|r| r.status().is_success()) {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    false
+}
+
 fn main() {
     let n = env_or("SIDE_N", 4000);
     let secs = env_or("SIDE_SECS", 3);
@@ -282,98 +344,28 @@ fn main() {
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let client = reqwest::Client::builder().pool_max_idle_per_host(64).build().unwrap();
     if let Some((_, url)) = &litellm {
-        let t = Target { name: "litellm", url: url.clone(), model: MODEL.into(), key: Some(LITELLM_KEY) };
-        let ready = rt.block_on(async {
-            for _ in 0..600 {
-                if client.get(format!("{url}/health/liveliness")).send().await.is_ok_and(|r| r.status().is_success()) {
-                    return true;
-                }
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
-            false
-        });
-        if ready {
-            targets.push(t);
+        if rt.block_on(litellm_ready(&client, url)) {
+            targets.push(Target { name: "litellm", url: url.clone(), model: MODEL.into(), key: Some(LITELLM_KEY) });
         } else {
             eprintln!(
-                "litellm did not become ready within 60 s (its log: {}); measuring without it",
-                std::env::temp_dir()
-                    .join(format!("side-by-side-litellm-{}", std::process::id()))
-                    .join("litellm.log")
-                    .display()
+                "litellm did not become ready within 60 s (see litellm.log in the temp dir); measuring without it"
             );
         }
     }
+    let names: Vec<&str> = targets.iter().map(|t| t.name).collect();
     println!(
         "side by side: {} (c=1: {n} calls each, LiteLLM {}; c=8: {secs} s each); latencies in ms",
-        targets.iter().map(|t| t.name).collect::<Vec<_>>().join(", "),
+        names.join(", "),
         n / 10
     );
     rt.block_on(async {
-        let c1 = sequential(&targets, n, &client).await;
-        let direct = (ms(&c1[0], 0.5), ms(&c1[0], 0.99));
-        println!("\n| target | c | p50 | p99 | added p50 | added p99 | req/s |");
-        println!("|---|---|---|---|---|---|---|");
-        for (t, h) in targets.iter().zip(&c1) {
-            let rps = 1000.0 / h.mean() * 1000.0;
+        let figures = whole_calls(&targets, n, secs, &client).await;
+        streams(&targets, &client).await;
+        if let (Some(s), Some(l)) = (figures.get(1), figures.get(2)) {
             println!(
-                "| {} | 1 | {:.3} | {:.3} | {:+.3} | {:+.3} | {:.0} |",
-                t.name,
-                ms(h, 0.5),
-                ms(h, 0.99),
-                ms(h, 0.5) - direct.0,
-                ms(h, 0.99) - direct.1,
-                rps
-            );
-        }
-        let mut c8_direct = None;
-        let mut rps_all = Vec::new();
-        for t in &targets {
-            let (h, rps) = closed_loop(t, 8, if t.name == "litellm" { secs.max(5) } else { secs }, &client).await;
-            let d = *c8_direct.get_or_insert((ms(&h, 0.5), ms(&h, 0.99)));
-            println!(
-                "| {} | 8 | {:.3} | {:.3} | {:+.3} | {:+.3} | {:.0} |",
-                t.name,
-                ms(&h, 0.5),
-                ms(&h, 0.99),
-                ms(&h, 0.5) - d.0,
-                ms(&h, 0.99) - d.1,
-                rps
-            );
-            rps_all.push((t.name, rps));
-        }
-        let (mut first, mut total) = (Vec::new(), Vec::new());
-        for t in &targets {
-            let (mut f, mut e) = (hist(), hist());
-            let reps = if t.name == "litellm" { 100 } else { 500 };
-            for _ in 0..reps {
-                let (a, b) = t.stream(&client).await;
-                f.record(a).unwrap();
-                e.record(b).unwrap();
-            }
-            first.push(f);
-            total.push(e);
-        }
-        println!("\n| target | stream TTFT p50 | TTFT p99 | added TTFT p50 | whole stream p50 |");
-        println!("|---|---|---|---|---|");
-        for ((t, f), e) in targets.iter().zip(&first).zip(&total) {
-            println!(
-                "| {} | {:.3} | {:.3} | {:+.3} | {:.3} |",
-                t.name,
-                ms(f, 0.5),
-                ms(f, 0.99),
-                ms(f, 0.5) - ms(&first[0], 0.5),
-                ms(e, 0.5)
-            );
-        }
-        if let (Some(s), Some(l)) = (c1.get(1), c1.get(2)) {
-            let added_s = ms(s, 0.5) - direct.0;
-            let added_l = ms(l, 0.5) - direct.0;
-            let rps = |name| rps_all.iter().find(|(n, _)| *n == name).map_or(0.0, |(_, r)| *r);
-            println!(
-                "\nratio LiteLLM / serve: added p50 at c=1 {:.0}×, max req/s at c=8 serve/LiteLLM {:.0}×",
-                added_l / added_s.max(0.001),
-                rps("serve") / rps("litellm").max(0.001)
+                "\nratio: LiteLLM adds {:.0}× the p50 latency serve adds at c=1; serve sustains {:.0}× LiteLLM's req/s at c=8",
+                l.0 / s.0.max(0.001),
+                s.1 / l.1.max(0.001)
             );
         }
     });
