@@ -16,6 +16,7 @@ mod replay_matrix;
 mod report_cli;
 mod report_render;
 mod route_explain;
+mod serve_cli;
 mod serve_matrix;
 mod support;
 mod workflows;
