@@ -112,6 +112,18 @@ impl ApiError {
         e
     }
 
+    /// The client did not send its whole body within the deadline.
+    pub fn body_timeout(seconds: f64) -> Self {
+        let mut e = ApiError::new(
+            408,
+            "invalid_request_error",
+            Some("request_timeout"),
+            format!("the request body did not arrive within the gateway's {seconds}s deadline"),
+        );
+        e.kind = Some(ErrorKind::InvalidRequest);
+        e
+    }
+
     /// Nothing could be called: every candidate was skipped (no key, cooling down, limited).
     pub fn unavailable(message: impl Into<String>, retry_after: Option<Duration>) -> Self {
         let mut e = ApiError::new(503, "service_unavailable_error", Some("no_candidate_available"), message);

@@ -32,7 +32,11 @@ pub struct Prepared {
 pub async fn completions(State(app): State<Arc<App>>, headers: HeaderMap, body: Body) -> Response {
     let started = Instant::now();
     let guard = app.in_flight.enter();
-    let p = match prepare(&app, &headers, body).await {
+    // The deadline covers reading the body too: a client trickling it holds no slot for long.
+    let prepared = tokio::time::timeout(app.deadline, prepare(&app, &headers, body))
+        .await
+        .unwrap_or_else(|_| Err((ApiError::body_timeout(app.deadline.as_secs_f64()), false, String::new())));
+    let p = match prepared {
         Ok(p) => p,
         Err((e, stream, model)) => {
             let summary = Summary::rejected(&e);

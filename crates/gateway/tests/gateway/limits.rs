@@ -55,3 +55,22 @@ async fn a_stream_that_outlives_the_deadline_ends_with_an_error_event() {
     assert_eq!(last["error"]["code"], "deadline_exceeded", "{data:?}");
     drop(feed);
 }
+
+#[tokio::test]
+async fn a_body_trickled_past_the_deadline_gets_408() {
+    let mut spec = Spec::new();
+    spec.serve.deadline_s = 0.3;
+    let gw = spec.start().await;
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(1);
+    tx.send(Ok(b"{\"model\": \"cheap\", ".to_vec())).await.unwrap();
+    let body =
+        reqwest::Body::wrap_stream(futures::stream::unfold(
+            rx,
+            |mut rx| async move { rx.recv().await.map(|c| (c, rx)) },
+        ));
+    let url = format!("{}/v1/chat/completions", gw.url);
+    let resp = Running::client().post(&url).bearer_auth(CLIENT_KEY).body(body).send().await.unwrap();
+    assert_eq!(resp.status(), 408);
+    assert_eq!(resp.json::<Value>().await.unwrap()["error"]["code"], "request_timeout");
+    drop(tx);
+}
