@@ -35,13 +35,13 @@ pub async fn completions(State(app): State<Arc<App>>, headers: HeaderMap, body: 
     // The deadline covers reading the body too: a client trickling it holds no slot for long.
     let prepared = tokio::time::timeout(app.deadline, prepare(&app, &headers, body))
         .await
-        .unwrap_or_else(|_| Err((ApiError::body_timeout(app.deadline.as_secs_f64()), false, String::new())));
+        .unwrap_or_else(|_| Err(Rejected::new(ApiError::body_timeout(app.deadline.as_secs_f64()))));
     let p = match prepared {
         Ok(p) => p,
-        Err((e, stream, model)) => {
-            let summary = Summary::rejected(&e);
-            finish(&app, &summary, started, stream, &model);
-            return e.into_response();
+        Err(r) => {
+            let summary = Summary::rejected(&r.error);
+            finish(&app, &summary, started, r.stream, &r.model);
+            return r.error.into_response();
         }
     };
     if p.req.is_stream() {
@@ -50,12 +50,27 @@ pub async fn completions(State(app): State<Arc<App>>, headers: HeaderMap, body: 
     whole(&app, p, started).await
 }
 
-async fn prepare(app: &App, headers: &HeaderMap, body: Body) -> Result<Prepared, (ApiError, bool, String)> {
-    app.auth.check(headers).map_err(|e| (e, false, String::new()))?;
-    let bytes = read_capped(headers, body, app.max_body_bytes).await.map_err(|e| (e, false, String::new()))?;
-    let mut req = parse_chat_request(&bytes).map_err(|e| (e, false, String::new()))?;
-    let stream = req.is_stream();
-    let target = app.targets.resolve(&req.model, app.upstream.catalog()).map_err(|e| (e, stream, req.model.clone()))?;
+/// A request refused before routing, with what the metrics and the log need.
+struct Rejected {
+    error: ApiError,
+    stream: bool,
+    model: String,
+}
+
+impl Rejected {
+    fn new(error: ApiError) -> Box<Rejected> {
+        Box::new(Rejected { error, stream: false, model: String::new() })
+    }
+}
+
+async fn prepare(app: &App, headers: &HeaderMap, body: Body) -> Result<Prepared, Box<Rejected>> {
+    app.auth.check(headers).map_err(Rejected::new)?;
+    let bytes = read_capped(headers, body, app.max_body_bytes).await.map_err(Rejected::new)?;
+    let mut req = parse_chat_request(&bytes).map_err(Rejected::new)?;
+    let target = app
+        .targets
+        .resolve(&req.model, app.upstream.catalog())
+        .map_err(|error| Box::new(Rejected { error, stream: req.is_stream(), model: req.model.clone() }))?;
     // What to ask each provider for is the catalog's business (its `stream_usage` quirk); what
     // the client gets is decided here.
     let include_usage = req.stream_options.take().and_then(|o| o.include_usage).unwrap_or(false);
