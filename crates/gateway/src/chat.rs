@@ -122,7 +122,7 @@ async fn whole(app: &Arc<App>, p: Prepared, started: Instant) -> Response {
     let summary = Summary::of(app, &outcome);
     let resp = match &outcome.result {
         Ok(completion) => {
-            let body = serde_json::to_vec(completion).unwrap_or_default();
+            let body = scrub(app.upstream.redactor(), serde_json::to_vec(completion).unwrap_or_default());
             let mut resp = (StatusCode::OK, body).into_response();
             resp.headers_mut().insert("content-type", HeaderValue::from_static("application/json"));
             summary.served.as_ref().inspect(|s| s.apply(resp.headers_mut()));
@@ -132,6 +132,12 @@ async fn whole(app: &Arc<App>, p: Prepared, started: Instant) -> Response {
     };
     finish(app, &summary, started, false, &p.req.model);
     resp
+}
+
+/// A response body bound for the client, with any key a provider echoed into it replaced. The
+/// check is one SIMD scan per key; rewriting happens only on a hit.
+pub fn scrub(redactor: &llm_conform_core::secrets::Redactor, body: Vec<u8>) -> Vec<u8> {
+    if redactor.leaks(&body) { redactor.redact(&String::from_utf8_lossy(&body)).into_bytes() } else { body }
 }
 
 /// What a routed request came to, for headers, metrics and the access log.

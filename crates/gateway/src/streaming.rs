@@ -19,13 +19,14 @@ use tokio::sync::{Mutex, mpsc, oneshot};
 
 use crate::api_error::ApiError;
 use crate::app::App;
-use crate::chat::{Prepared, Summary, attempt_deadline, deadline_passed, finish};
+use crate::chat::{Prepared, Summary, attempt_deadline, deadline_passed, finish, scrub};
 use crate::completion_chunks::chunks_of;
 use crate::in_flight::InFlightGuard;
 use crate::response_headers::Served;
 use crate::sse_frame::{DONE, data_frame};
 use llm_conform_core::api::{ChatCompletionChunk, ChatRequest};
 use llm_conform_core::router::{CallResult, Candidate, SendOutcome};
+use llm_conform_core::secrets::Redactor;
 use llm_conform_core::transport::{ChunkStream, StreamStart};
 
 /// Frames queued between the provider and a slow client: enough to absorb jitter, small enough
@@ -42,6 +43,7 @@ struct Sink {
     started: Instant,
     first_output: Option<Instant>,
     client_gone: bool,
+    redactor: Redactor,
 }
 
 impl Sink {
@@ -75,7 +77,11 @@ impl Sink {
             if self.first_output.is_none() && c.has_output() {
                 self.first_output = Some(Instant::now());
             }
-            if tx.send(data_frame(&c)).await.is_err() {
+            let mut frame = data_frame(&c);
+            if self.redactor.leaks(&frame) {
+                frame = Bytes::from(scrub(&self.redactor, frame.to_vec()));
+            }
+            if tx.send(frame).await.is_err() {
                 self.client_gone = true;
                 self.end_now();
                 return false;
@@ -110,6 +116,7 @@ pub async fn respond(app: Arc<App>, p: Prepared, guard: InFlightGuard, started: 
         started,
         first_output: None,
         client_gone: false,
+        redactor: app.upstream.redactor().clone(),
     };
     tokio::spawn(run(app, p, sink));
     match head_rx.await {

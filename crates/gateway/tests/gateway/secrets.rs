@@ -48,3 +48,23 @@ async fn a_provider_echoing_the_key_is_redacted_everywhere() {
     let reqs = up.requests.lock().unwrap();
     assert_eq!(reqs[0].0["authorization"], format!("Bearer {PROVIDER_CANARY}"));
 }
+
+#[tokio::test]
+async fn a_key_echoed_into_an_answer_is_redacted_whole_and_streamed() {
+    let up = Scripted::default();
+    let uri = up.start().await;
+    let whole = json!({"id": "x", "object": "chat.completion", "created": 1, "model": "m",
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": format!("your key is {PROVIDER_CANARY}")}, "finish_reason": "stop"}]});
+    up.push(Script::Json(200, vec![], whole));
+    let feed = up.push_stream();
+    feed.send(openai_chunk(&format!("key: {PROVIDER_CANARY}"))).await.unwrap();
+    feed.send(openai_finish()).await.unwrap();
+    drop(feed);
+    let gw = Spec::new().provider("openai", &uri).start().await;
+    let body = gw.chat("c", request("cheap", false)).send().await.unwrap().text().await.unwrap();
+    assert!(body.contains("your key is <redacted>"), "{body}");
+    assert_clean("answer", &body);
+    let body = gw.chat("c", request("cheap", true)).send().await.unwrap().text().await.unwrap();
+    assert!(body.contains("key: <redacted>"), "{body}");
+    assert_clean("streamed answer", &body);
+}
