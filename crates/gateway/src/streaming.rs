@@ -98,6 +98,15 @@ impl Sink {
         self.end_now();
     }
 
+    /// Resolves when the client has gone: its connection closed before or during the stream.
+    async fn gone(&mut self) {
+        match (&mut self.head, &self.frames) {
+            (Some(head), _) => head.closed().await,
+            (None, Some(tx)) => tx.closed().await,
+            (None, None) => {}
+        }
+    }
+
     fn end_now(&mut self) {
         self.frames = None;
         self.guard = None;
@@ -207,7 +216,16 @@ async fn forward_stream(app: &App, s: &mut Sink, cand: &Candidate, mut stream: C
     let status = Some(stream.status());
     let mut buf = Vec::new();
     loop {
-        match stream.next_chunks(&mut buf).await {
+        let next = tokio::select! {
+            r = stream.next_chunks(&mut buf) => r,
+            // A client that leaves while the provider is quiet frees the upstream at once.
+            _ = s.gone() => {
+                s.client_gone = true;
+                s.end_now();
+                return SendOutcome::Skip("the client went away".into());
+            }
+        };
+        match next {
             Ok(true) => {
                 if !s.commit(cand) || !s.send_chunks(&mut buf).await {
                     return SendOutcome::Skip("the client went away".into());

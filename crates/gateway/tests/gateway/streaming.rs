@@ -102,3 +102,31 @@ async fn forwarded_headers_reach_the_provider_and_others_do_not() {
     assert_eq!(headers["authorization"], format!("Bearer {PROVIDER_CANARY}"));
     assert_eq!(body["model"], "gpt-4.1-nano");
 }
+
+#[tokio::test]
+async fn a_client_leaving_mid_stream_frees_the_upstream_at_once() {
+    let up = Scripted::default();
+    let uri = up.start().await;
+    let feed = up.push_stream();
+    let gw = Spec::new().provider("openai", &uri).start().await;
+    feed.send(openai_chunk("first")).await.unwrap();
+    let mut resp = gw.chat("s", request("cheap", true)).send().await.unwrap();
+    let mut acc = String::new();
+    read_until(&mut resp, &mut acc, |a| a.contains("first")).await;
+    drop(resp);
+    // The provider is quiet; the gateway must still notice and drop its upstream connection.
+    tokio::time::timeout(std::time::Duration::from_secs(5), feed.closed()).await.expect("upstream still held");
+    let mut metrics = String::new();
+    for _ in 0..100 {
+        metrics = Running::client().get(format!("{}/metrics", gw.url)).send().await.unwrap().text().await.unwrap();
+        if metrics.contains("status=\"499\"") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert!(
+        metrics.contains("llm_conform_gateway_requests_total{endpoint=\"chat_completions_stream\",status=\"499\"} 1"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("llm_conform_gateway_in_flight 0"), "{metrics}");
+}
