@@ -19,7 +19,7 @@ async fn in_flight_streams_drain_after_the_signal() {
     gw.begin_shutdown();
     // The listener closes: a new connection is refused.
     let mut refused = false;
-    for _ in 0..100 {
+    for _ in 0..500 {
         if reqwest::Client::new().get(format!("{}/health", gw.url)).send().await.is_err() {
             refused = true;
             break;
