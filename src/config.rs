@@ -23,6 +23,9 @@ pub struct Config {
     /// The routing policy; defaults derive its tiers from the catalog.
     #[serde(default)]
     pub router: llm_conform_core::router::RouterPolicy,
+    /// `llm-conform serve`: listen address, client keys, body cap, deadline, grace period.
+    #[serde(default)]
+    pub serve: llm_conform_gateway::ServeConfig,
     #[serde(skip)]
     pub path: Option<PathBuf>,
 }
@@ -144,6 +147,7 @@ impl Config {
         }
         let catalog = Catalog::with_overrides(&cfg.providers, origin)?;
         cfg.router.validate(&catalog).map_err(|e| value_error(&e.key, e.message))?;
+        cfg.serve.validate().map_err(|e| value_error(&format!("serve.{}", e.key), e.message))?;
         Ok(cfg)
     }
 
@@ -202,6 +206,16 @@ mod tests {
             let err = Config::parse(text, "c.toml").unwrap_err().to_string();
             assert!(err.contains(want) && err.contains("c.toml"), "{text}: {err}");
         }
+    }
+
+    #[test]
+    fn serve_section_typos_and_bad_values_are_located() {
+        let err = Config::parse("[serve]\nlisten = \"127.0.0.1:1\"\ngrace = 3\n", "s.toml").unwrap_err().to_string();
+        assert!(err.contains("s.toml") && err.contains("line 3") && err.contains("grace"), "{err}");
+        let err = Config::parse("[serve]\nkeys = [\"sk-literal\"]\n", "s.toml").unwrap_err().to_string();
+        assert!(err.contains("s.toml") && err.contains("serve.keys[0]"), "{err}");
+        let ok = Config::parse("[serve]\nkeys = [\"env:GATEWAY_KEY\"]\ngrace_s = 5\n", "s.toml").unwrap();
+        assert_eq!(ok.serve.grace_s, 5.0);
     }
 
     #[test]

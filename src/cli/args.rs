@@ -46,6 +46,9 @@ pub enum Command {
     Report(super::report_cmd::ReportArgs),
     /// Repeat scenarios against providers and report latency percentiles (TTFT, total, tokens/s).
     Bench(super::bench_cmd::BenchArgs),
+    /// Serve the router as an OpenAI-compatible endpoint (`/v1/chat/completions`, `/v1/models`,
+    /// `/health`, `/metrics`) until SIGTERM or SIGINT.
+    Serve(super::serve_cmd::ServeArgs),
 }
 
 /// Which cases to run.

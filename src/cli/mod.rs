@@ -13,6 +13,7 @@ mod report_cmd;
 mod route_cmd;
 mod run_cmd;
 mod selection;
+mod serve_cmd;
 mod synthesize_cmd;
 
 pub use args::{Cli, Command};
@@ -75,5 +76,6 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Route(a) => route_cmd::run(&cli.global, a),
         Command::Report(a) => report_cmd::run(&cli.global, a),
         Command::Bench(a) => bench_cmd::run(&cli.global, a),
+        Command::Serve(a) => serve_cmd::run(&cli.global, a),
     }
 }

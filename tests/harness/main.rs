@@ -18,5 +18,7 @@ mod report_cli;
 mod report_render;
 mod route_explain;
 mod run_interruption;
+mod serve_cli;
+mod serve_matrix;
 mod support;
 mod workflows;

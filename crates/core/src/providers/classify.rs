@@ -51,6 +51,10 @@ const DECISIVE_CODES: &[(&str, ErrorKind)] = &[
     ("arrearage", ErrorKind::QuotaExhausted),
     ("data_inspection_failed", ErrorKind::ContentFiltered),
     ("invalid_prompt", ErrorKind::ContentFiltered),
+    // What llm-conform's gateway (`serve`) sends for kinds OpenAI has no code for, so they
+    // survive a second hop.
+    ("upstream_connection_failed", ErrorKind::Connection),
+    ("upstream_malformed_response", ErrorKind::MalformedResponse),
 ];
 
 /// Codes that name a broad class a message may refine (an invalid request that is really a

@@ -25,7 +25,7 @@ impl Default for TransportConfig {
 /// Sends native requests over HTTP and decodes what comes back through the adapter.
 #[derive(Clone)]
 pub struct HttpTransport {
-    client: reqwest::Client,
+    pub(super) client: reqwest::Client,
     config: TransportConfig,
 }
 
@@ -178,13 +178,13 @@ impl HttpTransport {
     }
 }
 
-fn ms(d: Duration) -> f64 {
+pub(super) fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
 /// reqwest errors to the taxonomy; the URL is left out of the message because it may carry a
 /// key as a query parameter on some providers.
-fn transport_error(e: reqwest::Error) -> ProviderError {
+pub(super) fn transport_error(e: reqwest::Error) -> ProviderError {
     let kind = if e.is_timeout() {
         ErrorKind::Timeout
     } else if e.is_connect() || e.is_request() || e.is_body() {

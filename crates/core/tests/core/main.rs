@@ -10,3 +10,4 @@ mod adapter_openai;
 mod adapter_openai_quirks;
 mod decoder_robustness;
 mod router;
+mod stream_call;
