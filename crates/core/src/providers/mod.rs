@@ -6,6 +6,7 @@ mod catalog;
 pub mod classify;
 mod cohere;
 mod gemini;
+mod gemini_partial_args;
 mod native_request;
 mod openai;
 pub mod parse;

@@ -2,8 +2,10 @@
 
 mod exchange;
 mod http;
+mod response_limits;
 mod stream_driver;
 
 pub use exchange::{CallOutcome, RawResponse, Timings};
 pub use http::{HttpTransport, TransportConfig};
+pub use response_limits::{DEFAULT_MAX_RESPONSE_BYTES, ResponseLimits};
 pub use stream_driver::{StreamResult, StreamSession, decode_stream_bytes};
