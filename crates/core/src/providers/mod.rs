@@ -22,5 +22,5 @@ pub use gemini::{GeminiAdapter, reduce_schema};
 pub use native_request::{NativeRequest, ResponseHints};
 pub use openai::OpenAiAdapter;
 pub use provider_spec::{AuthStyle, Price, ProviderSpec, Quirks, Tiers};
-pub use sse::{SseEvent, SseParser};
+pub use sse::{DEFAULT_MAX_EVENT_BYTES, SseError, SseEvent, SseParser};
 pub use wire_family::WireFamily;

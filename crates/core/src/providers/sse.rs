@@ -25,7 +25,7 @@ pub struct SseEvent {
 /// Why a stream could not be read as events.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SseError {
-    #[error("failed to read event stream: a line longer than {max} bytes never ended")]
+    #[error("failed to read event stream: a line is longer than {max} bytes")]
     LineTooLong { max: usize },
     #[error("failed to read event stream: an event's data exceeds {max} bytes")]
     EventTooLarge { max: usize },
@@ -161,6 +161,11 @@ impl SseParser {
     }
 
     fn process_line(&mut self, line: &[u8], out: &mut Vec<SseEvent>) -> Result<(), SseError> {
+        // Refused whether it arrived whole or in pieces, so the outcome never depends on how
+        // the network cut the bytes.
+        if line.len() > self.max_event_bytes {
+            return Err(SseError::LineTooLong { max: self.max_event_bytes });
+        }
         if line.is_empty() {
             self.dispatch(out);
             return Ok(());

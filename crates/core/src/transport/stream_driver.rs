@@ -65,16 +65,20 @@ impl StreamSession {
         if self.failed.is_some() {
             return false;
         }
-        self.received = self.received.saturating_add(bytes.len());
-        if self.received > self.limits.max_bytes {
-            self.failed = Some(self.limits.too_large());
-            return false;
-        }
+        // Past the cap, what fits is still decoded (the chunks show how far the stream got).
+        let room = self.limits.max_bytes.saturating_sub(self.received);
+        let over = bytes.len() > room;
+        let bytes = &bytes[..bytes.len().min(room)];
+        self.received += bytes.len();
         self.events.clear();
         if let Err(e) = self.parser.feed(bytes, &mut self.events) {
             self.failed = Some(ProviderError::malformed(e.to_string()));
         }
-        self.decode_pending(seen)
+        let output = self.decode_pending(seen);
+        if over {
+            self.failed.get_or_insert_with(|| self.limits.too_large());
+        }
+        output
     }
 
     fn decode_pending(&mut self, seen: &mut Vec<SseEvent>) -> bool {
