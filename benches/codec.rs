@@ -74,9 +74,10 @@ fn sse(c: &mut Criterion) {
             b.iter(|| {
                 let mut p = SseParser::new();
                 let mut out = Vec::new();
-                p.feed(black_box(wire), &mut out);
-                p.finish(&mut out);
-                out.iter().filter(|e| serde_json::from_str::<serde::de::IgnoredAny>(&e.data).is_ok()).count()
+                let read = p.feed(black_box(wire), &mut out).and_then(|()| p.finish(&mut out));
+                read.map_or(0, |()| {
+                    out.iter().filter(|e| serde_json::from_str::<serde::de::IgnoredAny>(&e.data).is_ok()).count()
+                })
             })
         });
         // The SSE reader alone, to tell framing cost from JSON decoding when a family misses.
@@ -84,9 +85,8 @@ fn sse(c: &mut Criterion) {
             b.iter(|| {
                 let mut p = SseParser::new();
                 let mut out = Vec::new();
-                p.feed(black_box(wire), &mut out);
-                p.finish(&mut out);
-                black_box(out.len())
+                let read = p.feed(black_box(wire), &mut out).and_then(|()| p.finish(&mut out));
+                black_box((read.is_ok(), out.len()))
             })
         });
     }

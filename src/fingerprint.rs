@@ -60,6 +60,9 @@ pub struct JsonShape {
 pub struct ToolCallShape {
     pub name: String,
     pub argument_keys: Vec<String>,
+    /// False exactly when the arguments are not a JSON object. Adapters turn only empty, `null`
+    /// and absent arguments into `{}`; anything else a provider sends is kept as sent, so this
+    /// is where it shows.
     pub arguments_parse: bool,
 }
 
@@ -205,6 +208,24 @@ mod tests {
         assert_eq!(fp.tool_calls[0].argument_keys, vec!["a", "b"]);
         assert!(!fp.tool_calls[1].arguments_parse);
         assert_eq!(fp.stream.unwrap().chunks, "6-20");
+    }
+
+    /// Arguments a provider sent that are valid JSON but no object are flagged, never passed
+    /// off as an object (README, "The adapter layer").
+    #[test]
+    fn arguments_that_are_not_a_json_object_are_flagged() {
+        for (args, object) in
+            [("{}", true), (r#"{"a":[1]}"#, true), ("true", false), ("42", false), ("[1]", false), (r#""{}""#, false)]
+        {
+            let r = Ok(resp(None, vec![ToolCall::new("1", "f", args)]));
+            let fp = Fingerprint::compute(&FingerprintInput {
+                result: &r,
+                stream_chunks: None,
+                want_json: false,
+                schema: None,
+            });
+            assert_eq!(fp.tool_calls[0].arguments_parse, object, "{args}");
+        }
     }
 
     #[test]

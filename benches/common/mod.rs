@@ -206,15 +206,16 @@ pub mod calls {
             let mut chunks = 0usize;
             let mut stream = resp.bytes_stream();
             while let Some(Ok(bytes)) = stream.next().await {
-                parser.feed(&bytes, &mut events);
+                if parser.feed(&bytes, &mut events).is_err() {
+                    return false;
+                }
                 for e in events.drain(..) {
                     if e.data != "[DONE]" && serde_json::from_str::<ChatCompletionChunk>(&e.data).is_ok() {
                         chunks += 1;
                     }
                 }
             }
-            parser.finish(&mut events);
-            return chunks > 0;
+            return parser.finish(&mut events).is_ok() && chunks > 0;
         }
         match resp.bytes().await {
             Ok(b) => serde_json::from_slice::<ChatCompletion>(&b).is_ok(),

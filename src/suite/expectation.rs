@@ -71,7 +71,10 @@ pub struct ToolCallsExpect {
     /// For each function name, the argument keys it must have (more are allowed).
     #[serde(default)]
     pub argument_keys: BTreeMap<String, Vec<String>>,
-    /// Whether every call's arguments must parse as a JSON object (default true).
+    /// Whether every call's arguments must be a JSON object. Checked by default, even without
+    /// a `tool_calls` expectation; `false` says the scenario expects arguments that are not an
+    /// object (a provider sending `true`, a number, an array or broken JSON), and the check is
+    /// skipped.
     #[serde(default)]
     pub arguments_parse: Option<bool>,
 }
@@ -155,6 +158,13 @@ impl Expect {
         if let Some(tc) = &self.tool_calls {
             check_tool_calls(tc, fp, &mut out);
         }
+        // Checked whether or not the scenario speaks of tool calls: arguments that are not a
+        // JSON object are a broken answer unless the scenario says it expects one.
+        if self.tool_calls.as_ref().and_then(|tc| tc.arguments_parse).unwrap_or(true) {
+            for (i, call) in fp.tool_calls.iter().enumerate().filter(|(_, c)| !c.arguments_parse) {
+                out.push(format!("tool_calls[{i}] {}: arguments are not a JSON object", call.name));
+            }
+        }
         if self.wants_json() {
             let json = fp.content.as_ref().and_then(|c| c.json.as_ref());
             match json {
@@ -196,11 +206,6 @@ fn check_tool_calls(tc: &ToolCallsExpect, fp: &Fingerprint, out: &mut Vec<String
             }
         }
     }
-    if tc.arguments_parse.unwrap_or(true) {
-        for call in fp.tool_calls.iter().filter(|c| !c.arguments_parse) {
-            out.push(format!("tool_calls: arguments of {} do not parse as a JSON object", call.name));
-        }
-    }
 }
 
 fn list<T: std::fmt::Display>(items: &[T]) -> String {
@@ -210,4 +215,40 @@ fn list<T: std::fmt::Display>(items: &[T]) -> String {
 
 fn show_opt<T: std::fmt::Display>(v: Option<T>) -> String {
     v.map_or("none".into(), |x| x.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fingerprint::ToolCallShape;
+
+    fn fp_with_call(arguments_parse: bool) -> Fingerprint {
+        Fingerprint {
+            outcome: Outcome::Success,
+            finish_reason: Some(FinishReason::ToolCalls),
+            content: None,
+            reasoning: false,
+            tool_calls: vec![ToolCallShape { name: "get_weather".into(), argument_keys: Vec::new(), arguments_parse }],
+            usage: Some(true),
+            stream: None,
+            error: None,
+            route: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn non_object_arguments_fail_even_without_a_tool_calls_expectation() {
+        let failures = Expect::default().check(&fp_with_call(false));
+        assert_eq!(failures, vec!["tool_calls[0] get_weather: arguments are not a JSON object".to_string()]);
+        assert!(Expect::default().check(&fp_with_call(true)).is_empty());
+    }
+
+    #[test]
+    fn a_scenario_expecting_non_object_arguments_is_not_failed_for_them() {
+        let expect = Expect {
+            tool_calls: Some(ToolCallsExpect { arguments_parse: Some(false), ..Default::default() }),
+            ..Default::default()
+        };
+        assert!(expect.check(&fp_with_call(false)).is_empty());
+    }
 }

@@ -1,12 +1,22 @@
-use super::{ChatCompletion, ChatCompletionChunk, FinishReason, ResponseMessage, ToolCall, Usage, normalize_response};
+use std::collections::HashMap;
+
+use super::{
+    ChatCompletion, ChatCompletionChunk, ErrorKind, FinishReason, ProviderError, ResponseMessage, ToolCall, Usage,
+    normalize_response,
+};
+
+/// Distinct tool calls one streamed response may carry by default. Models emit a handful of
+/// parallel calls; thousands are not a response but a flood.
+pub const DEFAULT_MAX_TOOL_CALLS: usize = 1024;
 
 /// Folds canonical chunks into the response the non-streaming call would have given.
 ///
 /// This is the one reassembly rule for every family: text and reasoning concatenate, tool calls
 /// are keyed by `index`, an id or name is taken from the first piece that carries a non-empty
 /// one (continuations often repeat them empty), and the last usage seen wins (providers report
-/// cumulative totals).
-#[derive(Debug, Default)]
+/// cumulative totals). Work is linear in the number of pieces, and the number of distinct calls
+/// is capped, because indices come from the provider.
+#[derive(Debug)]
 pub struct StreamAccumulator {
     id: String,
     model: String,
@@ -16,6 +26,9 @@ pub struct StreamAccumulator {
     reasoning: String,
     refusal: Option<String>,
     calls: Vec<PendingCall>,
+    /// Provider index to position in `calls`.
+    call_at: HashMap<u32, usize>,
+    max_tool_calls: usize,
     finish: Option<FinishReason>,
     usage: Option<Usage>,
     chunks: usize,
@@ -30,12 +43,39 @@ struct PendingCall {
     extra_content: Option<serde_json::Value>,
 }
 
+impl Default for StreamAccumulator {
+    fn default() -> Self {
+        Self::with_max_tool_calls(DEFAULT_MAX_TOOL_CALLS)
+    }
+}
+
 impl StreamAccumulator {
     pub fn new() -> Self {
         Self::default()
     }
 
-    pub fn push(&mut self, chunk: &ChatCompletionChunk) {
+    /// An accumulator refusing more than `max` distinct tool-call indices.
+    pub fn with_max_tool_calls(max: usize) -> Self {
+        StreamAccumulator {
+            id: String::new(),
+            model: String::new(),
+            created: 0,
+            content: String::new(),
+            saw_content: false,
+            reasoning: String::new(),
+            refusal: None,
+            calls: Vec::new(),
+            call_at: HashMap::new(),
+            max_tool_calls: max,
+            finish: None,
+            usage: None,
+            chunks: 0,
+        }
+    }
+
+    /// Folds one chunk in. A tool-call index beyond the cap is a `malformed_response` error;
+    /// the chunk's other pieces have been taken by then, but the response should be dropped.
+    pub fn push(&mut self, chunk: &ChatCompletionChunk) -> Result<(), ProviderError> {
         self.chunks += 1;
         if self.id.is_empty() && !chunk.id.is_empty() {
             self.id = chunk.id.clone();
@@ -62,14 +102,7 @@ impl StreamAccumulator {
                 self.refusal.get_or_insert_with(String::new).push_str(r);
             }
             for tc in &d.tool_calls {
-                let pos = match self.calls.iter().position(|c| c.index == tc.index) {
-                    Some(p) => p,
-                    None => {
-                        self.calls.push(PendingCall { index: tc.index, ..Default::default() });
-                        self.calls.len() - 1
-                    }
-                };
-                let call = &mut self.calls[pos];
+                let call = self.call(tc.index)?;
                 if let Some(id) = tc.id.as_deref().filter(|s| !s.is_empty())
                     && call.id.is_empty()
                 {
@@ -93,13 +126,37 @@ impl StreamAccumulator {
                 self.finish = Some(f);
             }
         }
+        Ok(())
+    }
+
+    /// The call with provider index `index`, started if new and the cap allows.
+    fn call(&mut self, index: u32) -> Result<&mut PendingCall, ProviderError> {
+        let pos = match self.call_at.get(&index) {
+            Some(&p) => p,
+            None => {
+                if self.calls.len() >= self.max_tool_calls {
+                    return Err(ProviderError::new(
+                        ErrorKind::MalformedResponse,
+                        format!(
+                            "failed to reassemble stream: more than {} distinct tool calls (index {index})",
+                            self.max_tool_calls
+                        ),
+                    ));
+                }
+                self.calls.push(PendingCall { index, ..Default::default() });
+                self.call_at.insert(index, self.calls.len() - 1);
+                self.calls.len() - 1
+            }
+        };
+        Ok(&mut self.calls[pos])
     }
 
     pub fn chunk_count(&self) -> usize {
         self.chunks
     }
 
-    /// Whether a finish reason arrived; a stream without one was cut off.
+    /// Whether a finish reason arrived. Some OpenAI-compatible hosts end with `[DONE]` alone;
+    /// the stream driver then adds the finish chunk so chunks and response agree.
     pub fn is_finished(&self) -> bool {
         self.finish.is_some()
     }

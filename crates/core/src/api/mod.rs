@@ -16,7 +16,7 @@ mod response_format;
 mod tool;
 mod usage;
 
-pub use accumulator::StreamAccumulator;
+pub use accumulator::{DEFAULT_MAX_TOOL_CALLS, StreamAccumulator};
 pub use chunk::{ChatCompletionChunk, ChunkChoice, Delta, FunctionCallDelta, ToolCallDelta};
 pub use error_kind::{ErrorKind, ProviderError};
 pub use finish_reason::FinishReason;

@@ -4,7 +4,9 @@
 use super::{ChatCompletion, FinishReason};
 
 /// Arguments as a JSON object string: `""`, whitespace, `null` and absent become `{}`.
-/// Anything else is kept as sent so that the fingerprint can report unparsable arguments.
+/// Anything else is kept exactly as sent, never wrapped or replaced to pass as an object: a
+/// provider that sends `true`, `42`, `[1]` or broken JSON is answering wrongly, and the caller
+/// (and the fingerprint's `arguments_parse`) must be able to see it.
 pub fn normalize_arguments(raw: &str) -> String {
     let trimmed = raw.trim();
     if trimmed.is_empty() || trimmed == "null" { "{}".to_string() } else { raw.to_string() }
@@ -47,7 +49,9 @@ pub fn normalize_response(resp: &mut ChatCompletion) {
 /// A deterministic id for a call the provider sent without one, so replays compare equal.
 fn synthesized_call_id(seed: &str, choice: u32, call: usize) -> String {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in seed.bytes().chain([choice as u8, call as u8]) {
+    // Every byte of both positions: truncating them would give calls 0 and 256 one id.
+    let call = u64::try_from(call).unwrap_or(u64::MAX);
+    for b in seed.bytes().chain(choice.to_le_bytes()).chain(call.to_le_bytes()) {
         h ^= u64::from(b);
         h = h.wrapping_mul(0x0100_0000_01b3);
     }

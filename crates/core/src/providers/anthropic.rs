@@ -861,16 +861,18 @@ impl AnthropicStream {
             Some(kind) if is_server_tool(kind) => Block::Server,
             Some("tool_use") => {
                 let name = b.name.unwrap_or_default();
-                let start_input = match b.input {
-                    Some(Value::Object(m)) if !m.is_empty() => Value::Object(m).to_string(),
-                    _ => String::new(),
+                // `{}` is the usual placeholder before `input_json_delta` pieces; anything else
+                // the start carried is kept as sent (a non-object is the provider's to answer for).
+                let start_input = match &b.input {
+                    Some(Value::Object(m)) if m.is_empty() => String::new(),
+                    other => input_string(other.as_ref()),
                 };
                 if self.json_tool.as_deref() == Some(name.as_str()) && !self.saw_json {
                     self.saw_json = true;
                     Block::Json { got_args: false, start_input }
                 } else {
                     let call = self.next_call;
-                    self.next_call += 1;
+                    self.next_call = self.next_call.saturating_add(1);
                     let piece = ToolCallDelta::start(call, b.id.unwrap_or_default(), name, "");
                     out.push(self.delta(Delta { tool_calls: vec![piece], ..Default::default() }, None));
                     Block::Tool { call, got_args: false, start_input }

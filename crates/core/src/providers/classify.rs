@@ -241,32 +241,54 @@ pub fn snippet(body: &[u8]) -> String {
     if s.is_empty() { "empty response body".into() } else { format!("non-JSON body: {s}") }
 }
 
-/// `Retry-After` (seconds or an HTTP date) or OpenAI's `retry-after-ms`.
+/// The longest retry hint kept. Providers send what they like (`Retry-After: 1e300`); a hint
+/// at this cap means "at least this long", which any router treats as too long to wait, so a
+/// longer one is clamped rather than refused and the error keeps saying a hint was given.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// A retry hint in seconds as a provider sent it: `None` unless finite and non-negative,
+/// clamped to [`MAX_RETRY_AFTER`] (so `Duration` never sees a value it cannot hold).
+pub fn retry_hint_from_secs(secs: f64) -> Option<Duration> {
+    if !secs.is_finite() || secs < 0.0 {
+        return None;
+    }
+    if secs >= MAX_RETRY_AFTER.as_secs_f64() {
+        return Some(MAX_RETRY_AFTER);
+    }
+    Duration::try_from_secs_f64(secs).ok()
+}
+
+/// `Retry-After` (seconds or an HTTP date) or OpenAI's `retry-after-ms`, clamped to
+/// [`MAX_RETRY_AFTER`]; an unreadable value is no hint rather than an error.
 pub fn retry_after_from_headers(headers: &HeaderMap) -> Option<Duration> {
-    if let Some(ms) =
-        headers.get("retry-after-ms").and_then(|v| v.to_str().ok()).and_then(|s| s.trim().parse::<f64>().ok())
-        && ms.is_finite()
-        && ms >= 0.0
+    if let Some(hint) = headers
+        .get("retry-after-ms")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|s| s.trim().parse::<f64>().ok())
+        .and_then(|ms| retry_hint_from_secs(ms / 1000.0))
     {
-        return Some(Duration::from_secs_f64(ms / 1000.0));
+        return Some(hint);
     }
     let value = headers.get("retry-after")?.to_str().ok()?.trim();
     parse_retry_after(value, SystemTime::now())
 }
 
-/// Parses a `Retry-After` value relative to `now`.
+/// Parses a `Retry-After` value relative to `now`
+/// (<https://www.rfc-editor.org/rfc/rfc9110#field.retry-after>): delay-seconds or an HTTP date.
+/// Fractional seconds are accepted because some gateways send them.
 pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     if let Ok(secs) = value.parse::<f64>() {
-        return (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs));
+        return retry_hint_from_secs(secs);
     }
     let when = httpdate::parse_http_date(value).ok()?;
-    Some(when.duration_since(now).unwrap_or(Duration::ZERO))
+    Some(when.duration_since(now).unwrap_or(Duration::ZERO).min(MAX_RETRY_AFTER))
 }
 
-/// Google's duration strings: `"34.4s"`, `"1s"`, `"0.5s"`.
+/// Google's duration strings (`google.protobuf.Duration` in JSON: `"34.4s"`, `"1s"`, `"0.5s"`),
+/// clamped like every other hint.
 pub fn parse_google_duration(value: &str) -> Option<Duration> {
     let secs: f64 = value.trim().strip_suffix('s')?.parse().ok()?;
-    (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs))
+    retry_hint_from_secs(secs)
 }
 
 #[cfg(test)]

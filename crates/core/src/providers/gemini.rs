@@ -57,6 +57,7 @@ use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value, json};
 
 use super::classify::{ErrorFields, build_error, non_json_error, parse_google_duration};
+use super::gemini_partial_args::PartialArgs;
 use super::parse::{arguments_string, parse_event, parse_json};
 use super::{Adapter, EncodeError, NativeRequest, ProviderSpec, ResponseHints, SseEvent, StreamDecoder, WireFamily};
 use crate::api::{
@@ -988,7 +989,7 @@ fn decode_list(items: Vec<WireResponse>, hints: &ResponseHints) -> Result<ChatCo
     stream.flush(&mut chunks);
     let mut acc = StreamAccumulator::new();
     for c in &chunks {
-        acc.push(c);
+        acc.push(c)?;
     }
     Ok(acc.finish())
 }
@@ -1039,14 +1040,11 @@ fn error_from_value(status: Option<u16>, headers: &HeaderMap, v: &Value) -> Prov
 // Stream
 // ---------------------------------------------------------------------------------------------
 
-/// Largest array index a streamed `jsonPath` may address; beyond is not arguments but abuse.
-const MAX_PATH_INDEX: usize = 4096;
-
 /// A call whose arguments arrive as `partialArgs` pieces.
 struct PendingCall {
     id: String,
     name: String,
-    args: Value,
+    args: PartialArgs,
     signature: Option<String>,
 }
 
@@ -1163,12 +1161,9 @@ impl GeminiStream {
                 }
                 self.complete_pending(delta);
                 if continues {
-                    let args = match fc.args {
-                        Some(Value::Object(o)) => Value::Object(o),
-                        _ => Value::Object(Map::new()),
-                    };
+                    let mut args = PartialArgs::new(fc.args);
+                    args.apply(&fc.partial_args)?;
                     self.pending = Some(PendingCall { id: fc.id.unwrap_or_default(), name, args, signature });
-                    apply_partial_args(&mut self.pending, &fc.partial_args)?;
                 } else {
                     let args = match fc.args {
                         None | Some(Value::Null) => "{}".to_string(),
@@ -1177,21 +1172,23 @@ impl GeminiStream {
                     let mut piece = ToolCallDelta::start(self.next_index, fc.id.unwrap_or_default(), name, args);
                     piece.extra_content = signature.as_deref().map(google_signature);
                     delta.tool_calls.push(piece);
-                    self.next_index += 1;
+                    self.next_index = self.next_index.saturating_add(1);
                 }
             }
             None => {
                 if !fc.partial_args.is_empty() && self.pending.is_none() {
                     // Pieces without a start: keep them rather than lose the arguments.
-                    self.pending =
-                        Some(PendingCall { id: String::new(), name: String::new(), args: json!({}), signature: None });
+                    let args = PartialArgs::new(None);
+                    self.pending = Some(PendingCall { id: String::new(), name: String::new(), args, signature: None });
                 }
                 if let (Some(p), Some(sig)) = (&mut self.pending, signature)
                     && p.signature.is_none()
                 {
                     p.signature = Some(sig);
                 }
-                apply_partial_args(&mut self.pending, &fc.partial_args)?;
+                if let Some(p) = &mut self.pending {
+                    p.args.apply(&fc.partial_args)?;
+                }
                 if let (Some(p), Some(id)) = (&mut self.pending, fc.id.filter(|s| !s.is_empty()))
                     && p.id.is_empty()
                 {
@@ -1207,10 +1204,10 @@ impl GeminiStream {
 
     fn complete_pending(&mut self, delta: &mut Delta) {
         if let Some(p) = self.pending.take() {
-            let mut piece = ToolCallDelta::start(self.next_index, p.id, p.name, p.args.to_string());
+            let mut piece = ToolCallDelta::start(self.next_index, p.id, p.name, p.args.into_arguments());
             piece.extra_content = p.signature.as_deref().map(google_signature);
             delta.tool_calls.push(piece);
-            self.next_index += 1;
+            self.next_index = self.next_index.saturating_add(1);
         }
     }
 
@@ -1225,108 +1222,6 @@ impl GeminiStream {
             && let Some(u) = &self.usage
         {
             out.push(ChatCompletionChunk::usage(&self.id, &self.model, self.created, u.to_usage()));
-        }
-    }
-}
-
-fn apply_partial_args(pending: &mut Option<PendingCall>, pieces: &[Map<String, Value>]) -> Result<(), ProviderError> {
-    let Some(p) = pending else { return Ok(()) };
-    for piece in pieces {
-        let path = piece.get("jsonPath").and_then(Value::as_str).unwrap_or("$");
-        let segs = parse_json_path(path).ok_or_else(|| {
-            ProviderError::malformed(format!(
-                "failed to decode gemini functionCall.partialArgs: unsupported jsonPath {path:?}"
-            ))
-        })?;
-        let (value, concat) = if let Some(s) = piece.get("stringValue").and_then(Value::as_str) {
-            (Value::String(s.to_string()), true)
-        } else if let Some(n) = piece.get("numberValue").filter(|v| v.is_number()) {
-            (n.clone(), false)
-        } else if let Some(b) = piece.get("boolValue").filter(|v| v.is_boolean()) {
-            (b.clone(), false)
-        } else if piece.contains_key("nullValue") {
-            (Value::Null, false)
-        } else {
-            continue;
-        };
-        set_at(&mut p.args, &segs, value, concat);
-    }
-    Ok(())
-}
-
-enum Seg {
-    Key(String),
-    Index(usize),
-}
-
-/// Parses the `jsonPath` subset Gemini uses: `$`, `.name`, `['name']`, `["name"]`, `[0]`.
-fn parse_json_path(path: &str) -> Option<Vec<Seg>> {
-    let mut rest = path.trim().strip_prefix('$')?;
-    let mut segs = Vec::new();
-    while !rest.is_empty() {
-        if let Some(r) = rest.strip_prefix('.') {
-            let end = r.find(['.', '[']).unwrap_or(r.len());
-            if end == 0 {
-                return None;
-            }
-            segs.push(Seg::Key(r[..end].to_string()));
-            rest = &r[end..];
-        } else if let Some(r) = rest.strip_prefix('[') {
-            let quote = r.chars().next().filter(|c| *c == '\'' || *c == '"');
-            if let Some(q) = quote {
-                let inner = &r[1..];
-                let close = inner.find(q)?;
-                segs.push(Seg::Key(inner[..close].to_string()));
-                rest = inner[close + 1..].strip_prefix(']')?;
-            } else {
-                let close = r.find(']')?;
-                let i: usize = r[..close].trim().parse().ok()?;
-                if i > MAX_PATH_INDEX {
-                    return None;
-                }
-                segs.push(Seg::Index(i));
-                rest = &r[close + 1..];
-            }
-        } else {
-            return None;
-        }
-    }
-    Some(segs)
-}
-
-/// Writes `value` at `segs` under `root`, creating containers on the way; string pieces for
-/// the same path concatenate, as Gemini streams long strings in pieces.
-fn set_at(root: &mut Value, segs: &[Seg], value: Value, concat: bool) {
-    let mut cur = root;
-    for seg in segs {
-        match seg {
-            Seg::Key(k) => {
-                if !cur.is_object() {
-                    *cur = Value::Object(Map::new());
-                }
-                let Value::Object(m) = cur else { return };
-                cur = m.entry(k.clone()).or_insert(Value::Null);
-            }
-            Seg::Index(i) => {
-                if !cur.is_array() {
-                    *cur = Value::Array(Vec::new());
-                }
-                let Value::Array(a) = cur else { return };
-                if a.len() <= *i {
-                    a.resize(*i + 1, Value::Null);
-                }
-                let Some(slot) = a.get_mut(*i) else { return };
-                cur = slot;
-            }
-        }
-    }
-    match (cur, value) {
-        (Value::String(existing), Value::String(more)) if concat => existing.push_str(&more),
-        (slot, v) => {
-            if segs.is_empty() && !v.is_object() {
-                return;
-            }
-            *slot = v;
         }
     }
 }
@@ -1377,24 +1272,5 @@ mod tests {
         assert_eq!(p["h"], json!({"enum": ["a"], "nullable": true, "type": "string"}));
         assert_eq!(p["f"], json!({"type": "object"}));
         assert_eq!(p["g"], json!({"anyOf": [{"type": "string"}, {"type": "integer"}]}));
-    }
-
-    #[test]
-    fn json_paths() {
-        let mut args = json!({});
-        for (path, v, concat) in [
-            ("$.a.b", json!("x"), true),
-            ("$.a.b", json!("y"), true),
-            ("$.arr[1]", json!(3), false),
-            ("$['k']", json!(true), false),
-        ] {
-            let segs = parse_json_path(path).unwrap();
-            set_at(&mut args, &segs, v, concat);
-        }
-        assert_eq!(args, json!({"a": {"b": "xy"}, "arr": [null, 3], "k": true}));
-        assert!(parse_json_path("a.b").is_none());
-        assert!(parse_json_path("$[99999999]").is_none());
-        assert!(parse_json_path("$.").is_none());
-        assert!(parse_json_path("$['x").is_none());
     }
 }

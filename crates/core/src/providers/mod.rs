@@ -7,6 +7,7 @@ mod catalog;
 pub mod classify;
 mod cohere;
 mod gemini;
+mod gemini_partial_args;
 mod model_quirks;
 mod native_request;
 mod openai;
@@ -33,6 +34,6 @@ pub use quirks::{
     ApiVersion, FinalAssistant, JsonSchemaSupport, LateSystem, MaxTokensParam, Quirks, RequiredChoice, ToolCallIdFormat,
 };
 pub use spec_error::SpecError;
-pub use sse::{SseEvent, SseParser};
+pub use sse::{DEFAULT_MAX_EVENT_BYTES, SseError, SseEvent, SseParser};
 pub use tiers::{Tier, Tiers};
 pub use wire_family::WireFamily;

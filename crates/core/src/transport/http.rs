@@ -4,21 +4,27 @@ use futures::StreamExt;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
 use super::exchange::RawResponse;
-use super::stream_driver::StreamSession;
-use super::{CallOutcome, Timings};
-use crate::api::{ErrorKind, ProviderError};
-use crate::providers::{Adapter, NativeRequest};
+use super::stream_driver::{StreamResult, StreamSession};
+use super::{CallOutcome, ResponseLimits, Timings};
+use crate::api::{ChatCompletion, ChatCompletionChunk, ErrorKind, ProviderError};
+use crate::providers::{Adapter, NativeRequest, ResponseHints};
 
 #[derive(Debug, Clone)]
 pub struct TransportConfig {
     /// Whole-call deadline, body included.
     pub timeout: Duration,
     pub connect_timeout: Duration,
+    /// What one response may cost: body size (whole or streamed) and streamed tool calls.
+    pub limits: ResponseLimits,
 }
 
 impl Default for TransportConfig {
     fn default() -> Self {
-        TransportConfig { timeout: Duration::from_secs(120), connect_timeout: Duration::from_secs(10) }
+        TransportConfig {
+            timeout: Duration::from_secs(120),
+            connect_timeout: Duration::from_secs(10),
+            limits: ResponseLimits::default(),
+        }
     }
 }
 
@@ -89,22 +95,9 @@ impl HttpTransport {
         start: Instant,
         timings: &mut Timings,
         raw: &mut RawResponse,
-        chunks: &mut Vec<crate::api::ChatCompletionChunk>,
-    ) -> Result<crate::api::ChatCompletion, ProviderError> {
-        let method = reqwest::Method::from_bytes(req.method.as_bytes())
-            .map_err(|_| ProviderError::new(ErrorKind::InvalidRequest, format!("bad http method {}", req.method)))?;
-        let mut headers = HeaderMap::new();
-        for (k, v) in &req.headers {
-            let name = HeaderName::from_bytes(k.as_bytes())
-                .map_err(|_| ProviderError::new(ErrorKind::InvalidRequest, format!("bad header name {k:?}")))?;
-            let value = HeaderValue::from_str(v)
-                .map_err(|_| ProviderError::new(ErrorKind::InvalidRequest, format!("bad value for header {k}")))?;
-            headers.insert(name, value);
-        }
-        let body = serde_json::to_vec(&req.body)
-            .map_err(|e| ProviderError::new(ErrorKind::InvalidRequest, format!("failed to serialise body: {e}")))?;
-        let resp =
-            self.client.request(method, &req.url).headers(headers).body(body).send().await.map_err(transport_error)?;
+        chunks: &mut Vec<ChatCompletionChunk>,
+    ) -> Result<ChatCompletion, ProviderError> {
+        let resp = self.send(req).await?;
         timings.ttfb_ms = Some(ms(start.elapsed()));
         let status = resp.status().as_u16();
         raw.status = Some(status);
@@ -120,28 +113,66 @@ impl HttpTransport {
             .is_some_and(|v| v.starts_with("text/event-stream"));
         if status >= 400 || !req.hints.stream || !is_sse {
             raw.streamed = false;
-            let bytes = resp.bytes().await.map_err(transport_error)?;
-            raw.body = bytes.to_vec();
+            let limits = self.config.limits;
+            if status < 400 && resp.content_length().is_some_and(|n| n > limits.max_bytes as u64) {
+                return Err(limits.too_large());
+            }
+            let (bytes, complete) = read_capped(resp, limits.max_bytes).await?;
+            raw.body = bytes;
             if status >= 400 {
-                return Err(adapter.classify_error(status, &resp_headers, &bytes));
+                // The status decides an error whatever its size; an oversized body is
+                // classified from its first `max_bytes`.
+                return Err(adapter.classify_error(status, &resp_headers, &raw.body));
             }
-            if req.hints.stream {
-                // A stream was asked for but a plain body came back: decode it as SSE anyway
-                // only if it looks like SSE; otherwise as a whole response.
-                if bytes.starts_with(b"data:") || bytes.starts_with(b"event:") {
-                    let mut s = StreamSession::new(adapter, &req.hints);
-                    let mut seen = Vec::new();
-                    s.feed(&bytes, &mut seen);
-                    let r = s.finish(&mut seen);
-                    raw.streamed = true;
-                    raw.events = seen.into_iter().map(|e| (timings.ttfb_ms.unwrap_or(0.0), e)).collect();
-                    *chunks = r.chunks;
-                    return r.result;
-                }
+            if !complete {
+                return Err(limits.too_large());
             }
-            return adapter.decode(&bytes, &req.hints);
+            if req.hints.stream && (raw.body.starts_with(b"data:") || raw.body.starts_with(b"event:")) {
+                // A stream was asked for and a plain body came back that looks like SSE.
+                let mut s = StreamSession::with_limits(adapter, &req.hints, limits);
+                let mut seen = Vec::new();
+                s.feed(&raw.body, &mut seen);
+                let r = s.finish(&mut seen);
+                raw.streamed = true;
+                raw.events = seen.into_iter().map(|e| (timings.ttfb_ms.unwrap_or(0.0), e)).collect();
+                *chunks = r.chunks;
+                return r.result;
+            }
+            return adapter.decode(&raw.body, &req.hints);
         }
-        let mut session = StreamSession::new(adapter, &req.hints);
+        let r = self.read_stream(adapter, &req.hints, resp, start, timings, raw).await;
+        *chunks = r.chunks;
+        r.result
+    }
+
+    async fn send(&self, req: &NativeRequest) -> Result<reqwest::Response, ProviderError> {
+        let method = reqwest::Method::from_bytes(req.method.as_bytes())
+            .map_err(|_| ProviderError::new(ErrorKind::InvalidRequest, format!("bad http method {}", req.method)))?;
+        let mut headers = HeaderMap::new();
+        for (k, v) in &req.headers {
+            let name = HeaderName::from_bytes(k.as_bytes())
+                .map_err(|_| ProviderError::new(ErrorKind::InvalidRequest, format!("bad header name {k:?}")))?;
+            let value = HeaderValue::from_str(v)
+                .map_err(|_| ProviderError::new(ErrorKind::InvalidRequest, format!("bad value for header {k}")))?;
+            headers.insert(name, value);
+        }
+        let body = serde_json::to_vec(&req.body)
+            .map_err(|e| ProviderError::new(ErrorKind::InvalidRequest, format!("failed to serialise body: {e}")))?;
+        self.client.request(method, &req.url).headers(headers).body(body).send().await.map_err(transport_error)
+    }
+
+    /// Decodes an SSE body as it arrives; stops reading as soon as the stream has failed (an
+    /// error event or a limit), so an oversized stream is never read to its end.
+    async fn read_stream(
+        &self,
+        adapter: &dyn Adapter,
+        hints: &ResponseHints,
+        resp: reqwest::Response,
+        start: Instant,
+        timings: &mut Timings,
+        raw: &mut RawResponse,
+    ) -> StreamResult {
+        let mut session = StreamSession::with_limits(adapter, hints, self.config.limits);
         let mut body = resp.bytes_stream();
         let mut seen = Vec::new();
         while let Some(next) = body.next().await {
@@ -156,16 +187,18 @@ impl HttpTransport {
                     if output && timings.ttft_ms.is_none() {
                         timings.ttft_ms = Some(at);
                     }
+                    if session.has_failed() {
+                        break;
+                    }
                 }
                 Err(e) => {
                     // The connection broke mid-stream: what was decoded so far is kept in the
                     // chunks, but the call is a failure.
                     let mut tail = Vec::new();
                     let partial = session.finish(&mut tail);
-                    *chunks = partial.chunks;
                     let mut err = transport_error(e);
                     err.message = format!("stream interrupted: {}", err.message);
-                    return Err(err);
+                    return StreamResult { chunks: partial.chunks, result: Err(err) };
                 }
             }
         }
@@ -173,9 +206,24 @@ impl HttpTransport {
         let mut tail = Vec::new();
         let r = session.finish(&mut tail);
         raw.events.extend(tail.into_iter().map(|e| (at, e)));
-        *chunks = r.chunks;
-        r.result
+        r
     }
+}
+
+/// Reads a whole body, at most `max` bytes of it: returns them and whether that was all.
+async fn read_capped(resp: reqwest::Response, max: usize) -> Result<(Vec<u8>, bool), ProviderError> {
+    let mut out = Vec::new();
+    let mut body = resp.bytes_stream();
+    while let Some(next) = body.next().await {
+        let bytes = next.map_err(transport_error)?;
+        let room = max - out.len();
+        if bytes.len() > room {
+            out.extend_from_slice(&bytes[..room]);
+            return Ok((out, false));
+        }
+        out.extend_from_slice(&bytes);
+    }
+    Ok((out, true))
 }
 
 pub(super) fn ms(d: Duration) -> f64 {

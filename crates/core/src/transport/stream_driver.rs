@@ -1,8 +1,18 @@
-use crate::api::{ChatCompletion, ChatCompletionChunk, ErrorKind, ProviderError, StreamAccumulator};
+use super::ResponseLimits;
+use crate::api::{ChatCompletion, ChatCompletionChunk, Delta, ErrorKind, ProviderError, StreamAccumulator};
 use crate::providers::{Adapter, ResponseHints, SseEvent, SseParser, StreamDecoder};
+
+/// How much chunk text a stream may decode to per byte received, plus a fixed allowance. A
+/// decoder copies the response id and model into every chunk; without this bound a long model
+/// name followed by many tiny events would cost far more memory than the stream's size.
+const RETAINED_PER_BYTE: usize = 4;
+const RETAINED_ALLOWANCE: usize = 64 * 1024;
 
 /// A stream being decoded: raw bytes in, canonical chunks and a reassembled response out.
 /// The one path every family's stream takes, live or replayed.
+///
+/// Everything here is bounded by the [`ResponseLimits`]: total bytes, distinct tool calls, the
+/// size of one SSE event, and the chunks kept, which stay proportional to the bytes received.
 pub struct StreamSession {
     parser: SseParser,
     decoder: Box<dyn StreamDecoder>,
@@ -10,6 +20,10 @@ pub struct StreamSession {
     pub chunks: Vec<ChatCompletionChunk>,
     events: Vec<SseEvent>,
     failed: Option<ProviderError>,
+    limits: ResponseLimits,
+    received: usize,
+    /// Estimated text bytes held by `chunks`.
+    retained: usize,
 }
 
 /// What a whole stream decoded to.
@@ -20,23 +34,51 @@ pub struct StreamResult {
 }
 
 impl StreamSession {
+    /// A session with the default limits.
     pub fn new(adapter: &dyn Adapter, hints: &ResponseHints) -> Self {
+        Self::with_limits(adapter, hints, ResponseLimits::default())
+    }
+
+    pub fn with_limits(adapter: &dyn Adapter, hints: &ResponseHints, limits: ResponseLimits) -> Self {
         StreamSession {
-            parser: SseParser::new(),
+            parser: SseParser::with_max_event_bytes(limits.max_bytes),
             decoder: adapter.stream_decoder(hints),
-            acc: StreamAccumulator::new(),
+            acc: StreamAccumulator::with_max_tool_calls(limits.max_tool_calls),
             chunks: Vec::new(),
             events: Vec::new(),
             failed: None,
+            limits,
+            received: 0,
+            retained: 0,
         }
+    }
+
+    /// Whether the stream already failed (an error event, or a limit): the caller may stop
+    /// reading, nothing more will be decoded.
+    pub fn has_failed(&self) -> bool {
+        self.failed.is_some()
     }
 
     /// Feeds bytes; returns the events they completed (for recording), after decoding them.
     /// Returns whether any completed chunk carried output (for time to first token).
     pub fn feed(&mut self, bytes: &[u8], seen: &mut Vec<SseEvent>) -> bool {
+        if self.failed.is_some() {
+            return false;
+        }
+        // Past the cap, what fits is still decoded (the chunks show how far the stream got).
+        let room = self.limits.max_bytes.saturating_sub(self.received);
+        let over = bytes.len() > room;
+        let bytes = &bytes[..bytes.len().min(room)];
+        self.received += bytes.len();
         self.events.clear();
-        self.parser.feed(bytes, &mut self.events);
-        self.decode_pending(seen)
+        if let Err(e) = self.parser.feed(bytes, &mut self.events) {
+            self.failed = Some(ProviderError::malformed(e.to_string()));
+        }
+        let output = self.decode_pending(seen);
+        if over {
+            self.failed.get_or_insert_with(|| self.limits.too_large());
+        }
+        output
     }
 
     fn decode_pending(&mut self, seen: &mut Vec<SseEvent>) -> bool {
@@ -52,18 +94,41 @@ impl StreamSession {
             }
             for c in &self.chunks[start..] {
                 output |= c.has_output();
-                self.acc.push(c);
+                self.retained = self.retained.saturating_add(text_bytes(c));
+                if let Err(e) = self.acc.push(c) {
+                    self.failed.get_or_insert(e);
+                    break;
+                }
+            }
+            if self.failed.is_none() && self.retained > self.retained_cap() {
+                self.failed = Some(ProviderError::new(
+                    ErrorKind::MalformedResponse,
+                    format!(
+                        "failed to decode stream: {} bytes received decode to over {} bytes of chunks",
+                        self.received, self.retained
+                    ),
+                ));
             }
         }
         seen.extend(events);
         output
     }
 
-    /// Ends the stream. An error event wins; a stream that stopped before its end marker is a
-    /// `connection` error, never a truncated success.
+    fn retained_cap(&self) -> usize {
+        self.received.saturating_mul(RETAINED_PER_BYTE).saturating_add(RETAINED_ALLOWANCE)
+    }
+
+    /// Ends the stream. An error event (or a limit) wins; a stream that stopped before its end
+    /// marker is a `connection` error, never a truncated success. A stream that ended properly
+    /// without a finish reason (`[DONE]` alone, as some OpenAI-compatible hosts do) gets a last
+    /// chunk carrying the finish reason the reassembled response reports, so the two agree.
     pub fn finish(mut self, seen: &mut Vec<SseEvent>) -> StreamResult {
         self.events.clear();
-        self.parser.finish(&mut self.events);
+        if self.failed.is_none()
+            && let Err(e) = self.parser.finish(&mut self.events)
+        {
+            self.failed = Some(ProviderError::malformed(e.to_string()));
+        }
         self.decode_pending(seen);
         let result = match self.failed {
             Some(e) => Err(e),
@@ -74,13 +139,47 @@ impl StreamSession {
                     self.acc.chunk_count()
                 ),
             )),
-            None => Ok(self.acc.finish()),
+            None => {
+                let finished = self.acc.is_finished();
+                let resp = self.acc.finish();
+                if !finished {
+                    insert_finish_chunk(&mut self.chunks, &resp);
+                }
+                Ok(resp)
+            }
         };
         StreamResult { chunks: self.chunks, result }
     }
 }
 
-/// Decodes a whole raw SSE body at once (the `decode --stream` command, fixtures, benches).
+/// Adds the finish chunk a stream lacked, before its trailing usage-only chunks (where a
+/// provider that sends one puts it).
+fn insert_finish_chunk(chunks: &mut Vec<ChatCompletionChunk>, resp: &ChatCompletion) {
+    let Some(reason) = resp.finish_reason() else { return };
+    let at = chunks.iter().rposition(|c| !c.choices.is_empty()).map_or(0, |i| i + 1);
+    let chunk = ChatCompletionChunk::delta(&resp.id, &resp.model, resp.created, Delta::default(), Some(reason));
+    chunks.insert(at, chunk);
+}
+
+/// Text bytes a chunk holds: what a decoder may copy from one event into many chunks.
+fn text_bytes(c: &ChatCompletionChunk) -> usize {
+    let opt = |s: &Option<String>| s.as_ref().map_or(0, String::len);
+    let mut n = c.id.len() + c.model.len() + c.object.len();
+    for choice in &c.choices {
+        let d = &choice.delta;
+        n += opt(&d.role) + opt(&d.content) + opt(&d.reasoning_content) + opt(&d.refusal);
+        for tc in &d.tool_calls {
+            n += opt(&tc.id) + opt(&tc.kind);
+            if let Some(f) = &tc.function {
+                n += opt(&f.name) + opt(&f.arguments);
+            }
+        }
+    }
+    n
+}
+
+/// Decodes a whole raw SSE body at once (the `decode --stream` command, fixtures, benches),
+/// with the default limits.
 pub fn decode_stream_bytes(adapter: &dyn Adapter, hints: &ResponseHints, bytes: &[u8]) -> StreamResult {
     let mut s = StreamSession::new(adapter, hints);
     let mut seen = Vec::new();

@@ -43,7 +43,9 @@ fn decoded(provider: &str, resp: &FakeResponse) -> Result<ChatCompletion, Provid
             for e in events {
                 let mut out = Vec::new();
                 d.event(&SseEvent { event: e.event.clone(), data: e.data.clone(), ..Default::default() }, &mut out)?;
-                out.iter().for_each(|c| acc.push(c));
+                for c in &out {
+                    acc.push(c)?;
+                }
             }
             Ok(acc.finish())
         }
