@@ -14,6 +14,8 @@ use std::process::Command;
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
 use serde_json::{Value, json};
+
+use crate::wire;
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
@@ -49,145 +51,31 @@ impl Respond for Echo {
         let key = presented_key(req);
         let body: Value = serde_json::from_slice(&req.body).unwrap_or(Value::Null);
         let path = req.url.path().to_string();
-        let prompt = body.to_string();
         let stream = body["stream"] == true || path.contains("streamGenerateContent");
-        let family = if path.ends_with("/messages") {
-            "anthropic"
-        } else if path.contains(":") {
-            "gemini"
-        } else if path.ends_with("/v2/chat") {
-            "cohere"
-        } else {
-            "openai"
-        };
+        let family = wire::family_of(&path);
         let headers = |t: ResponseTemplate| {
             t.insert_header("x-echo-key", key.as_str())
                 .insert_header("www-authenticate", format!("Basic {}", STANDARD.encode(format!("u:{key}"))).as_str())
                 .insert_header("x-request-id", format!("req-{}", URL_SAFE_NO_PAD.encode(&key)).as_str())
         };
-        if prompt.contains("ECHO ERROR") {
-            let message = disguises(&key);
-            let body = match family {
-                "anthropic" => json!({"type": "error", "error": {"type": "authentication_error", "message": message}}),
-                "gemini" => json!({"error": {"code": 401, "message": message, "status": "UNAUTHENTICATED"}}),
-                "cohere" => json!({"message": message}),
-                _ => {
-                    json!({"error": {"message": message, "type": "invalid_request_error", "param": key, "code": "invalid_api_key"}})
-                }
-            };
-            return headers(ResponseTemplate::new(401).set_body_json(body));
+        if body.to_string().contains("ECHO ERROR") {
+            let mut err = wire::error_body(family, 401, &disguises(&key));
+            if family == "openai" {
+                err["error"]["param"] = json!(key);
+                err["error"]["code"] = json!("invalid_api_key");
+            }
+            return headers(ResponseTemplate::new(401).set_body_json(err));
         }
-        let text = format!("You sent {}", disguises(&key));
         if !stream {
-            let body = match family {
-                "anthropic" => json!({"id": "msg_1", "type": "message", "role": "assistant", "model": "m",
-                    "content": [{"type": "text", "text": text}], "stop_reason": "end_turn", "stop_sequence": null,
-                    "usage": {"input_tokens": 3, "output_tokens": 9}}),
-                "gemini" => json!({"candidates": [{"content": {"parts": [{"text": text}], "role": "model"},
-                    "finishReason": "STOP", "index": 0}],
-                    "usageMetadata": {"promptTokenCount": 3, "candidatesTokenCount": 9, "totalTokenCount": 12}, "modelVersion": "m"}),
-                "cohere" => json!({"id": "c1", "finish_reason": "COMPLETE",
-                    "message": {"role": "assistant", "content": [{"type": "text", "text": text}]},
-                    "usage": {"billed_units": {"input_tokens": 3, "output_tokens": 9}, "tokens": {"input_tokens": 3, "output_tokens": 9}}}),
-                _ => json!({"id": "chatcmpl-1", "object": "chat.completion", "created": 1, "model": "m",
-                    "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
-                    "usage": {"prompt_tokens": 3, "completion_tokens": 9, "total_tokens": 12}}),
-            };
-            return headers(ResponseTemplate::new(200).set_body_json(body));
+            let text = format!("You sent {}", disguises(&key));
+            return headers(ResponseTemplate::new(200).set_body_json(wire::answer(family, &text)));
         }
         // The raw key split across three text events.
         let (a, b) = key.split_at(key.len() / 3);
         let (b, c) = b.split_at(b.len() / 2);
-        let pieces = ["Your key: ", a, b, c, " — thanks."];
-        let sse = match family {
-            "anthropic" => anthropic_stream(&pieces),
-            "gemini" => pieces
-                .iter()
-                .enumerate()
-                .map(|(i, p)| {
-                    let cand = json!({"content": {"parts": [{"text": p}], "role": "model"}, "index": 0});
-                    let mut chunk = json!({"candidates": [cand], "modelVersion": "m"});
-                    if i == pieces.len() - 1 {
-                        chunk["candidates"][0]["finishReason"] = json!("STOP");
-                        chunk["usageMetadata"] =
-                            json!({"promptTokenCount": 3, "candidatesTokenCount": 9, "totalTokenCount": 12});
-                    }
-                    format!("data: {chunk}\r\n\r\n")
-                })
-                .collect(),
-            "cohere" => cohere_stream(&pieces),
-            _ => {
-                let mut s: String = pieces
-                    .iter()
-                    .map(|p| {
-                        let chunk = json!({"id": "c", "object": "chat.completion.chunk", "created": 1, "model": "m",
-                            "choices": [{"index": 0, "delta": {"content": p}, "finish_reason": null}]});
-                        format!("data: {chunk}\n\n")
-                    })
-                    .collect();
-                let last = json!({"id": "c", "object": "chat.completion.chunk", "created": 1, "model": "m",
-                    "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]});
-                let usage = json!({"id": "c", "object": "chat.completion.chunk", "created": 1, "model": "m", "choices": [],
-                    "usage": {"prompt_tokens": 3, "completion_tokens": 9, "total_tokens": 12}});
-                s.push_str(&format!("data: {last}\n\ndata: {usage}\n\ndata: [DONE]\n\n"));
-                s
-            }
-        };
+        let sse = wire::stream_events(family, &["Your key: ", a, b, c, " — thanks."]).concat();
         headers(ResponseTemplate::new(200).set_body_raw(sse, "text/event-stream"))
     }
-}
-
-fn event(name: &str, data: Value) -> String {
-    format!("event: {name}\ndata: {data}\n\n")
-}
-
-fn anthropic_stream(pieces: &[&str]) -> String {
-    let mut s = event(
-        "message_start",
-        json!({"type": "message_start", "message": {"id": "msg_1", "type": "message",
-        "role": "assistant", "model": "m", "content": [], "stop_reason": null, "stop_sequence": null,
-        "usage": {"input_tokens": 3, "output_tokens": 1}}}),
-    );
-    s += &event(
-        "content_block_start",
-        json!({"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}}),
-    );
-    for p in pieces {
-        s += &event(
-            "content_block_delta",
-            json!({"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": p}}),
-        );
-    }
-    s += &event("content_block_stop", json!({"type": "content_block_stop", "index": 0}));
-    s += &event(
-        "message_delta",
-        json!({"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": null}, "usage": {"output_tokens": 9}}),
-    );
-    s + &event("message_stop", json!({"type": "message_stop"}))
-}
-
-fn cohere_stream(pieces: &[&str]) -> String {
-    let mut s = event(
-        "message-start",
-        json!({"type": "message-start", "id": "c1", "delta": {"message": {"role": "assistant",
-        "content": [], "tool_plan": "", "tool_calls": [], "citations": []}}}),
-    );
-    s += &event(
-        "content-start",
-        json!({"type": "content-start", "index": 0, "delta": {"message": {"content": {"type": "text", "text": ""}}}}),
-    );
-    for p in pieces {
-        s += &event(
-            "content-delta",
-            json!({"type": "content-delta", "index": 0, "delta": {"message": {"content": {"text": p}}}}),
-        );
-    }
-    s += &event("content-end", json!({"type": "content-end", "index": 0}));
-    s + &event(
-        "message-end",
-        json!({"type": "message-end", "delta": {"finish_reason": "COMPLETE",
-        "usage": {"billed_units": {"input_tokens": 3, "output_tokens": 9}, "tokens": {"input_tokens": 3, "output_tokens": 9}}}}),
-    )
 }
 
 const SUITE: &str = r#"
@@ -291,11 +179,7 @@ fn keys_echoed_by_providers_reach_no_file_and_no_output() {
     std::fs::write(work.join("suites/echo.toml"), SUITE).unwrap();
     let mut config = String::new();
     for (p, _) in PROVIDERS {
-        let base = match p {
-            "gemini" => format!("{}/v1beta", server.uri()),
-            "cohere" => format!("{}/v2", server.uri()),
-            _ => format!("{}/v1", server.uri()),
-        };
+        let base = wire::base_url(p, &server.uri());
         config += &format!("[providers.{p}]\nbase_url = \"{base}\"\nkey = \"env:ECHO_KEY_{}\"\n", p.to_uppercase());
     }
     config += "[router.tiers.cheap]\ncandidates = [\"openai/m\", \"anthropic/m\"]\n";

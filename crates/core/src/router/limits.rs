@@ -89,12 +89,15 @@ impl<C: RouterClock> ProviderLimits<C> {
             Some(sem) => sem.clone().acquire_owned().await.ok(),
             None => None,
         };
-        loop {
-            match self.take_buckets(tokens) {
-                Ok(()) => return Admission { _permit: permit },
-                Err(LimitState::Empty { wait, .. }) => self.clock.sleep(wait.max(Duration::from_millis(1))).await,
-                Err(_) => return Admission { _permit: permit },
-            }
+        self.wait_for_buckets(tokens).await;
+        Admission { _permit: permit }
+    }
+
+    /// Waits until the buckets hold one more request and `tokens` tokens, and takes them: what a
+    /// retry under an admission already held pays, since the provider sees every retry.
+    pub async fn wait_for_buckets(&self, tokens: u32) {
+        while let Err(LimitState::Empty { wait, .. }) = self.take_buckets(tokens) {
+            self.clock.sleep(wait.max(Duration::from_millis(1))).await;
         }
     }
 

@@ -261,15 +261,13 @@ where
                     }
                     CandidateEnd::MovedOn(e) => last_err = e.or(last_err),
                 }
-                // Every candidate so far was only limited: wait for the one that refills first
-                // rather than fail while a candidate is merely busy.
-                if qi == queue.len()
-                    && self.policy.on_limit == OnLimit::Shift
-                    && last_err.is_none()
-                    && let Some((c, _)) = limited.iter().min_by(|a, b| a.1.cmp(&b.1)).cloned()
-                    && !queue.iter().any(|(_, waited)| *waited)
-                {
-                    queue.push((c, true));
+                // Candidates passed over only because they were busy or out of budget get their
+                // turn, soonest refill first, waiting for it: a request never fails while a
+                // candidate is merely busy.
+                if qi == queue.len() && self.policy.on_limit == OnLimit::Shift && !limited.is_empty() {
+                    let mut later: Vec<(Candidate, Duration)> = std::mem::take(&mut limited);
+                    later.sort_by_key(|(_, wait)| *wait);
+                    queue.extend(later.into_iter().map(|(c, _)| (c, true)));
                 }
             }
             match escalate {
@@ -377,6 +375,10 @@ where
                         OnError::Retry { wait } => {
                             trail.attempts.push(attempt);
                             self.clock.sleep(wait).await;
+                            // The provider sees every retry: each one pays the buckets again.
+                            if let Some(l) = self.limits.get(&cand.provider) {
+                                l.wait_for_buckets(est).await;
+                            }
                             retry += 1;
                         }
                         OnError::NextCandidate { why } => {

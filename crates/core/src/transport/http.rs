@@ -196,7 +196,7 @@ impl HttpTransport {
                     // chunks, but the call is a failure.
                     let mut tail = Vec::new();
                     let partial = session.finish(&mut tail);
-                    let mut err = transport_error(e);
+                    let mut err = body_broken(e);
                     err.message = format!("stream interrupted: {}", err.message);
                     return StreamResult { chunks: partial.chunks, result: Err(err) };
                 }
@@ -215,7 +215,7 @@ async fn read_capped(resp: reqwest::Response, max: usize) -> Result<(Vec<u8>, bo
     let mut out = Vec::new();
     let mut body = resp.bytes_stream();
     while let Some(next) = body.next().await {
-        let bytes = next.map_err(transport_error)?;
+        let bytes = next.map_err(body_broken)?;
         let room = max - out.len();
         if bytes.len() > room {
             out.extend_from_slice(&bytes[..room]);
@@ -224,6 +224,16 @@ async fn read_capped(resp: reqwest::Response, max: usize) -> Result<(Vec<u8>, bo
         out.extend_from_slice(&bytes);
     }
     Ok((out, true))
+}
+
+/// An error while the body was arriving (a reset, a body shorter than its `content-length`, a
+/// broken chunked encoding): the connection failed, whatever reqwest calls it, in both modes.
+fn body_broken(e: reqwest::Error) -> ProviderError {
+    let mut err = transport_error(e);
+    if err.kind != ErrorKind::Timeout {
+        err.kind = ErrorKind::Connection;
+    }
+    err
 }
 
 pub(super) fn ms(d: Duration) -> f64 {

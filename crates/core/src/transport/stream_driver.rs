@@ -24,6 +24,8 @@ pub struct StreamSession {
     received: usize,
     /// Estimated text bytes held by `chunks`.
     retained: usize,
+    /// SSE events parsed so far.
+    events_seen: usize,
 }
 
 /// What a whole stream decoded to.
@@ -50,6 +52,7 @@ impl StreamSession {
             limits,
             received: 0,
             retained: 0,
+            events_seen: 0,
         }
     }
 
@@ -84,6 +87,7 @@ impl StreamSession {
     fn decode_pending(&mut self, seen: &mut Vec<SseEvent>) -> bool {
         let mut output = false;
         let events = std::mem::take(&mut self.events);
+        self.events_seen += events.len();
         for ev in &events {
             if self.failed.is_some() {
                 break;
@@ -118,8 +122,9 @@ impl StreamSession {
         self.received.saturating_mul(RETAINED_PER_BYTE).saturating_add(RETAINED_ALLOWANCE)
     }
 
-    /// Ends the stream. An error event (or a limit) wins; a stream that stopped before its end
-    /// marker is a `connection` error, never a truncated success. A stream that ended properly
+    /// Ends the stream. An error event (or a limit) wins; a body with no event in it is a
+    /// `malformed_response`; a stream that stopped before its end marker is a `connection`
+    /// error, never a truncated success. A stream that ended properly
     /// without a finish reason (`[DONE]` alone, as some OpenAI-compatible hosts do) gets a last
     /// chunk carrying the finish reason the reassembled response reports, so the two agree.
     pub fn finish(mut self, seen: &mut Vec<SseEvent>) -> StreamResult {
@@ -132,6 +137,12 @@ impl StreamSession {
         self.decode_pending(seen);
         let result = match self.failed {
             Some(e) => Err(e),
+            // Nothing that parses as an event at all (an empty body, HTML, gzip bytes): what came
+            // is not a stream, whichever mode asked for it — the same kind a whole body gets.
+            None if self.events_seen == 0 => Err(ProviderError::new(
+                ErrorKind::MalformedResponse,
+                format!("failed to decode stream: {} byte(s) and no event in them", self.received),
+            )),
             None if !self.decoder.is_done() => Err(ProviderError::new(
                 ErrorKind::Connection,
                 format!(
