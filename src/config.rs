@@ -145,7 +145,14 @@ impl Config {
         if let Err((key, message)) = cfg.run.validate() {
             return Err(value_error(key, message.to_string()));
         }
-        let catalog = Catalog::with_overrides(&cfg.providers, origin)?;
+        let catalog = Catalog::with_overrides(&cfg.providers, origin).map_err(|e| match e {
+            CatalogError::InvalidValue {
+                name,
+                source: llm_conform_core::providers::SpecError::Field { at, message },
+                ..
+            } => value_error(&format!("providers.{name}.{at}"), message),
+            other => ConfigError::Catalog(other),
+        })?;
         cfg.router.validate(&catalog).map_err(|e| value_error(&e.key, e.message))?;
         cfg.serve.validate().map_err(|e| value_error(&format!("serve.{}", e.key), e.message))?;
         Ok(cfg)
@@ -200,6 +207,11 @@ mod tests {
             ("[run]\ntimeout_s = inf\n", "run.timeout_s"),
             ("[run]\nkey_timeout_s = nan\n", "run.key_timeout_s"),
             ("[run]\nper_provider = 18446744073709551615\n", "c.toml:2:16: `run.per_provider`"),
+            ("[providers.\"a/b\"]\nfamily = \"openai\"\nbase_url = \"http://x\"\n", "no `/`"),
+            ("[providers.openai]\nbase_url = \"not a url\"\n", "c.toml:2:12: `providers.openai.base_url`"),
+            ("[providers.openai]\nbase_url = \"ftp://x/y\"\n", "scheme `ftp`"),
+            ("[providers.openai]\nkey = \"vault:x\"\n", "providers.openai.key"),
+            ("[providers.openai.prices.\"m\"]\ninput = -1\noutput = 1\n", "is not a price"),
             ("[router]\nprofile = \"fastest\"\n", "line 2"),
         ];
         for (text, want) in cases {

@@ -101,6 +101,7 @@ impl ProviderSpec {
     /// complete quirks set) and the configured api-version when quirks compare against it.
     /// Called when the catalog loads; call it again after changing `quirks` or `model_quirks`.
     pub fn resolve(&mut self) -> Result<(), super::SpecError> {
+        self.check_values()?;
         self.resolved = ResolvedModelQuirks::resolve(&self.quirks, &self.model_quirks)?;
         let compares_version = std::iter::once(&self.quirks)
             .chain(self.resolved.iter().map(|(_, q)| q))
@@ -108,6 +109,48 @@ impl ProviderSpec {
         if compares_version && let Some(v) = &self.api_version {
             super::ApiVersion::parse(v)
                 .map_err(|e| super::SpecError::Field { at: "api_version".into(), message: e.to_string() })?;
+        }
+        Ok(())
+    }
+
+    /// The name, URL, key reference and prices, each within what it can mean: a `/` in a name
+    /// would break `provider/model`, a URL that is not http(s) can never be called, a negative
+    /// price would make a costly provider look free.
+    fn check_values(&self) -> Result<(), super::SpecError> {
+        let field = |at: &str, message: String| super::SpecError::Field { at: at.to_string(), message };
+        let name_ok = !self.name.is_empty()
+            && self.name.len() <= 64
+            && self.name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | '.'));
+        if !name_ok {
+            return Err(field(
+                "name",
+                format!("{:?} must be lowercase letters, digits, `-`, `_` or `.` (no `/`)", self.name),
+            ));
+        }
+        match reqwest::Url::parse(&self.base_url) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
+            Ok(u) => {
+                return Err(field(
+                    "base_url",
+                    format!("{:?}: scheme `{}` is not http or https", self.base_url, u.scheme()),
+                ));
+            }
+            Err(e) => return Err(field("base_url", format!("{:?} is not a URL: {e}", self.base_url))),
+        }
+        if let Some(k) = &self.key {
+            crate::secrets::KeyRef::parse(k).map_err(|e| field("key", e.to_string()))?;
+        }
+        for (model, p) in &self.prices {
+            for (what, v) in [("input", Some(p.input)), ("output", Some(p.output)), ("cached_input", p.cached_input)] {
+                if let Some(v) = v
+                    && !(v.is_finite() && (0.0..=1_000_000.0).contains(&v))
+                {
+                    return Err(field(
+                        &format!("prices.\"{model}\".{what}"),
+                        format!("{v} is not a price (0 to 1000000 dollars per million tokens)"),
+                    ));
+                }
+            }
         }
         Ok(())
     }
