@@ -3,6 +3,7 @@
 //! serves stream events at their recorded offsets for benchmarks.
 
 mod fixture;
+mod fixture_match;
 mod record;
 mod replay_server;
 mod timed_replay;

@@ -6,15 +6,12 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use serde_json::Value;
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 use llm_conform_mock::CASE_HEADER;
 
-use super::Fixture;
-use crate::diff::json_diff;
-use crate::suite::CaseId;
+use super::fixture_match;
 
 /// Marks a response that the replay server made up because it could not serve a fixture; the
 /// runner reports it as a harness error, never as provider behaviour.
@@ -54,36 +51,14 @@ impl Respond for ReplayResponder {
 
 impl ReplayResponder {
     fn serve(&self, req: &Request) -> Result<ResponseTemplate, String> {
-        let case_header = req.headers.get(CASE_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
-        let case = CaseId::parse(case_header)
-            .ok_or_else(|| format!("replay: request to {} has no valid {CASE_HEADER} header", req.url.path()))?;
-        let path = self.root.join(case.fixture_path());
-        if !path.exists() {
-            return Err(missing_fixture(&path, &case));
-        }
-        let fixture = Fixture::load(&path).map_err(|e| e.to_string())?;
-        let got_path = match req.url.query() {
+        let target = match req.url.query() {
             Some(q) => format!("{}?{q}", req.url.path()),
             None => req.url.path().to_string(),
         };
-        if fixture.request.method != req.method.as_str() || fixture.request.path != got_path {
-            return Err(format!(
-                "replay: {} {} does not match fixture {} ({} {}); re-record it",
-                req.method,
-                got_path,
-                path.display(),
-                fixture.request.method,
-                fixture.request.path
-            ));
-        }
-        let body: Value = serde_json::from_slice(&req.body).unwrap_or(Value::Null);
-        if body != fixture.request.body {
-            return Err(format!(
-                "replay: request body differs from fixture {} (the encoder changed, or the scenario did):\n{}",
-                path.display(),
-                json_diff(("fixture", &fixture.request.body), ("request", &body))
-            ));
-        }
+        let case = fixture_match::case_of(req.headers.get(CASE_HEADER).and_then(|v| v.to_str().ok()), &target)?;
+        let path = fixture_match::fixture_path(&self.root, &case)?;
+        let fixture = fixture_match::load(&path)?;
+        fixture_match::check_request(&fixture.request, &path, req.method.as_str(), &target, &req.body)?;
         let r = &fixture.response;
         let (bytes, content_type) = fixture.wire_body();
         if let Some(waited) = r.no_response_ms {
@@ -99,15 +74,4 @@ impl ReplayResponder {
         }
         Ok(t)
     }
-}
-
-/// The error for a request that has no fixture: which file, and the command that records it.
-pub(crate) fn missing_fixture(path: &Path, case: &CaseId) -> String {
-    format!(
-        "replay: no fixture {} for case {case}; record it with `llm-conform run --mode record-missing --provider {} --suite {} --scenario {}`",
-        path.display(),
-        case.provider,
-        case.suite,
-        case.scenario
-    )
 }

@@ -1,26 +1,26 @@
-//! Timed replay: a small HTTP/1.1 server on 127.0.0.1 that serves fixtures with their recorded
-//! timing, so time to first token behaves offline as it did when the fixture was recorded.
+//! Timed replay: a server on 127.0.0.1 (hyper) that serves fixtures with their recorded timing,
+//! so time to first token behaves offline as it did when the fixture was recorded.
 //!
 //! The wiremock replay server answers with whole bodies; a stream's events all arrive at once,
-//! so a replayed TTFT says nothing. Here each stream event is written as its own chunk
-//! (`transfer-encoding: chunked`) at its `t_ms` offset from the moment the request arrived;
-//! events recorded at the same offset go out in one write. Non-stream bodies carry no timing
-//! and are sent at once with a `content-length`.
+//! so a replayed TTFT says nothing. Here each stream event is sent as its own body frame (chunked
+//! on the wire) at its `t_ms` offset from the moment the request arrived; events recorded at the
+//! same offset go out together. Non-stream bodies carry no timing and are sent at once.
 //!
-//! It answers exactly as the wiremock replay server does where it cannot serve a fixture (a 599
-//! marked with [`REPLAY_ERROR_HEADER`], naming the missing file or the request diff), so the
-//! runner reports the same harness errors. Fixtures are parsed once and kept in memory: a
-//! benchmark repeats the same cases, and re-reading them would be what it measures.
+//! It matches requests to fixtures with the same check, and answers with the same harness errors
+//! (a 599 marked with [`REPLAY_ERROR_HEADER`]), as the wiremock replay server
+//! (`fixture_match`). Fixtures are parsed once and kept in memory: a benchmark repeats the same
+//! cases, and re-reading them would be what it measures.
 //!
-//! It is bounded — at most [`TimedReplayOptions::max_connections`] connections, request heads
-//! up to 64 KiB and bodies up to 16 MiB, keep-alive connections closed after the idle timeout —
-//! and self-stopping: it stops when dropped, or by itself once no request has arrived for the
-//! idle timeout, so a forgotten server never outlives the work it served.
+//! It is bounded — at most [`TimedReplayOptions::max_connections`] connections, request bodies
+//! up to 16 MiB, a connection idle for the idle timeout closed — and self-stopping: it stops
+//! when dropped, or by itself once no request has arrived for the idle timeout and no
+//! connection is open, so a forgotten server never outlives the work it served.
 //!
 //! The same server, built with [`TimedReplayServer::fixed`], answers every request with one
 //! canned response: the local upstream of the overhead benchmarks.
 
 use std::collections::HashMap;
+use std::convert::Infallible;
 use std::io;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -29,21 +29,20 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited, StreamBody, combinators::BoxBody};
+use hyper::body::{Frame, Incoming};
+use hyper::{Request, Response};
+use hyper_util::rt::TokioIo;
 use serde_json::Value;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tokio::task::{JoinHandle, JoinSet};
 use tokio::time::Instant;
 
 use llm_conform_mock::CASE_HEADER;
 
-use super::{Fixture, REPLAY_ERROR_HEADER};
-use crate::diff::json_diff;
-use crate::suite::CaseId;
+use super::{Fixture, FixtureRequest, REPLAY_ERROR_HEADER, fixture_match};
 
-/// Largest request head (request line and headers) accepted.
-const MAX_HEAD: usize = 64 * 1024;
 /// Largest request body accepted.
 const MAX_BODY: usize = 16 * 1024 * 1024;
 /// Longest recorded offset honoured: a fixture claiming more is treated as this, so a corrupt
@@ -52,8 +51,8 @@ const MAX_OFFSET: Duration = Duration::from_secs(300);
 
 #[derive(Debug, Clone)]
 pub struct TimedReplayOptions {
-    /// Serve stream events at their recorded offsets; when false everything is sent at once
-    /// (still chunked), which measures the harness rather than the recording.
+    /// Serve stream events at their recorded offsets; when false everything is sent at once,
+    /// which measures the harness rather than the recording.
     pub timing: bool,
     /// Connections served at once; more wait in the listen backlog.
     pub max_connections: usize,
@@ -171,9 +170,8 @@ fn offset(t_ms: f64) -> Duration {
 
 /// A fixture ready to serve: what it must be asked, and what it answers.
 struct Prepared {
-    method: String,
-    path: String,
-    body: Value,
+    path: PathBuf,
+    request: FixtureRequest,
     reply: Arc<Reply>,
 }
 
@@ -183,25 +181,16 @@ enum Responder {
     Fixed(Arc<Reply>),
 }
 
-/// The parts of a request the server acts on.
-#[derive(Debug, Default)]
-struct RequestHead {
-    method: String,
-    target: String,
-    case: Option<String>,
-    content_length: usize,
-    chunked: bool,
-    close: bool,
-}
-
 impl Responder {
-    fn reply(&self, head: &RequestHead, body: &[u8]) -> Arc<Reply> {
+    fn reply(&self, case: Option<&str>, method: &str, target: &str, body: &[u8]) -> Arc<Reply> {
         match self {
             Responder::Fixed(r) => r.clone(),
-            Responder::Fixtures { root, timing, cache } => match serve_fixture(root, *timing, cache, head, body) {
-                Ok(r) => r,
-                Err(message) => Arc::new(Reply::replay_error(message)),
-            },
+            Responder::Fixtures { root, timing, cache } => {
+                match serve_fixture(root, *timing, cache, case, method, target, body) {
+                    Ok(r) => r,
+                    Err(message) => Arc::new(Reply::replay_error(message)),
+                }
+            }
         }
     }
 }
@@ -210,53 +199,28 @@ fn serve_fixture(
     root: &Path,
     timing: bool,
     cache: &Mutex<HashMap<String, Arc<Prepared>>>,
-    head: &RequestHead,
+    case: Option<&str>,
+    method: &str,
+    target: &str,
     body: &[u8],
 ) -> Result<Arc<Reply>, String> {
-    let case_header = head.case.as_deref().unwrap_or("");
-    let case = CaseId::parse(case_header)
-        .ok_or_else(|| format!("replay: request to {} has no valid {CASE_HEADER} header", head.target))?;
+    let case = fixture_match::case_of(case, target)?;
     let key = case.to_string();
     let cached = cache.lock().ok().and_then(|c| c.get(&key).cloned());
     let prepared = match cached {
         Some(p) => p,
         None => {
-            let path = root.join(case.fixture_path());
-            if !path.exists() {
-                return Err(super::replay_server::missing_fixture(&path, &case));
-            }
-            let fixture = Fixture::load(&path).map_err(|e| e.to_string())?;
-            let p = Arc::new(Prepared {
-                method: fixture.request.method.clone(),
-                path: fixture.request.path.clone(),
-                body: fixture.request.body.clone(),
-                reply: Arc::new(Reply::from_fixture(&fixture, timing)),
-            });
+            let path = fixture_match::fixture_path(root, &case)?;
+            let fixture = fixture_match::load(&path)?;
+            let reply = Arc::new(Reply::from_fixture(&fixture, timing));
+            let p = Arc::new(Prepared { path, request: fixture.request, reply });
             if let Ok(mut c) = cache.lock() {
                 c.insert(key, p.clone());
             }
             p
         }
     };
-    let fixture_path = || root.join(case.fixture_path()).display().to_string();
-    if prepared.method != head.method || prepared.path != head.target {
-        return Err(format!(
-            "replay: {} {} does not match fixture {} ({} {}); re-record it",
-            head.method,
-            head.target,
-            fixture_path(),
-            prepared.method,
-            prepared.path
-        ));
-    }
-    let got: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
-    if got != prepared.body {
-        return Err(format!(
-            "replay: request body differs from fixture {} (the encoder changed, or the scenario did):\n{}",
-            fixture_path(),
-            json_diff(("fixture", &prepared.body), ("request", &got))
-        ));
-    }
+    fixture_match::check_request(&prepared.request, &prepared.path, method, target, body)?;
     Ok(prepared.reply.clone())
 }
 
@@ -346,214 +310,76 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, max_connections
         };
         let Ok(permit) = slots.clone().acquire_owned().await else { return };
         let shared = shared.clone();
+        let idle = shared.idle;
         conns.spawn(async move {
             let _permit = permit;
-            let _ = serve_connection(stream, &shared).await;
+            let _ = stream.set_nodelay(true);
+            let service = hyper::service::service_fn(move |req| {
+                let shared = shared.clone();
+                async move { Ok::<_, Infallible>(handle(&shared, req).await) }
+            });
+            let conn = hyper::server::conn::http1::Builder::new()
+                .timer(hyper_util::rt::TokioTimer::new())
+                // A keep-alive connection waiting this long for its next request is closed.
+                .header_read_timeout(idle)
+                .serve_connection(TokioIo::new(stream), service);
+            let _ = conn.await;
         });
     }
 }
 
-async fn serve_connection(mut stream: TcpStream, shared: &Shared) -> io::Result<()> {
-    stream.set_nodelay(true)?;
-    let mut buf: Vec<u8> = Vec::with_capacity(8 * 1024);
-    let mut out: Vec<u8> = Vec::with_capacity(8 * 1024);
-    loop {
-        let head_end = loop {
-            if let Some(i) = memchr::memmem::find(&buf, b"\r\n\r\n") {
-                break i + 4;
-            }
-            if buf.len() > MAX_HEAD {
-                return send_and_close(&mut stream, 431, "request head too large").await;
-            }
-            match tokio::time::timeout(shared.idle, stream.read_buf(&mut buf)).await {
-                Ok(Ok(0)) | Err(_) => return Ok(()),
-                Ok(Ok(_)) => {}
-                Ok(Err(e)) => return Err(e),
-            }
-        };
-        let arrived = Instant::now();
-        let Some(head) = parse_head(&buf[..head_end]) else {
-            return send_and_close(&mut stream, 400, "malformed request head").await;
-        };
-        if head.chunked {
-            return send_and_close(&mut stream, 411, "chunked request bodies are not supported").await;
-        }
-        if head.content_length > MAX_BODY {
-            return send_and_close(&mut stream, 413, "request body too large").await;
-        }
-        let end = head_end + head.content_length;
-        while buf.len() < end {
-            match tokio::time::timeout(shared.idle, stream.read_buf(&mut buf)).await {
-                Ok(Ok(0)) | Err(_) => return Ok(()),
-                Ok(Ok(_)) => {}
-                Ok(Err(e)) => return Err(e),
-            }
-        }
-        shared.requests.fetch_add(1, Ordering::Relaxed);
-        let reply = shared.responder.reply(&head, &buf[head_end..end]);
-        write_reply(&mut stream, &reply, arrived, head.close, &mut out).await?;
-        buf.drain(..end);
-        if head.close {
-            return Ok(());
-        }
-    }
-}
+type Body = BoxBody<Bytes, Infallible>;
 
-/// Parses the request line and the headers the server needs; `None` when it is not HTTP/1.x.
-fn parse_head(head: &[u8]) -> Option<RequestHead> {
-    let text = std::str::from_utf8(head).ok()?;
-    let mut lines = text.split("\r\n");
-    let mut first = lines.next()?.split(' ');
-    let (method, target, version) = (first.next()?, first.next()?, first.next()?);
-    if method.is_empty() || !target.starts_with('/') || !version.starts_with("HTTP/1.") {
-        return None;
+/// Reads the request (bounded), finds the reply and sends it, each timed part when it is due.
+async fn handle(shared: &Shared, req: Request<Incoming>) -> Response<Body> {
+    let arrived = Instant::now();
+    let method = req.method().as_str().to_string();
+    let target = req.uri().path_and_query().map_or_else(|| req.uri().path().to_string(), |p| p.as_str().to_string());
+    let case = req.headers().get(CASE_HEADER).and_then(|v| v.to_str().ok()).map(str::to_string);
+    if hyper::body::Body::size_hint(req.body()).lower() > MAX_BODY as u64 {
+        return respond(&Reply::plain(413, "request body too large"), arrived);
     }
-    let mut h = RequestHead {
-        method: method.to_string(),
-        target: target.to_string(),
-        close: version == "HTTP/1.0",
-        ..Default::default()
+    let body = match Limited::new(req.into_body(), MAX_BODY).collect().await {
+        Ok(b) => b.to_bytes(),
+        Err(_) => return respond(&Reply::plain(413, "request body too large"), arrived),
     };
-    for line in lines.filter(|l| !l.is_empty()) {
-        let (name, value) = line.split_once(':')?;
-        let value = value.trim();
-        if name.eq_ignore_ascii_case("content-length") {
-            h.content_length = value.parse().ok()?;
-        } else if name.eq_ignore_ascii_case("transfer-encoding") {
-            h.chunked = value.to_ascii_lowercase().contains("chunked");
-        } else if name.eq_ignore_ascii_case("connection") {
-            let v = value.to_ascii_lowercase();
-            if v.contains("close") {
-                h.close = true;
-            } else if v.contains("keep-alive") {
-                h.close = false;
-            }
-        } else if name.eq_ignore_ascii_case(CASE_HEADER) {
-            h.case = Some(value.to_string());
-        }
+    shared.requests.fetch_add(1, Ordering::Relaxed);
+    let reply = shared.responder.reply(case.as_deref(), &method, &target, &body);
+    if let ReplyBody::Hang(hold) = &reply.body {
+        tokio::time::sleep_until(arrived + *hold).await;
     }
-    Some(h)
+    respond(&reply, arrived)
 }
 
-async fn send_and_close(stream: &mut TcpStream, status: u16, message: &str) -> io::Result<()> {
-    let mut out = Vec::new();
-    write_reply(stream, &Reply::plain(status, message), Instant::now(), true, &mut out).await?;
-    stream.shutdown().await
-}
-
-fn status_line(out: &mut Vec<u8>, status: u16) {
-    let reason = match status {
-        200 => "OK",
-        400 => "Bad Request",
-        401 => "Unauthorized",
-        403 => "Forbidden",
-        404 => "Not Found",
-        411 => "Length Required",
-        413 => "Content Too Large",
-        429 => "Too Many Requests",
-        431 => "Request Header Fields Too Large",
-        500 => "Internal Server Error",
-        502 => "Bad Gateway",
-        503 => "Service Unavailable",
-        504 => "Gateway Timeout",
-        529 => "Overloaded",
-        _ => "Status",
-    };
-    out.extend_from_slice(format!("HTTP/1.1 {status} {reason}\r\n").as_bytes());
-}
-
-fn headers(out: &mut Vec<u8>, reply: &Reply, close: bool) {
+fn respond(reply: &Reply, arrived: Instant) -> Response<Body> {
+    let mut builder = Response::builder().status(reply.status);
     for (k, v) in &reply.headers {
-        // A header that cannot be written safely is dropped rather than split the response.
-        if k.contains(['\r', '\n', ':']) || v.contains(['\r', '\n']) {
-            continue;
+        // A header that cannot be sent is dropped rather than fail the response.
+        if let (Ok(name), Ok(value)) =
+            (hyper::header::HeaderName::from_bytes(k.as_bytes()), hyper::header::HeaderValue::from_str(v))
+        {
+            builder = builder.header(name, value);
         }
-        out.extend_from_slice(k.as_bytes());
-        out.extend_from_slice(b": ");
-        out.extend_from_slice(v.as_bytes());
-        out.extend_from_slice(b"\r\n");
     }
-    if close {
-        out.extend_from_slice(b"connection: close\r\n");
-    }
-}
-
-fn chunk(out: &mut Vec<u8>, bytes: &[u8]) {
-    if bytes.is_empty() {
-        return;
-    }
-    out.extend_from_slice(format!("{:x}\r\n", bytes.len()).as_bytes());
-    out.extend_from_slice(bytes);
-    out.extend_from_slice(b"\r\n");
-}
-
-/// Writes `reply`, sleeping until each timed part's offset from `arrived`. The head and every
-/// part due at the same moment go out in one write.
-async fn write_reply(
-    stream: &mut TcpStream,
-    reply: &Reply,
-    arrived: Instant,
-    close: bool,
-    out: &mut Vec<u8>,
-) -> io::Result<()> {
-    out.clear();
-    match &reply.body {
-        ReplyBody::Whole(body) => {
-            status_line(out, reply.status);
-            headers(out, reply, close);
-            out.extend_from_slice(format!("content-length: {}\r\n\r\n", body.len()).as_bytes());
-            out.extend_from_slice(body);
-            stream.write_all(out).await
-        }
-        ReplyBody::Hang(hold) => {
-            tokio::time::sleep_until(arrived + *hold).await;
-            status_line(out, reply.status);
-            headers(out, reply, true);
-            out.extend_from_slice(b"content-length: 0\r\n\r\n");
-            stream.write_all(out).await
-        }
+    let body: Body = match &reply.body {
+        ReplyBody::Whole(bytes) => Full::new(bytes.clone()).boxed(),
+        ReplyBody::Hang(_) => Full::new(Bytes::new()).boxed(),
         ReplyBody::Timed(parts) => {
-            status_line(out, reply.status);
-            headers(out, reply, close);
-            out.extend_from_slice(b"transfer-encoding: chunked\r\n\r\n");
-            for (at, bytes) in parts {
-                let due = arrived + *at;
-                if Instant::now() < due {
-                    if !out.is_empty() {
-                        stream.write_all(out).await?;
-                        out.clear();
-                    }
-                    tokio::time::sleep_until(due).await;
-                }
-                chunk(out, bytes);
-            }
-            out.extend_from_slice(b"0\r\n\r\n");
-            stream.write_all(out).await
+            let parts = parts.clone();
+            let frames = futures::stream::unfold(parts.into_iter(), move |mut rest| async move {
+                let (at, bytes) = rest.next()?;
+                tokio::time::sleep_until(arrived + at).await;
+                Some((Ok::<_, Infallible>(Frame::data(bytes)), rest))
+            });
+            BodyExt::boxed(StreamBody::new(frames))
         }
-    }
+    };
+    builder.body(body).unwrap_or_else(|_| Response::new(Full::new(Bytes::new()).boxed()))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn parses_the_head_fields_it_needs() {
-        let h = parse_head(
-            b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 12\r\nx-llm-conform-case: a/b/openai/stream\r\n\r\n",
-        )
-        .unwrap();
-        assert_eq!(h.method, "POST");
-        assert_eq!(h.target, "/v1/chat/completions");
-        assert_eq!(h.content_length, 12);
-        assert_eq!(h.case.as_deref(), Some("a/b/openai/stream"));
-        assert!(!h.close);
-        let h = parse_head(b"GET / HTTP/1.0\r\n\r\n").unwrap();
-        assert!(h.close);
-        assert!(parse_head(b"garbage\r\n\r\n").is_none());
-        assert!(parse_head(b"GET / HTTP/1.1\r\nContent-Length: nope\r\n\r\n").is_none());
-        assert!(parse_head(b"GET / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n").unwrap().chunked);
-    }
 
     #[test]
     fn events_at_one_offset_share_a_part_and_offsets_never_go_back() {
