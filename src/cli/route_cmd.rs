@@ -74,14 +74,19 @@ pub fn run(global: &GlobalArgs, args: RouteArgs) -> anyhow::Result<ExitCode> {
         errln!("error: no candidate has its key: {}", missing.join(", "));
         return Ok(ExitCode::from(super::EXIT_USAGE));
     }
+    route_live(&args, &catalog, &router, &target)
+}
+
+/// Sends the request through the router, live, and prints the answer and the attempts.
+fn route_live(args: &RouteArgs, catalog: &Catalog, router: &Router, target: &Target) -> anyhow::Result<ExitCode> {
     let input = args.request.as_deref().context("a request file (or -) is needed unless --explain is given")?;
     let bytes = read_input(input)?;
     let req = parse_request(&bytes, if input == "-" { "standard input" } else { input })?;
     let keys = Arc::new(KeyStore::new(Duration::from_secs(10)));
     let transport = HttpTransport::new(TransportConfig::default()).map_err(|e| anyhow::anyhow!("{e}"))?;
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    let outcome = rt.block_on(router.route(&req, &target, |cand, r, deadline, _| {
-        let (catalog, keys, transport) = (&catalog, keys.clone(), transport.clone());
+    let outcome = rt.block_on(router.route(&req, target, |cand, r, deadline, _| {
+        let (catalog, keys, transport) = (catalog, keys.clone(), transport.clone());
         async move {
             let Ok(spec) = catalog.get(&cand.provider) else {
                 return SendOutcome::Skip(format!("unknown provider `{}`", cand.provider));

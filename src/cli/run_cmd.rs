@@ -11,11 +11,12 @@ use llm_conform_core::secrets::KeyStore;
 use super::EXIT_USAGE;
 use super::args::{GlobalArgs, RunArgs};
 use super::console::{errln, noteln};
-use super::selection::{missing_keys, providers_with_fixtures, select};
+use super::selection::{Selection, missing_keys, providers_with_fixtures, select};
 use crate::report::{CompareOptions, OutputDir, terminal_summary};
 use crate::results::{CaseStatus, RunResults, SnapshotState};
 use crate::runner::{Plan, RunMode, RunOptions, Shard, Shutdown};
-use crate::session::{ExitPolicy, ExitStatus, RunSession, signals};
+use crate::session::{ExitPolicy, ExitStatus, RunSession, SessionOutcome, signals};
+use crate::snapshot_update::SnapshotUpdate;
 
 pub fn run(global: &GlobalArgs, args: RunArgs) -> anyhow::Result<ExitCode> {
     let sel = select(global, &args.filter)?;
@@ -27,33 +28,7 @@ pub fn run(global: &GlobalArgs, args: RunArgs) -> anyhow::Result<ExitCode> {
     };
     let shard: Option<Shard> = args.shard.as_deref().map(str::parse).transpose().map_err(anyhow::Error::msg)?;
     let keys = Arc::new(KeyStore::new(Duration::from_secs_f64(sel.config.run.key_timeout_s)));
-    let providers = if !args.filter.providers.is_empty() {
-        args.filter.providers.iter().filter(|p| *p != crate::suite::ROUTER_PROVIDER).cloned().collect()
-    } else if mode == RunMode::Replay {
-        providers_with_fixtures(&sel.fixtures, &sel.catalog)?
-    } else {
-        sel.config.run.providers.clone().unwrap_or_else(|| {
-            // Keyless local servers (Ollama) run only when named or configured: one that is not
-            // running would otherwise fail every weekly run.
-            sel.catalog.iter().filter(|p| p.needs_key()).map(|p| p.name.clone()).collect()
-        })
-    };
-    if providers.is_empty() && args.filter.providers.is_empty() {
-        bail!("no providers to run: {} has no provider directories (name one with --provider)", sel.fixtures.display());
-    }
-    if mode == RunMode::Replay {
-        let with_fixtures = providers_with_fixtures(&sel.fixtures, &sel.catalog)?;
-        let missing: Vec<&String> = providers.iter().filter(|p| !with_fixtures.contains(p)).collect();
-        if !missing.is_empty() {
-            let names: Vec<&str> = missing.iter().map(|s| s.as_str()).collect();
-            bail!(
-                "no fixtures for {} in {}: record them with `llm-conform run --mode record --provider {}`",
-                names.join(", "),
-                sel.fixtures.display(),
-                names.join(",")
-            );
-        }
-    }
+    let providers = providers_for(&args, &sel, mode)?;
     if mode.is_live() {
         let missing = missing_keys(&providers, &sel.catalog, &keys)?;
         if !missing.is_empty() && !args.allow_missing_keys {
@@ -65,25 +40,8 @@ pub fn run(global: &GlobalArgs, args: RunArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(EXIT_USAGE));
         }
     }
-    let mut plan = Plan::build(&sel.suites, &providers, &sel.filters, shard)?;
     let reports = args.out.clone().unwrap_or_else(|| sel.config.run.reports.clone());
-    if args.rerun_failed {
-        let previous = args.baseline.baseline.clone().unwrap_or_else(|| crate::report::default_baseline(&reports));
-        let failed = crate::report::load_results(&previous)?
-            .cases
-            .into_iter()
-            .filter(|c| {
-                matches!(c.status, CaseStatus::Fail | CaseStatus::Error | CaseStatus::Xpass | CaseStatus::Unavailable)
-            })
-            .map(|c| c.case_id())
-            .collect::<HashSet<String>>();
-        plan.retain_cases(&failed);
-        noteln!(
-            "--rerun-failed: {} case(s) failed, errored or were unavailable in {}",
-            plan.case_count(),
-            previous.display()
-        );
-    }
+    let plan = plan_for(&args, &sel, &providers, shard, &reports)?;
     if plan.case_count() == 0 && !args.allow_empty {
         errln!(
             "error: no case matches the filters (`llm-conform list` shows suites, scenarios and providers); pass --allow-empty if that is intended"
@@ -97,29 +55,14 @@ pub fn run(global: &GlobalArgs, args: RunArgs) -> anyhow::Result<ExitCode> {
             None => base,
         }
     });
-    let out = OutputDir::create(&reports, &run_id)?;
-    let options = RunOptions {
-        mode,
-        concurrency: args.jobs.map_or(sel.config.run.concurrency, |j| j as usize),
-        per_provider: args.per_provider.map_or(sel.config.run.per_provider, |p| p as usize),
-        timeout: Duration::from_secs_f64(args.timeout.unwrap_or(sel.config.run.timeout_s)),
-        fixtures: sel.fixtures.clone(),
-        snapshots: (!args.no_snapshots).then(|| sel.config.run.snapshots.clone()),
-        snapshot_update: if args.pending_snapshots {
-            crate::snapshot_update::SnapshotUpdate::New
-        } else {
-            crate::snapshot_update::SnapshotUpdate::from_env()
-        },
-        provenance_source: "recorded".into(),
-    };
     let session = RunSession {
         catalog: sel.catalog.clone(),
         scope: scope_of(&args, shard, &plan).or_else(|| args.rerun_failed.then(|| plan_ids(&plan))),
         plan,
-        options,
+        options: options_for(&args, &sel, mode),
         router_policy: sel.config.router.clone(),
         keys,
-        out,
+        out: OutputDir::create(&reports, &run_id)?,
         explicit_baseline: args.baseline.baseline.clone(),
         update_baseline: !args.baseline.no_update_baseline,
         compare: CompareOptions { scope: None, ..args.baseline.latency.options() },
@@ -130,6 +73,95 @@ pub fn run(global: &GlobalArgs, args: RunArgs) -> anyhow::Result<ExitCode> {
         signals::listen(handle);
         session.execute(shutdown).await
     })?;
+    print_outcome(&outcome, &args);
+    let policy = ExitPolicy {
+        allow_empty: args.allow_empty,
+        fail_on: args.fail_on.iter().filter_map(|s| CaseStatus::parse(s)).collect(),
+    };
+    let status = ExitStatus::of(&outcome, &policy);
+    if let ExitStatus::NothingRan(why) = &status {
+        errln!("error: {why}");
+    }
+    Ok(ExitCode::from(status.code()))
+}
+
+/// The providers a run covers: those named; else in replay those with fixtures; else the
+/// configured ones, or every catalog provider that needs a key (a keyless local server such as
+/// Ollama runs only when named or configured: one that is not running would fail every weekly
+/// run). In replay every one of them must have fixtures.
+fn providers_for(args: &RunArgs, sel: &Selection, mode: RunMode) -> anyhow::Result<Vec<String>> {
+    let with_fixtures = || providers_with_fixtures(&sel.fixtures, &sel.catalog);
+    let providers: Vec<String> = if !args.filter.providers.is_empty() {
+        args.filter.providers.iter().filter(|p| *p != crate::suite::ROUTER_PROVIDER).cloned().collect()
+    } else if mode == RunMode::Replay {
+        with_fixtures()?
+    } else {
+        let needing_keys = || sel.catalog.iter().filter(|p| p.needs_key()).map(|p| p.name.clone()).collect();
+        sel.config.run.providers.clone().unwrap_or_else(needing_keys)
+    };
+    if providers.is_empty() && args.filter.providers.is_empty() {
+        bail!("no providers to run: {} has no provider directories (name one with --provider)", sel.fixtures.display());
+    }
+    if mode == RunMode::Replay {
+        let have = with_fixtures()?;
+        let missing: Vec<&str> = providers.iter().filter(|p| !have.contains(p)).map(String::as_str).collect();
+        if !missing.is_empty() {
+            bail!(
+                "no fixtures for {} in {}: record them with `llm-conform run --mode record --provider {}`",
+                missing.join(", "),
+                sel.fixtures.display(),
+                missing.join(",")
+            );
+        }
+    }
+    Ok(providers)
+}
+
+/// The matrix, cut to what failed last time with `--rerun-failed`.
+fn plan_for(
+    args: &RunArgs,
+    sel: &Selection,
+    providers: &[String],
+    shard: Option<Shard>,
+    reports: &std::path::Path,
+) -> anyhow::Result<Plan> {
+    let mut plan = Plan::build(&sel.suites, providers, &sel.filters, shard)?;
+    if args.rerun_failed {
+        let previous = args.baseline.baseline.clone().unwrap_or_else(|| crate::report::default_baseline(reports));
+        let again = |s: CaseStatus| {
+            matches!(s, CaseStatus::Fail | CaseStatus::Error | CaseStatus::Xpass | CaseStatus::Unavailable)
+        };
+        let failed: HashSet<String> = crate::report::load_results(&previous)?
+            .cases
+            .into_iter()
+            .filter(|c| again(c.status))
+            .map(|c| c.case_id())
+            .collect();
+        plan.retain_cases(&failed);
+        noteln!(
+            "--rerun-failed: {} case(s) failed, errored or were unavailable in {}",
+            plan.case_count(),
+            previous.display()
+        );
+    }
+    Ok(plan)
+}
+
+fn options_for(args: &RunArgs, sel: &Selection, mode: RunMode) -> RunOptions {
+    RunOptions {
+        mode,
+        concurrency: args.jobs.map_or(sel.config.run.concurrency, |j| j as usize),
+        per_provider: args.per_provider.map_or(sel.config.run.per_provider, |p| p as usize),
+        timeout: Duration::from_secs_f64(args.timeout.unwrap_or(sel.config.run.timeout_s)),
+        fixtures: sel.fixtures.clone(),
+        snapshots: (!args.no_snapshots).then(|| sel.config.run.snapshots.clone()),
+        snapshot_update: if args.pending_snapshots { SnapshotUpdate::New } else { SnapshotUpdate::from_env() },
+        provenance_source: "recorded".into(),
+    }
+}
+
+/// What the terminal says after a run: totals, outages, snapshots, regressions, where things are.
+fn print_outcome(outcome: &SessionOutcome, args: &RunArgs) {
     if let Some(e) = &outcome.ignored_baseline {
         errln!("warning: ignoring the previous baseline: {e}");
     }
@@ -143,6 +175,21 @@ pub fn run(global: &GlobalArgs, args: RunArgs) -> anyhow::Result<ExitCode> {
     if let Some(i) = &outcome.results.interrupted {
         errln!("interrupted by {}: {} case(s) did not run; the baseline was left as it was", i.signal, i.not_run);
     }
+    print_snapshots(outcome);
+    errln!("{}", terminal_summary(outcome.comparison.as_ref()));
+    if let Some(b) = &outcome.baseline_written {
+        noteln!("baseline for the next run: {}", b.display());
+    }
+    noteln!("report: {}", outcome.out.latest().join("index.html").display());
+    match outcome.out.prune(args.keep as usize) {
+        Ok(0) => {}
+        Ok(n) => noteln!("removed {n} old run director{} (keeping {})", if n == 1 { "y" } else { "ies" }, args.keep),
+        Err(e) => errln!("warning: failed to prune old runs: {e}"),
+    }
+}
+
+/// Drift, and where it was written: review is suggested only when something is pending.
+fn print_snapshots(outcome: &SessionOutcome) {
     let drifted = outcome.results.cases.iter().filter(|c| c.snapshot == Some(SnapshotState::Drift)).count();
     let (pending, accepted) = outcome.snapshots;
     if drifted > 0 {
@@ -158,25 +205,6 @@ pub fn run(global: &GlobalArgs, args: RunArgs) -> anyhow::Result<ExitCode> {
             "no pending snapshot was written (INSTA_UPDATE, or CI); pass --pending-snapshots to write them for review"
         );
     }
-    errln!("{}", terminal_summary(outcome.comparison.as_ref()));
-    if let Some(b) = &outcome.baseline_written {
-        noteln!("baseline for the next run: {}", b.display());
-    }
-    noteln!("report: {}", outcome.out.latest().join("index.html").display());
-    match outcome.out.prune(args.keep as usize) {
-        Ok(0) => {}
-        Ok(n) => noteln!("removed {n} old run director{} (keeping {})", if n == 1 { "y" } else { "ies" }, args.keep),
-        Err(e) => errln!("warning: failed to prune old runs: {e}"),
-    }
-    let policy = ExitPolicy {
-        allow_empty: args.allow_empty,
-        fail_on: args.fail_on.iter().filter_map(|s| CaseStatus::parse(s)).collect(),
-    };
-    let status = ExitStatus::of(&outcome, &policy);
-    if let ExitStatus::NothingRan(why) = &status {
-        errln!("error: {why}");
-    }
-    Ok(ExitCode::from(status.code()))
 }
 
 fn plan_ids(plan: &Plan) -> HashSet<String> {

@@ -182,6 +182,53 @@ impl Comparison {
     }
 }
 
+/// How a case moved between the baseline (`old`, absent when it had no verdict there) and
+/// this run; `None` when nothing worth reporting changed.
+fn classify(old: Option<&CaseResult>, new: Option<&CaseResult>) -> Option<ChangeClass> {
+    match (old, new) {
+        (None, None) => None,
+        (_, Some(n)) if n.status == CaseStatus::Unavailable => Some(ChangeClass::Unavailable),
+        (None, Some(n)) => (n.status != CaseStatus::Skipped).then_some(ChangeClass::New),
+        (Some(_), None) => Some(ChangeClass::Removed),
+        (Some(_), Some(n)) if n.status == CaseStatus::Skipped => Some(ChangeClass::NotRun),
+        (Some(o), Some(n)) => match (is_ok(o.status), is_ok(n.status)) {
+            (true, false) => Some(ChangeClass::Regression),
+            (false, true) => Some(ChangeClass::Fixed),
+            (false, false) => Some(ChangeClass::StillFailing),
+            (true, true) => (o.fingerprint != n.fingerprint).then_some(ChangeClass::Drift),
+        },
+    }
+}
+
+/// The change record of one case: what changed in its fingerprint, and the reason to show.
+fn change(id: &str, class: ChangeClass, old: Option<&CaseResult>, new: Option<&CaseResult>) -> CaseChange {
+    let (changed_fields, diff) = match (old, new) {
+        (Some(o), Some(n)) if o.fingerprint != n.fingerprint => {
+            let a = fingerprint_value(o);
+            let b = fingerprint_value(n);
+            let mut fields = Vec::new();
+            field_changes("", &a, &b, &mut fields);
+            (fields, Some(fingerprint_diff(&a, &b)))
+        }
+        _ => (Vec::new(), None),
+    };
+    let reason = match class {
+        ChangeClass::Fixed => old.and_then(|o| o.reason.clone()).map(|r| format!("was: {r}")),
+        ChangeClass::Removed => None,
+        _ => new.and_then(|n| n.reason.clone()),
+    };
+    CaseChange {
+        id: id.to_string(),
+        provider: new.or(old).map(|c| c.provider.clone()).unwrap_or_default(),
+        class,
+        before: old.map(|c| c.status),
+        after: new.map(|c| c.status),
+        reason,
+        changed_fields,
+        diff,
+    }
+}
+
 fn is_ok(s: CaseStatus) -> bool {
     matches!(s, CaseStatus::Pass | CaseStatus::Xfail | CaseStatus::Flaky)
 }
@@ -198,51 +245,11 @@ pub fn compare(current: &RunResults, baseline: &RunResults, source: &str, opts: 
     for id in ids {
         let old = before.get(id).copied().filter(|c| c.status.is_conformance_result());
         let new = after.get(id).copied();
-        let class = match (old, new) {
-            (None, None) => None,
-            (_, Some(n)) if n.status == CaseStatus::Unavailable => Some(ChangeClass::Unavailable),
-            (None, Some(n)) => (n.status != CaseStatus::Skipped).then_some(ChangeClass::New),
-            (Some(_), None) => Some(ChangeClass::Removed),
-            (Some(_), Some(n)) if n.status == CaseStatus::Skipped => Some(ChangeClass::NotRun),
-            (Some(o), Some(n)) => match (is_ok(o.status), is_ok(n.status)) {
-                (true, false) => Some(ChangeClass::Regression),
-                (false, true) => Some(ChangeClass::Fixed),
-                (false, false) => Some(ChangeClass::StillFailing),
-                (true, true) => (o.fingerprint != n.fingerprint).then_some(ChangeClass::Drift),
-            },
-        };
-        let Some(class) = class else {
-            if old.is_some() && new.is_some() {
-                unchanged += 1;
-            }
-            continue;
-        };
-        let (changed_fields, diff) = match (old, new) {
-            (Some(o), Some(n)) if o.fingerprint != n.fingerprint => {
-                let a = fingerprint_value(o);
-                let b = fingerprint_value(n);
-                let mut fields = Vec::new();
-                field_changes("", &a, &b, &mut fields);
-                (fields, Some(fingerprint_diff(&a, &b)))
-            }
-            _ => (Vec::new(), None),
-        };
-        let reason = match class {
-            ChangeClass::Fixed => old.and_then(|o| o.reason.clone()).map(|r| format!("was: {r}")),
-            ChangeClass::Removed => None,
-            _ => new.and_then(|n| n.reason.clone()),
-        };
-        let provider = new.or(old).map(|c| c.provider.clone()).unwrap_or_default();
-        changes.push(CaseChange {
-            id: id.clone(),
-            provider,
-            class,
-            before: old.map(|c| c.status),
-            after: new.map(|c| c.status),
-            reason,
-            changed_fields,
-            diff,
-        });
+        match classify(old, new) {
+            Some(class) => changes.push(change(id, class, old, new)),
+            None if old.is_some() && new.is_some() => unchanged += 1,
+            None => {}
+        }
     }
     changes.sort_by(|a, b| (a.class, &a.id).cmp(&(b.class, &b.id)));
 

@@ -80,36 +80,68 @@ fn change_table(out: &mut String, changes: &[&CaseChange], with_fields: bool) {
     }
 }
 
+/// The summary's first section when there is nothing to compare with: the run's own problems.
+fn without_baseline(results: &RunResults) -> String {
+    let mut s = String::from(
+        "## Regression summary\n\nNo baseline to compare with (`run` compares with the previous run, kept in `reports/baseline/`, or with `--baseline PATH`).\n",
+    );
+    let problems: Vec<&CaseResult> = results.cases.iter().filter(|c| c.status.is_problem()).collect();
+    if !problems.is_empty() {
+        let _ = writeln!(
+            s,
+            "\n### Problems in this run ({})\n\n| case | status | reason |\n| --- | --- | --- |",
+            problems.len()
+        );
+        for c in &problems {
+            let _ = writeln!(
+                s,
+                "| `{}` | {} | {} |",
+                cell(&c.case_id()),
+                status_label(Some(c.status)),
+                cell(c.reason.as_deref().unwrap_or("").lines().next().unwrap_or_default())
+            );
+        }
+        let ids: Vec<String> = problems.iter().map(|c| c.case_id()).collect();
+        reason_details(
+            &mut s,
+            ids.iter().zip(&problems).filter_map(|(id, c)| Some((id.as_str(), c.reason.as_deref()?))),
+        );
+    }
+    s
+}
+
+/// Per-provider p95 latency against the baseline, when it was compared.
+fn latency_section(cmp: &Comparison) -> Option<String> {
+    let mut lat = String::new();
+    if let Some(note) = &cmp.latency_note {
+        let _ = writeln!(lat, "### Latency\n\n{note}.");
+    } else if !cmp.latency.is_empty() {
+        let _ = writeln!(
+            lat,
+            "### Latency (p95 total; a regression is more than {:.0}% and {:.0} ms slower)\n\n| provider | baseline | now | change | |\n| --- | --- | --- | --- | --- |",
+            cmp.latency_threshold * 100.0,
+            cmp.latency_min_ms
+        );
+        for l in &cmp.latency {
+            let _ = writeln!(
+                lat,
+                "| {} | {:.1} ms | {:.1} ms | {:+.0}% | {} |",
+                cell(&l.provider),
+                l.before_p95_ms,
+                l.after_p95_ms,
+                l.change * 100.0,
+                if l.regression { "✗ regression" } else { "" }
+            );
+        }
+    }
+    (!lat.is_empty()).then_some(lat)
+}
+
 /// The regression summary as Markdown sections, most important first.
 fn regression_sections(results: &RunResults, comparison: Option<&Comparison>) -> Vec<String> {
     let mut sections = Vec::new();
     let Some(cmp) = comparison else {
-        let mut s = String::from(
-            "## Regression summary\n\nNo baseline to compare with (`run` compares with the previous run, kept in `reports/baseline/`, or with `--baseline PATH`).\n",
-        );
-        let problems: Vec<&CaseResult> = results.cases.iter().filter(|c| c.status.is_problem()).collect();
-        if !problems.is_empty() {
-            let _ = writeln!(
-                s,
-                "\n### Problems in this run ({})\n\n| case | status | reason |\n| --- | --- | --- |",
-                problems.len()
-            );
-            for c in &problems {
-                let _ = writeln!(
-                    s,
-                    "| `{}` | {} | {} |",
-                    cell(&c.case_id()),
-                    status_label(Some(c.status)),
-                    cell(c.reason.as_deref().unwrap_or("").lines().next().unwrap_or_default())
-                );
-            }
-            let ids: Vec<String> = problems.iter().map(|c| c.case_id()).collect();
-            reason_details(
-                &mut s,
-                ids.iter().zip(&problems).filter_map(|(id, c)| Some((id.as_str(), c.reason.as_deref()?))),
-            );
-        }
-        sections.push(s);
+        sections.push(without_baseline(results));
         return sections;
     };
     let mut head = String::from("## Regression summary\n\n");
@@ -137,29 +169,7 @@ fn regression_sections(results: &RunResults, comparison: Option<&Comparison>) ->
         change_table(&mut s, &regressions, false);
         sections.push(s);
     }
-    let mut lat = String::new();
-    if let Some(note) = &cmp.latency_note {
-        let _ = writeln!(lat, "### Latency\n\n{note}.");
-    } else if !cmp.latency.is_empty() {
-        let _ = writeln!(
-            lat,
-            "### Latency (p95 total; a regression is more than {:.0}% and {:.0} ms slower)\n\n| provider | baseline | now | change | |\n| --- | --- | --- | --- | --- |",
-            cmp.latency_threshold * 100.0,
-            cmp.latency_min_ms
-        );
-        for l in &cmp.latency {
-            let _ = writeln!(
-                lat,
-                "| {} | {:.1} ms | {:.1} ms | {:+.0}% | {} |",
-                cell(&l.provider),
-                l.before_p95_ms,
-                l.after_p95_ms,
-                l.change * 100.0,
-                if l.regression { "✗ regression" } else { "" }
-            );
-        }
-    }
-    if !lat.is_empty() {
+    if let Some(lat) = latency_section(cmp) {
         sections.push(lat);
     }
     for (class, fields) in [(ChangeClass::Fixed, false), (ChangeClass::StillFailing, false), (ChangeClass::Drift, true)]

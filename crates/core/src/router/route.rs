@@ -337,63 +337,71 @@ where
                 SendOutcome::Called(c) => c,
             };
             let mut attempt = self.attempt_record(cand, &call, trail, retry);
-            match call.result {
-                Ok(resp) => {
-                    self.with_health(&cand.provider, |h| h.record_success(call.ttft_ms.unwrap_or(call.latency_ms)));
-                    if let (Some(u), Some(l)) = (&resp.usage, self.limits.get(&cand.provider)) {
-                        let used = u.total_tokens.min(u32::MAX as u64) as u32;
-                        l.charge_extra(used.saturating_sub(est));
-                    }
-                    match decision::on_success(&self.policy, req, &resp, trail.tier.as_deref(), visited) {
-                        OnSuccess::Escalate { tier, why } => {
-                            attempt.outcome = AttemptOutcome::Escalated;
-                            attempt.why = why;
-                            trail.attempts.push(attempt);
-                            return CandidateEnd::Escalate(tier);
-                        }
-                        OnSuccess::Return => {
-                            attempt.outcome = AttemptOutcome::Success;
-                            trail.attempts.push(attempt);
-                            let attempts = std::mem::take(&mut trail.attempts);
-                            return CandidateEnd::Done(RouteOutcome {
-                                result: Ok(resp),
-                                attempts,
-                                served_by: Some(cand.clone()),
-                            });
-                        }
-                    }
+            let meta = call_meta(&call);
+            let e = match call.result {
+                Ok(resp) => return self.answered(req, cand, resp, &meta, attempt, est, visited, trail),
+                Err(e) => e,
+            };
+            attempt.outcome = AttemptOutcome::Error(e.kind);
+            let entered = self.record_failure(&cand.provider, &e);
+            match decision::on_error(&self.policy, &e, retry, entered, self.backoff(retry)) {
+                OnError::Return { why } => {
+                    attempt.why = why;
+                    trail.attempts.push(attempt);
+                    return CandidateEnd::Done(fail(e, std::mem::take(&mut trail.attempts)));
                 }
-                Err(e) => {
-                    attempt.outcome = AttemptOutcome::Error(e.kind);
-                    let entered = self.record_failure(&cand.provider, &e);
-                    match decision::on_error(&self.policy, &e, retry, entered, self.backoff(retry)) {
-                        OnError::Return { why } => {
-                            attempt.why = why;
-                            trail.attempts.push(attempt);
-                            return CandidateEnd::Done(fail(e, std::mem::take(&mut trail.attempts)));
-                        }
-                        OnError::Retry { wait } => {
-                            trail.attempts.push(attempt);
-                            self.clock.sleep(wait).await;
-                            // The provider sees every retry: each one pays the buckets again.
-                            if let Some(l) = self.limits.get(&cand.provider) {
-                                l.wait_for_buckets(est).await;
-                            }
-                            retry += 1;
-                        }
-                        OnError::NextCandidate { why } => {
-                            if let Some(why) = why {
-                                attempt.why = if why.starts_with("Retry-After") {
-                                    why
-                                } else {
-                                    format!("{}; {why}", attempt.why)
-                                };
-                            }
-                            trail.attempts.push(attempt);
-                            return CandidateEnd::MovedOn(Some(e));
-                        }
+                OnError::Retry { wait } => {
+                    trail.attempts.push(attempt);
+                    self.clock.sleep(wait).await;
+                    // The provider sees every retry: each one pays the buckets again.
+                    if let Some(l) = self.limits.get(&cand.provider) {
+                        l.wait_for_buckets(est).await;
                     }
+                    retry += 1;
                 }
+                OnError::NextCandidate { why } => {
+                    if let Some(why) = why {
+                        attempt.why =
+                            if why.starts_with("Retry-After") { why } else { format!("{}; {why}", attempt.why) };
+                    }
+                    trail.attempts.push(attempt);
+                    return CandidateEnd::MovedOn(Some(e));
+                }
+            }
+        }
+    }
+
+    /// A response arrived: health and token accounting, then return it or escalate.
+    #[allow(clippy::too_many_arguments)]
+    fn answered(
+        &self,
+        req: &ChatRequest,
+        cand: &Candidate,
+        resp: ChatCompletion,
+        meta: &(f64, Option<f64>),
+        mut attempt: Attempt,
+        est: u32,
+        visited: &[String],
+        trail: &mut Trail,
+    ) -> CandidateEnd {
+        let (latency_ms, ttft_ms) = *meta;
+        self.with_health(&cand.provider, |h| h.record_success(ttft_ms.unwrap_or(latency_ms)));
+        if let (Some(u), Some(l)) = (&resp.usage, self.limits.get(&cand.provider)) {
+            let used = u.total_tokens.min(u32::MAX as u64) as u32;
+            l.charge_extra(used.saturating_sub(est));
+        }
+        match decision::on_success(&self.policy, req, &resp, trail.tier.as_deref(), visited) {
+            OnSuccess::Escalate { tier, why } => {
+                attempt.outcome = AttemptOutcome::Escalated;
+                attempt.why = why;
+                trail.attempts.push(attempt);
+                CandidateEnd::Escalate(tier)
+            }
+            OnSuccess::Return => {
+                attempt.outcome = AttemptOutcome::Success;
+                trail.attempts.push(attempt);
+                let attempts = std::mem::take(&mut trail.attempts);
+                CandidateEnd::Done(RouteOutcome { result: Ok(resp), attempts, served_by: Some(cand.clone()) })
             }
         }
     }
@@ -472,6 +480,11 @@ where
         let mut h = self.health.lock().unwrap_or_else(|p| p.into_inner());
         f(h.entry(provider.to_string()).or_default())
     }
+}
+
+/// A call's latency and time to first token, kept before its result is taken apart.
+fn call_meta(call: &CallResult) -> (f64, Option<f64>) {
+    (call.latency_ms, call.ttft_ms)
 }
 
 /// The error of a route that called nobody: everyone limited is "rate limited" (try later);
