@@ -8,6 +8,7 @@ mod common;
 use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use llm_conform_core::api::{ChatCompletionChunk, Delta, StreamAccumulator, ToolCallDelta};
 use llm_conform_core::providers::{ResponseHints, SseParser};
 use llm_conform_core::transport::decode_stream_bytes;
 
@@ -93,5 +94,32 @@ fn sse(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, encode_decode, sse);
+/// Streamed tool-call reassembly by number of distinct call indices: linear means the time per
+/// delta stays flat from 1,000 to 100,000 (it was quadratic: 100,000 deltas took seconds).
+fn tool_call_assembly(c: &mut Criterion) {
+    let mut g = c.benchmark_group("tool_call_assembly");
+    g.sample_size(10);
+    for n in [1_000u32, 10_000, 100_000] {
+        let chunks: Vec<ChatCompletionChunk> = (0..n)
+            .rev()
+            .map(|i| {
+                let call = ToolCallDelta::start(i, format!("call_{i}"), "f", "{}");
+                ChatCompletionChunk::delta("c", "m", 1, Delta { tool_calls: vec![call], ..Default::default() }, None)
+            })
+            .collect();
+        g.throughput(Throughput::Elements(u64::from(n)));
+        g.bench_with_input(BenchmarkId::from_parameter(n), &chunks, |b, chunks| {
+            b.iter(|| {
+                let mut acc = StreamAccumulator::with_max_tool_calls(n as usize);
+                for c in chunks {
+                    acc.push(black_box(c)).unwrap_or_else(|e| panic!("{e}"));
+                }
+                black_box(acc.finish())
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, encode_decode, sse, tool_call_assembly);
 criterion_main!(benches);

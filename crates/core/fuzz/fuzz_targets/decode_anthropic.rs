@@ -1,0 +1,7 @@
+//! A whole anthropic-family response or error body.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use llm_conform_core::providers::WireFamily;
+
+fuzz_target!(|data: &[u8]| llm_conform_core_fuzz::body(WireFamily::Anthropic, data));
