@@ -127,7 +127,7 @@ impl Reply {
         let r = &fixture.response;
         if let Some(waited) = r.no_response_ms {
             // As the wiremock replay: answer far later than the client will wait.
-            let hold = Duration::from_millis((waited * 20.0).max(10_000.0) as u64).min(MAX_OFFSET);
+            let hold = offset(waited * 20.0).max(Duration::from_secs(10)).min(MAX_OFFSET);
             return Reply { status: 504, headers: Vec::new(), body: ReplyBody::Hang(hold) };
         }
         let mut headers: Vec<(String, String)> = r
@@ -164,8 +164,10 @@ impl Reply {
     }
 }
 
+/// A recorded offset as a delay: never negative, never past [`MAX_OFFSET`], whatever the file says.
 fn offset(t_ms: f64) -> Duration {
-    if t_ms.is_finite() && t_ms > 0.0 { Duration::from_secs_f64(t_ms / 1000.0).min(MAX_OFFSET) } else { Duration::ZERO }
+    Duration::try_from_secs_f64(t_ms / 1000.0)
+        .map_or(if t_ms > 0.0 { MAX_OFFSET } else { Duration::ZERO }, |d| d.min(MAX_OFFSET))
 }
 
 /// A fixture ready to serve: what it must be asked, and what it answers.
@@ -380,6 +382,15 @@ fn respond(reply: &Reply, arrived: Instant) -> Response<Body> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn offsets_from_a_corrupt_fixture_are_bounded_not_a_panic() {
+        assert_eq!(offset(1e300), MAX_OFFSET);
+        assert_eq!(offset(f64::INFINITY), MAX_OFFSET);
+        assert_eq!(offset(f64::NAN), Duration::ZERO);
+        assert_eq!(offset(-5.0), Duration::ZERO);
+        assert_eq!(offset(250.0), Duration::from_millis(250));
+    }
 
     #[test]
     fn events_at_one_offset_share_a_part_and_offsets_never_go_back() {
