@@ -42,7 +42,7 @@ pub fn run(global: &GlobalArgs, args: RouteArgs) -> anyhow::Result<ExitCode> {
     let policy = cfg.router.clone().with_catalog_tiers(&catalog, &providers);
     let target = match (&args.model, &args.tier) {
         (Some(m), _) => {
-            let c = Candidate::parse(m).map_err(anyhow::Error::msg)?;
+            let c = Candidate::parse(m)?;
             catalog.get(&c.provider)?;
             Target::Model(c)
         }

@@ -26,7 +26,7 @@ pub fn run(global: &GlobalArgs, args: RunArgs) -> anyhow::Result<ExitCode> {
         "live" => RunMode::Live,
         _ => RunMode::Replay,
     };
-    let shard: Option<Shard> = args.shard.as_deref().map(str::parse).transpose().map_err(anyhow::Error::msg)?;
+    let shard: Option<Shard> = args.shard.as_deref().map(str::parse).transpose()?;
     let keys = Arc::new(KeyStore::new(Duration::from_secs_f64(sel.config.run.key_timeout_s)));
     let providers = providers_for(&args, &sel, mode)?;
     if mode.is_live() {

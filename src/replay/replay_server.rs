@@ -42,15 +42,15 @@ impl Respond for ReplayResponder {
     fn respond(&self, req: &Request) -> ResponseTemplate {
         match self.serve(req) {
             Ok(t) => t,
-            Err(message) => ResponseTemplate::new(599)
+            Err(refusal) => ResponseTemplate::new(599)
                 .insert_header(REPLAY_ERROR_HEADER, "1")
-                .set_body_raw(message.into_bytes(), "text/plain"),
+                .set_body_raw(fixture_match::describe(&refusal).into_bytes(), "text/plain"),
         }
     }
 }
 
 impl ReplayResponder {
-    fn serve(&self, req: &Request) -> Result<ResponseTemplate, String> {
+    fn serve(&self, req: &Request) -> Result<ResponseTemplate, fixture_match::ReplayRefusal> {
         let target = match req.url.query() {
             Some(q) => format!("{}?{q}", req.url.path()),
             None => req.url.path().to_string(),

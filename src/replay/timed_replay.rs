@@ -190,7 +190,7 @@ impl Responder {
             Responder::Fixtures { root, timing, cache } => {
                 match serve_fixture(root, *timing, cache, case, method, target, body) {
                     Ok(r) => r,
-                    Err(message) => Arc::new(Reply::replay_error(message)),
+                    Err(refusal) => Arc::new(Reply::replay_error(fixture_match::describe(&refusal))),
                 }
             }
         }
@@ -205,7 +205,7 @@ fn serve_fixture(
     method: &str,
     target: &str,
     body: &[u8],
-) -> Result<Arc<Reply>, String> {
+) -> Result<Arc<Reply>, fixture_match::ReplayRefusal> {
     let case = fixture_match::case_of(case, target)?;
     let key = case.to_string();
     let cached = cache.lock().ok().and_then(|c| c.get(&key).cloned());

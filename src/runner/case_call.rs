@@ -163,7 +163,7 @@ fn routed_router(ctx: &ExecContext, route: &RouteSpec) -> Result<(Router, Target
         .unwrap_or_else(|| ctx.router_policy.clone())
         .with_catalog_tiers(&ctx.live, &ctx.live.names());
     let target = match &route.model {
-        Some(m) => Target::Model(Candidate::parse(m)?),
+        Some(m) => Target::Model(Candidate::parse(m).map_err(|e| e.to_string())?),
         None => Target::Tier(route.tier.clone().unwrap_or_else(|| policy.default_tier())),
     };
     let clock = llm_conform_core::router::RealClock::default();

@@ -13,7 +13,7 @@ mod run_options;
 mod shutdown;
 mod verdict;
 
-pub use plan::{CaseGroup, Filters, Plan, PlanError, Shard};
+pub use plan::{CaseGroup, Filters, Plan, PlanError, Shard, ShardError};
 pub use run::{RunError, Runner};
 pub use run_options::{RunMode, RunOptions};
 pub use shutdown::{Shutdown, ShutdownHandle, StopLevel};

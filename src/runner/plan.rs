@@ -23,14 +23,23 @@ pub struct Shard {
     pub total: usize,
 }
 
+/// A `--shard` value that is not `K/N` with `1 <= K <= N`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid shard {given:?}: {why}")]
+pub struct ShardError {
+    pub given: String,
+    pub why: &'static str,
+}
+
 impl std::str::FromStr for Shard {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        let (k, n) = s.split_once('/').ok_or_else(|| format!("invalid shard {s:?}: expected K/N, e.g. 2/5"))?;
-        let k: usize = k.trim().parse().map_err(|_| format!("invalid shard {s:?}: K is not a number"))?;
-        let n: usize = n.trim().parse().map_err(|_| format!("invalid shard {s:?}: N is not a number"))?;
+    type Err = ShardError;
+    fn from_str(s: &str) -> Result<Self, ShardError> {
+        let bad = |why| ShardError { given: s.to_string(), why };
+        let (k, n) = s.split_once('/').ok_or_else(|| bad("expected K/N, e.g. 2/5"))?;
+        let k: usize = k.trim().parse().map_err(|_| bad("K is not a number"))?;
+        let n: usize = n.trim().parse().map_err(|_| bad("N is not a number"))?;
         if n == 0 || k == 0 || k > n {
-            return Err(format!("invalid shard {s:?}: need 1 <= K <= N"));
+            return Err(bad("need 1 <= K <= N"));
         }
         Ok(Shard { index: k, total: n })
     }

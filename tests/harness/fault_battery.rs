@@ -29,11 +29,11 @@ struct Seen {
 
 impl Seen {
     /// The most requests of `family` open at once. A request counts from its arrival to its end,
-    /// less a few milliseconds: a client may send its next request the moment it has read an
+    /// less a little slack: a client may send its next request the moment it has read an
     /// answer, before this server has noticed it is done.
     fn max_in_flight(&self, family: &str) -> usize {
         let spans = &self.spans[family];
-        let slack = Duration::from_millis(5);
+        let slack = Duration::from_millis(25);
         spans.iter().map(|(t, _)| spans.iter().filter(|(s, e)| s <= t && *e > *t + slack).count()).max().unwrap_or(0)
     }
 }
@@ -326,6 +326,7 @@ fn every_fault_ends_as_the_status_and_kind_it_must_within_the_limits() {
         for (i, a) in starts.iter().enumerate() {
             for (j, b) in starts.iter().enumerate().skip(i) {
                 let window = b.duration_since(*a).as_secs_f64();
+                // One more than the budget: arrival times are measured here, not where the run sent them.
                 let allowed = 2.0 + 1200.0 * window / 60.0 + 1.0;
                 assert!(((j - i + 1) as f64) <= allowed, "{f}: {} requests in {window:.3}s", j - i + 1);
             }

@@ -14,7 +14,7 @@ mod route;
 mod validator;
 
 pub use attempt::{Attempt, AttemptOutcome};
-pub use candidate::Candidate;
+pub use candidate::{Candidate, CandidateError};
 pub use clock::{FakeClock, RealClock, RouterClock};
 pub use cost::cost_usd;
 pub use decision::{OnError, OnSuccess, backoff, on_error, on_success};

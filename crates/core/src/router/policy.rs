@@ -272,7 +272,7 @@ impl RouterPolicy {
                 return Err(err(format!("{key}.candidates"), "tier is empty: it would fail every request"));
             }
             for (i, c) in tier.candidates.iter().enumerate() {
-                let cand = Candidate::parse(c).map_err(|m| err(format!("{key}.candidates[{i}]"), m))?;
+                let cand = Candidate::parse(c).map_err(|m| err(format!("{key}.candidates[{i}]"), m.to_string()))?;
                 catalog.get(&cand.provider).map_err(|e| err(format!("{key}.candidates[{i}]"), e.to_string()))?;
             }
             if let Some(next) = &tier.escalate_to
