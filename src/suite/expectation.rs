@@ -45,6 +45,15 @@ pub struct Expect {
     pub retry_after: Option<Presence>,
     #[serde(default)]
     pub usage: Option<Presence>,
+    /// Whether usage counts reasoning tokens.
+    #[serde(default)]
+    pub reasoning_tokens: Option<Presence>,
+    /// Whether usage counts cached prompt tokens.
+    #[serde(default)]
+    pub cached_tokens: Option<Presence>,
+    /// Whether the answer cites sources (`annotations`).
+    #[serde(default)]
+    pub citations: Option<Presence>,
     /// A streamed run reassembles to the same fingerprint as the non-streamed one. On by default
     /// for scenarios run in both modes.
     #[serde(default)]
@@ -147,6 +156,17 @@ impl Expect {
             Some(Presence::Present) if fp.usage != Some(true) => out.push("usage: expected present, got none".into()),
             Some(Presence::Absent) if fp.usage == Some(true) => out.push("usage: expected absent, got some".into()),
             _ => {}
+        }
+        for (what, want, got) in [
+            ("reasoning_tokens", self.reasoning_tokens, fp.reasoning_tokens),
+            ("cached_tokens", self.cached_tokens, fp.cached_tokens),
+            ("citations", self.citations, fp.citations),
+        ] {
+            match want {
+                Some(Presence::Present) if !got => out.push(format!("{what}: expected present, got none")),
+                Some(Presence::Absent) if got => out.push(format!("{what}: expected absent, got some")),
+                _ => {}
+            }
         }
         if self.no_tool_calls && !fp.tool_calls.is_empty() {
             let names: Vec<&str> = fp.tool_calls.iter().map(|c| c.name.as_str()).collect();

@@ -17,12 +17,17 @@
 //! feature.
 
 mod anthropic;
+mod anthropic_search;
+mod anthropic_thinking;
 mod cohere;
 mod fake_family;
 mod fake_response;
 mod gemini;
+mod gemini_premium;
 mod openai;
+mod openai_reasoning;
 mod openai_validation;
+mod prompt_cache;
 mod server;
 
 pub use fake_family::{FakeCtx, FakeFamily, family_for};
@@ -30,5 +35,5 @@ pub use fake_response::{FakeBody, FakeEvent, FakeResponse};
 pub use server::{FakeProvider, status_for};
 
 pub use llm_conform_mock::{
-    AnswerBook, CASE_HEADER, Fault, INVALID_KEY, MockAnswer, MockError, MockToolCall, MockUsage,
+    AnswerBook, CASE_HEADER, Fault, INVALID_KEY, MockAnswer, MockCitation, MockError, MockToolCall, MockUsage,
 };

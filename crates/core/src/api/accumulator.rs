@@ -15,6 +15,7 @@ pub struct StreamAccumulator {
     saw_content: bool,
     reasoning: String,
     refusal: Option<String>,
+    annotations: Vec<super::Annotation>,
     calls: Vec<PendingCall>,
     finish: Option<FinishReason>,
     usage: Option<Usage>,
@@ -61,6 +62,7 @@ impl StreamAccumulator {
             if let Some(r) = &d.refusal {
                 self.refusal.get_or_insert_with(String::new).push_str(r);
             }
+            self.annotations.extend(d.annotations.iter().cloned());
             for tc in &d.tool_calls {
                 let pos = match self.calls.iter().position(|c| c.index == tc.index) {
                     Some(p) => p,
@@ -119,6 +121,7 @@ impl StreamAccumulator {
         message.content = self.saw_content.then_some(self.content).filter(|s| !s.is_empty());
         message.reasoning_content = Some(self.reasoning).filter(|s| !s.is_empty());
         message.refusal = self.refusal;
+        message.annotations = (!self.annotations.is_empty()).then_some(self.annotations);
         message.tool_calls = (!calls.is_empty()).then_some(calls);
         let mut resp = ChatCompletion::single(
             self.id,

@@ -57,6 +57,7 @@ use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value, json};
 
 use super::classify::{ErrorFields, build_error, non_json_error, parse_google_duration};
+use super::gemini_grounding::WireGrounding;
 use super::parse::{arguments_string, parse_event, parse_json};
 use super::{Adapter, EncodeError, NativeRequest, ProviderSpec, ResponseHints, SseEvent, StreamDecoder, WireFamily};
 use crate::api::{
@@ -73,6 +74,8 @@ impl Adapter for GeminiAdapter {
     }
 
     fn encode(&self, req: &ChatRequest, spec: &ProviderSpec, key: Option<&str>) -> Result<NativeRequest, EncodeError> {
+        super::capabilities::check_vision(req, spec)?;
+        super::capabilities::check_text_only_tool_results(req, spec)?;
         let body = encode_body(req, spec)?;
         let stream = req.is_stream();
         let template = if stream {
@@ -87,6 +90,14 @@ impl Adapter for GeminiAdapter {
             req.tools.as_ref().map(|tools| tools.iter().map(|t| t.function.name.clone()).collect());
         if stream {
             native.header("accept", "text/event-stream");
+        }
+        let breakpoints = req.messages.iter().filter(|m| m.content.as_ref().is_some_and(Content::has_cache_breakpoint));
+        if breakpoints.count() > 0 {
+            native.notes.push(
+                "left out the `prompt_cache_breakpoint` markers: gemini caches prompt prefixes on its own (implicit \
+                 caching)"
+                    .into(),
+            );
         }
         Ok(native)
     }
@@ -313,12 +324,12 @@ fn content_parts(spec: &ProviderSpec, i: usize, content: Option<&Content>) -> Re
     let mut out = Vec::new();
     for part in content.parts() {
         match part {
-            ContentPart::Text { text } | ContentPart::Refusal { refusal: text } => {
+            ContentPart::Text { text, .. } | ContentPart::Refusal { refusal: text } => {
                 if !text.trim().is_empty() {
                     out.push(json!({"text": text}));
                 }
             }
-            ContentPart::ImageUrl { image_url } => out.push(image_part(spec, i, &image_url)?),
+            ContentPart::ImageUrl { image_url, .. } => out.push(image_part(spec, i, &image_url)?),
             ContentPart::InputAudio { input_audio } => {
                 let data = input_audio.get("data").and_then(Value::as_str);
                 let format = input_audio.get("format").and_then(Value::as_str);
@@ -771,6 +782,9 @@ struct WireCandidate {
     /// What went wrong, with some finish reasons (the malformed call's text).
     #[serde(default)]
     finish_message: Option<String>,
+    /// Search grounding: the sources and the spans they support.
+    #[serde(default)]
+    grounding_metadata: Option<WireGrounding>,
 }
 
 #[derive(Deserialize, Default)]
@@ -957,6 +971,8 @@ fn decode_one(raw: WireResponse, hints: &ResponseHints) -> Result<ChatCompletion
                     calls.push(call.with_thought_signature(p.thought_signature));
                 }
             }
+            let annotations = c.grounding_metadata.map(|g| g.annotations(&text)).unwrap_or_default();
+            message.annotations = (!annotations.is_empty()).then_some(annotations);
             message.content = Some(text);
             message.reasoning_content = Some(reasoning);
             message.tool_calls = (!calls.is_empty()).then_some(calls);
@@ -1063,6 +1079,10 @@ struct GeminiStream {
     next_index: u32,
     pending: Option<PendingCall>,
     usage: Option<WireUsage>,
+    /// The answer text so far, which grounding offsets count into.
+    text: String,
+    /// The latest grounding metadata; its citations go out with the finish.
+    grounding: Option<WireGrounding>,
     finished: bool,
 }
 
@@ -1113,6 +1133,9 @@ impl GeminiStream {
                 for p in c.content.map(|c| c.parts).unwrap_or_default() {
                     self.part(p, &mut delta)?;
                 }
+                if c.grounding_metadata.is_some() {
+                    self.grounding = c.grounding_metadata;
+                }
                 if let Some(r) = c.finish_reason.as_deref().filter(|r| !r.is_empty()) {
                     finish = Some(finish_reason(r, c.finish_message.as_deref())?);
                 }
@@ -1125,12 +1148,18 @@ impl GeminiStream {
         }
         if finish.is_some() {
             self.complete_pending(&mut delta);
+            if let Some(g) = self.grounding.take() {
+                delta.annotations = g.annotations(&self.text);
+            }
         }
         // Gemini says STOP when it returned calls; callers dispatch on tool_calls.
         if finish == Some(FinishReason::Stop) && self.next_index > 0 {
             finish = Some(FinishReason::ToolCalls);
         }
-        let has_delta = delta.content.is_some() || delta.reasoning_content.is_some() || !delta.tool_calls.is_empty();
+        let has_delta = delta.content.is_some()
+            || delta.reasoning_content.is_some()
+            || !delta.tool_calls.is_empty()
+            || !delta.annotations.is_empty();
         if has_delta || finish.is_some() {
             if !self.role_sent {
                 delta.role = Some("assistant".into());
@@ -1150,7 +1179,12 @@ impl GeminiStream {
     fn part(&mut self, p: WirePart, delta: &mut Delta) -> Result<(), ProviderError> {
         if let Some(t) = p.text.filter(|t| !t.is_empty()) {
             self.complete_pending(delta);
-            let slot = if p.thought == Some(true) { &mut delta.reasoning_content } else { &mut delta.content };
+            let slot = if p.thought == Some(true) {
+                &mut delta.reasoning_content
+            } else {
+                self.text.push_str(&t);
+                &mut delta.content
+            };
             slot.get_or_insert_with(String::new).push_str(&t);
         }
         let Some(fc) = p.function_call else { return Ok(()) };

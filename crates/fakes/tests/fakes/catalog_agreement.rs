@@ -123,7 +123,7 @@ fn openai_body(model: &str, edit: impl FnOnce(&mut Value)) -> Value {
 fn openai_history(ids: &str, then: Value) -> Value {
     json!([
         {"role": "user", "content": "Weather?"},
-        {"role": "assistant", "tool_calls": [{"id": ids, "type": "function", "function": {"name": "w", "arguments": "{}"}}]},
+        {"role": "assistant", "reasoning_content": "Weather needs the tool.", "tool_calls": [{"id": ids, "type": "function", "function": {"name": "w", "arguments": "{}"}}]},
         {"role": "tool", "tool_call_id": ids, "content": "sunny"},
         then
     ])
