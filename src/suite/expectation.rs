@@ -157,17 +157,7 @@ impl Expect {
             Some(Presence::Absent) if fp.usage == Some(true) => out.push("usage: expected absent, got some".into()),
             _ => {}
         }
-        for (what, want, got) in [
-            ("reasoning_tokens", self.reasoning_tokens, fp.reasoning_tokens),
-            ("cached_tokens", self.cached_tokens, fp.cached_tokens),
-            ("citations", self.citations, fp.citations),
-        ] {
-            match want {
-                Some(Presence::Present) if !got => out.push(format!("{what}: expected present, got none")),
-                Some(Presence::Absent) if got => out.push(format!("{what}: expected absent, got some")),
-                _ => {}
-            }
-        }
+        self.check_accounting(fp, &mut out);
         if self.no_tool_calls && !fp.tool_calls.is_empty() {
             let names: Vec<&str> = fp.tool_calls.iter().map(|c| c.name.as_str()).collect();
             out.push(format!("tool_calls: expected none, got {}", names.join(", ")));
@@ -187,6 +177,23 @@ impl Expect {
             }
         }
         out
+    }
+}
+
+impl Expect {
+    /// Reasoning tokens, cached tokens and citations, present or absent as expected.
+    fn check_accounting(&self, fp: &Fingerprint, out: &mut Vec<String>) {
+        for (what, want, got) in [
+            ("reasoning_tokens", self.reasoning_tokens, fp.reasoning_tokens),
+            ("cached_tokens", self.cached_tokens, fp.cached_tokens),
+            ("citations", self.citations, fp.citations),
+        ] {
+            match want {
+                Some(Presence::Present) if !got => out.push(format!("{what}: expected present, got none")),
+                Some(Presence::Absent) if got => out.push(format!("{what}: expected absent, got some")),
+                _ => {}
+            }
+        }
     }
 }
 

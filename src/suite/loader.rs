@@ -112,6 +112,61 @@ const RESERVED_BODY_FIELDS: &[&str] = &["stream", "model"];
 const RESERVED_HEADERS: &[&str] =
     &["authorization", "x-api-key", "api-key", "x-goog-api-key", "content-type", llm_conform_mock::CASE_HEADER];
 
+type Overrides = BTreeMap<String, ProviderOverride>;
+
+/// A scenario's provider and family overrides, each checked: a known provider the scenario runs
+/// on (or a known family), and nothing an override may not set.
+fn check_overrides(
+    id: &str,
+    by_provider: BTreeMap<String, Spanned<ProviderOverride>>,
+    by_family: BTreeMap<String, Spanned<ProviderOverride>>,
+    providers: &[String],
+    known: &[String],
+    problem: &dyn Fn(usize, String) -> Problem,
+    problems: &mut Vec<Problem>,
+) -> (Overrides, Overrides) {
+    let mut provider_overrides = BTreeMap::new();
+    for (name, o) in by_provider {
+        let at = o.span().start;
+        if !known.contains(&name) {
+            problems.push(problem(
+                at,
+                format!(
+                    "unknown provider `{name}` in scenario `{id}` provider_overrides; known providers: {}",
+                    known.join(", ")
+                ),
+            ));
+        } else if !providers.is_empty() && !providers.contains(&name) {
+            problems.push(problem(
+                at,
+                format!("scenario `{id}`: provider_overrides.{name} is for a provider the scenario does not run on"),
+            ));
+        }
+        for m in override_problems(o.get_ref()) {
+            problems.push(problem(at, format!("scenario `{id}`: provider_overrides.{name}: {m}")));
+        }
+        provider_overrides.insert(name, o.into_inner());
+    }
+    let mut family_overrides = BTreeMap::new();
+    for (name, o) in by_family {
+        let at = o.span().start;
+        if !FAMILIES.contains(&name.as_str()) {
+            problems.push(problem(
+                at,
+                format!(
+                    "scenario `{id}`: unknown wire family `{name}` in family_overrides; families: {}",
+                    FAMILIES.join(", ")
+                ),
+            ));
+        }
+        for m in override_problems(o.get_ref()) {
+            problems.push(problem(at, format!("scenario `{id}`: family_overrides.{name}: {m}")));
+        }
+        family_overrides.insert(name, o.into_inner());
+    }
+    (provider_overrides, family_overrides)
+}
+
 /// What is wrong with one override, in sentences.
 fn override_problems(o: &ProviderOverride) -> Vec<String> {
     let mut out = Vec::new();
@@ -259,40 +314,15 @@ pub fn load_str(text: &str, name: &str, path: &Path, catalog: &Catalog) -> Resul
             }
             r
         });
-        let mut provider_overrides = BTreeMap::new();
-        for (name, o) in raw.provider_overrides {
-            let at = o.span().start;
-            check_provider(&name, at, &format!("scenario `{id}` provider_overrides"), &mut problems);
-            if !providers.is_empty() && !providers.contains(&name) && known.contains(&name) {
-                problems.push(problem(
-                    at,
-                    format!(
-                        "scenario `{id}`: provider_overrides.{name} is for a provider the scenario does not run on"
-                    ),
-                ));
-            }
-            for m in override_problems(o.get_ref()) {
-                problems.push(problem(at, format!("scenario `{id}`: provider_overrides.{name}: {m}")));
-            }
-            provider_overrides.insert(name, o.into_inner());
-        }
-        let mut family_overrides = BTreeMap::new();
-        for (name, o) in raw.family_overrides {
-            let at = o.span().start;
-            if !FAMILIES.contains(&name.as_str()) {
-                problems.push(problem(
-                    at,
-                    format!(
-                        "scenario `{id}`: unknown wire family `{name}` in family_overrides; families: {}",
-                        FAMILIES.join(", ")
-                    ),
-                ));
-            }
-            for m in override_problems(o.get_ref()) {
-                problems.push(problem(at, format!("scenario `{id}`: family_overrides.{name}: {m}")));
-            }
-            family_overrides.insert(name, o.into_inner());
-        }
+        let (provider_overrides, family_overrides) = check_overrides(
+            &id,
+            raw.provider_overrides,
+            raw.family_overrides,
+            &providers,
+            &known,
+            &problem,
+            &mut problems,
+        );
         let modes = raw.modes.unwrap_or_else(|| vec![Mode::NonStream, Mode::Stream]);
         if modes.is_empty() {
             problems.push(problem(id_at, format!("scenario `{id}`: `modes` is empty, so it would never run")));

@@ -5,7 +5,8 @@
 //! - Ids: `msg_01` and `toolu_01` followed by 22 letters and digits, `req_011C` followed by 20 for
 //!   the `request_id` of errors (also sent as the `request-id` header, on every answer).
 //! - Content blocks come in the order a model writes them: `thinking` (the mock's reasoning,
-//!   with a seed-derived base64 `signature`), the mock's server tools (each a `server_tool_use`
+//!   with a seed-derived base64 `signature`, only when the request turns thinking on), the mock's
+//!   server tools (each a `server_tool_use`
 //!   and its `<name>_tool_result`, or for a tool named `mcp:<server>/<tool>` an `mcp_tool_use`
 //!   and its `mcp_tool_result`, streamed with `input_json_delta` as the genuine recordings),
 //!   `text` (when the mock has non-empty text), then one `tool_use` per call. A mock with
@@ -23,9 +24,14 @@
 //!   contains one, the text is cut before the first occurrence and the answer ends with
 //!   `stop_reason: "stop_sequence"` and `stop_sequence` naming it, as the API never returns the
 //!   sequence itself; otherwise `stop_sequence` is `null`. Refusals carry no `stop_details`.
-//! - Usage: `input_tokens` is the mock's prompt minus its cached tokens (Anthropic counts cache
-//!   reads apart), `cache_read_input_tokens` the cached tokens, cache writes are always 0, and
-//!   `service_tier` is `standard`.
+//! - Web search: when the request offers a `web_search_*` tool, a `web_search` server tool's
+//!   result lists the mock's cited pages and the text block carries `citations`
+//!   (`web_search_result_location`), streamed as `citations_delta` after the text
+//!   (`anthropic_search.rs`); usage counts the searches in `server_tool_use`.
+//! - Usage: `input_tokens` is the mock's prompt minus its cached and written tokens (Anthropic
+//!   counts cache reads and writes apart), `cache_read_input_tokens` the cached tokens,
+//!   `cache_creation_input_tokens` the written ones (both from the prompt cache of
+//!   `prompt_cache.rs` for mocks that ask for it), and `service_tier` is `standard`.
 //! - Streams are named events (`event:` = payload `type`): `message_start` (usage with
 //!   `output_tokens: 1`), then per block `content_block_start`, deltas (`thinking_delta` and a
 //!   `signature_delta`, `text_delta`, or an empty `input_json_delta` followed by the argument
@@ -47,9 +53,11 @@
 //!   blocks (in `messages` and in `system`); a final assistant turn ending in whitespace;
 //!   `tool_use` ids and `tool_use_id`s outside `^[a-zA-Z0-9_-]+$`; `tool_use`/`tool_result`
 //!   blocks without `tools`; a `tool_result` whose id is not a `tool_use` of the immediately
-//!   preceding assistant turn; `tool_use` blocks not answered in the next turn; and extended
-//!   thinking together with a `tool_choice` that forces tool use (`any` or `tool`). By the
-//!   model's catalog quirks: `temperature` with `top_p` where `exclusive_sampling` ("cannot both
+//!   preceding assistant turn; `tool_use` blocks not answered in the next turn; image sources
+//!   with a media type the API does not take; a malformed web search tool; and extended
+//!   thinking's rules (`anthropic_thinking.rs`: budget, sampling, forced tool use, the signed
+//!   thinking block a tool turn must open with). By the model's catalog quirks: images where the
+//!   model has no `vision`, `temperature` with `top_p` where `exclusive_sampling` ("cannot both
 //!   be specified for this model"), and `output_config.format` where the model has no
 //!   `output_format` or the schema leaves an object open (`additionalProperties` not `false`).
 
@@ -452,7 +460,9 @@ fn check_images(messages: &[Value]) -> Result<(), String> {
                         }
                     }
                     _ => {
-                        return Err(format!("{at}: Input tag does not match any of the expected tags: 'base64', 'url'"));
+                        return Err(format!(
+                            "{at}: Input tag does not match any of the expected tags: 'base64', 'url'"
+                        ));
                     }
                 }
             }

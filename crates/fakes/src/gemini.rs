@@ -6,7 +6,8 @@
 //! - Body: `candidates[0]` is `{content: {parts, role: "model"}, finishReason, index: 0}`, then
 //!   `usageMetadata`, `modelVersion` (the model from the URL) and `responseId` (23 base64url
 //!   characters from the seed). Keys follow the proto field order, as Google's JSON does.
-//! - Parts: reasoning is a `{text, thought: true}` part first, then the text, then one
+//! - Parts: reasoning is a `{text, thought: true}` part first (only when the request asks for
+//!   `thinkingConfig.includeThoughts`; the thinking is counted either way), then the text, then one
 //!   `{functionCall: {name, args}}` part per call. Calls carry no `id` (the Gemini API sends
 //!   none, for models whose catalog quirks do not say `function_call_ids`; Gemini 3 calls carry a
 //!   seed-derived `id`); the first one carries a `thoughtSignature`, as in the samples. A call without
@@ -46,7 +47,10 @@
 //!   `promptFeedback.blockReason: "SAFETY"` and no candidates (one such event when streaming).
 //!   That is what the fake sends for a content_filtered mock error without a status; with a
 //!   status it sends a Google error naming the safety filters.
-//! - Validation (400 `INVALID_ARGUMENT`, Google's messages): unknown `Schema` fields such as
+//! - Grounding: with a `google_search` tool the finishing candidate carries `groundingMetadata`
+//!   built from the mock's citations and searches (`gemini_premium.rs`).
+//! - Validation (400 `INVALID_ARGUMENT`, Google's messages): thinking budgets and images as
+//!   `gemini_premium.rs` says; unknown `Schema` fields such as
 //!   `additionalProperties` in function parameters or `responseSchema` (a JSON-parse error with
 //!   a `BadRequest` detail; `parametersJsonSchema`/`responseJsonSchema` are not checked, they take
 //!   full JSON Schema); empty or missing `contents`; a content without parts; a part with no data

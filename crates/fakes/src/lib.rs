@@ -2,6 +2,10 @@
 //! native wire format, and reject requests the way the real API does (empty Anthropic text
 //! blocks, `additionalProperties` in Gemini schemas, Mistral's tool-call ids).
 //!
+//! Premium features follow the request as the real APIs do: thinking only when turned on, search
+//! citations only when search is offered, prompt caches written and read per case
+//! (`prompt_cache.rs`).
+//!
 //! What a provider's API rejects is not restated here: each fake reads the provider's catalog
 //! entry (the same typed quirks the adapters encode by, config overrides included), so the
 //! catalog and the fakes cannot drift apart. `tests/fakes/catalog_agreement.rs` checks, for

@@ -32,7 +32,9 @@
 //! exactly as given (streamed in pieces where the flavour streams arguments).
 //!
 //! Usage numbers come from [`MockAnswer::usage_or_estimate`]; reasoning tokens are estimated
-//! from the reasoning text (four characters a token). Cached tokens are reported by every flavour
+//! from the reasoning text (four characters a token). Whether the model reasons for the request,
+//! and whether the reasoning text is shown, is the catalog's `reasoning` quirk for the model
+//! (`openai_reasoning.rs`): OpenAI's reasoning models count it and show nothing. Cached tokens are reported by every flavour
 //! that has a field for them; Mistral only when non-zero.
 //!
 //! Errors use each provider's native body. Where a provider's body for a kind is documented or

@@ -10,7 +10,9 @@
 //! `renamed_fields`), functions without `parameters` (`tool_parameters_required`),
 //! `response_format: json_schema` (`json_schema`), a system message after an assistant or tool
 //! message (`late_system`), a user message after tool results (`user_after_tool`), and a
-//! conversation that ends on an assistant message without `prefix: true` (`final_assistant`).
+//! conversation that ends on an assistant message without `prefix: true` (`final_assistant`),
+//! image parts (`vision`, and well-formed data URLs), and reasoning parameters and histories
+//! (`reasoning`, `reasoning_history`; see `openai_reasoning.rs`).
 //! Messages are the providers' own where known (Mistral's from mistral-common's validator and
 //! its 422 bodies, DeepSeek's and Groq's response-format errors) and close paraphrases otherwise.
 

@@ -21,9 +21,16 @@
 //! - `tool` messages become `tool_result` blocks in a user turn; the results of parallel calls
 //!   share one turn, and tool results always come before any text in their turn (the API
 //!   requires it). An empty result is sent without `content`.
-//! - Images: `data:` URLs are sent as base64 sources, other URLs as URL sources. A `data:` URL
-//!   file part with `application/pdf` becomes a `document` block. Audio, other files, and images
-//!   in assistant or system messages fail to encode.
+//! - Images: `data:` URLs are sent as base64 sources, other URLs as URL sources (the API fetches
+//!   them), in user turns and inside tool results. A `data:` URL file part with
+//!   `application/pdf` becomes a `document` block. Audio, other files, and images in assistant or
+//!   system messages fail to encode; images for a model whose quirks say no `vision` are refused
+//!   as `unsupported`.
+//! - Prompt caching: a content part's `prompt_cache_breakpoint` puts `cache_control` on the block
+//!   it became (see `anthropic_cache.rs`).
+//! - Thinking: an assistant turn's tool calls may carry the turn's signed thinking blocks
+//!   (`extra_content.anthropic.thinking_blocks`, as decoded); they open the turn, before its
+//!   text and `tool_use` blocks (see `anthropic_thinking.rs`).
 //! - `tool_choice` (only sent when there are tools): `auto` -> `auto`, `required` -> `any`,
 //!   a named function -> `tool`, `none` -> `none`. `parallel_tool_calls: false` adds
 //!   `disable_parallel_tool_use: true` (with `auto` when no choice was given).
@@ -46,7 +53,8 @@
 //!   `exclusive_sampling` only `temperature` is sent when both are given, with a note on the
 //!   request; `user` -> `metadata.user_id`.
 //! - Dropped for want of an equivalent: `seed`, message `name`, assistant `reasoning_content`
-//!   (thinking blocks cannot be replayed without their signature) and `refusal`. Of the request
+//!   without signed thinking blocks (they cannot be replayed without their signature) and
+//!   `refusal`. Of the request
 //!   fields outside the canonical set, only Anthropic's own `top_k`, `thinking` and
 //!   `service_tier` pass through (the API rejects unknown fields); `n` above 1 fails to encode.
 //! - A final assistant message (a prefill) has trailing whitespace trimmed: the API rejects it.
@@ -57,7 +65,11 @@
 //!   search, web fetch, code execution and tool search; `mcp_tool_use`) and their results
 //!   (`web_search_tool_result`, `mcp_tool_result`, ...) are not calls for the caller: they are
 //!   left out in both modes (their streamed input included), and the text around them is the
-//!   content. `redacted_thinking` and block types this adapter does not know are ignored.
+//!   content. Thinking and `redacted_thinking` blocks, signed, go on the turn's first tool call
+//!   for the next request (whole and streamed alike). A text block's web-search citations become
+//!   `annotations` over that block's span of the content (see `anthropic_citations.rs`; not in
+//!   JSON-tool mode, where the text is dropped). Block types this adapter does not know are
+//!   ignored.
 //! - `stop_reason`: `end_turn` / `stop_sequence` / `pause_turn` -> stop, `max_tokens` and
 //!   `model_context_window_exceeded` -> length,
 //!   `tool_use` -> tool_calls, `refusal` -> content_filter.

@@ -28,7 +28,10 @@
 //!   be a JSON object (empty and `null` mean `{}`). `reasoning_content` of earlier turns is not
 //!   replayed.
 //! - **Images.** `data:` URLs are `inlineData`; `http(s)`/`gs` URLs are `fileData` with a MIME
-//!   type guessed from the extension (JPEG when unknown). Audio parts are `inlineData`.
+//!   type guessed from the extension (JPEG when unknown), which the API fetches. Audio parts are
+//!   `inlineData`. Images for a model without `vision`, and images in tool results (function
+//!   responses carry JSON), are refused as `unsupported`.
+//! - **Caching** is implicit: `prompt_cache_breakpoint` markers are left out, with a note.
 //! - **Schemas.** On models whose quirks say `json_schema_fields` (Gemini 2.5 and 3), tool
 //!   parameters go as `parametersJsonSchema` and `json_schema` response formats as
 //!   `responseJsonSchema`, full JSON Schema as given (without `$schema`). Otherwise they go
@@ -42,7 +45,9 @@
 //!   from. `parallel_tool_calls` has no Gemini equivalent and is ignored;
 //!   so are OpenAI-only fields in `extra` (`n`, `logprobs`, `user`, ...).
 //!
-//! Decoding: `thought: true` text parts are `reasoning_content`; Gemini reports `STOP` even when
+//! Decoding: `thought: true` text parts are `reasoning_content`; search grounding
+//! (`groundingMetadata`) becomes `annotations` (see `gemini_grounding.rs`), at the finish in
+//! streams; Gemini reports `STOP` even when
 //! it returned calls (normalisation turns that into `tool_calls`). Every blocking finish reason,
 //! `MODEL_ARMOR` included, is `content_filter`; `MALFORMED_FUNCTION_CALL`, `UNEXPECTED_TOOL_CALL`
 //! and a call to a function the request did not declare are `malformed_response` errors (see

@@ -3,7 +3,8 @@
 //!
 //! The canonical format *is* this wire format, so encoding is the request itself plus the
 //! provider's catalog quirks for the model (see `openai_request.rs`: role order, fields the API
-//! refuses or renames, response-format degradation), and decoding is mostly tolerance: fields
+//! refuses or renames, response-format degradation, how the model reasons, cache markers, images
+//! the model cannot see), and decoding is mostly tolerance (`url_citation` annotations kept): fields
 //! that compatible servers omit, send as null, or spell differently (reasoning as a field or as
 //! Mistral's `thinking` content chunks, cached tokens under three names, provider totals kept).
 

@@ -9,4 +9,8 @@ mod adapter_gemini;
 mod adapter_openai;
 mod adapter_openai_quirks;
 mod decoder_robustness;
+mod grounding;
+mod prompt_caching;
+mod reasoning;
 mod router;
+mod vision;
