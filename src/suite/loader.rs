@@ -323,6 +323,12 @@ pub fn load_str(text: &str, name: &str, path: &Path, catalog: &Catalog) -> Resul
             &problem,
             &mut problems,
         );
+        if raw.warm_up && route.is_some() {
+            problems.push(problem(
+                id_at,
+                format!("scenario `{id}`: `warm_up` is for direct calls; a routed scenario sends again with `route.requests`"),
+            ));
+        }
         let modes = raw.modes.unwrap_or_else(|| vec![Mode::NonStream, Mode::Stream]);
         if modes.is_empty() {
             problems.push(problem(id_at, format!("scenario `{id}`: `modes` is empty, so it would never run")));
@@ -570,6 +576,16 @@ body = { generationConfig = { thinkingConfig = { includeThoughts = true } } }
         let text = OVERRIDES.replace("providers = [\"anthropic\", \"gemini\"]", "providers = [\"gemini\"]");
         let all = load(&text).unwrap_err().to_string();
         assert!(all.contains("provider_overrides.anthropic is for a provider the scenario does not run on"), "{all}");
+    }
+
+    #[test]
+    fn warm_up_is_for_direct_calls() {
+        let text = GOOD.replace("modes = [\"non_stream\"]", "modes = [\"non_stream\"]\nwarm_up = true");
+        assert!(load(&text).unwrap().scenarios[0].warm_up);
+        let routed = format!("{text}[scenario.route]\nmodel = \"openai/gpt-4.1-nano\"\n");
+        let e = load(&routed).unwrap_err();
+        assert!(e.to_string().contains("`warm_up` is for direct calls"), "{e}");
+        assert_eq!(e.problems[0].line, 3, "{e}");
     }
 
     #[test]

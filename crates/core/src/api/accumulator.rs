@@ -1,5 +1,8 @@
 use super::{ChatCompletion, ChatCompletionChunk, FinishReason, ResponseMessage, ToolCall, Usage, normalize_response};
 
+/// Most annotations kept from one stream, whatever the decoders let through.
+const MAX_ANNOTATIONS: usize = 1024;
+
 /// Folds canonical chunks into the response the non-streaming call would have given.
 ///
 /// This is the one reassembly rule for every family: text and reasoning concatenate, tool calls
@@ -62,7 +65,8 @@ impl StreamAccumulator {
             if let Some(r) = &d.refusal {
                 self.refusal.get_or_insert_with(String::new).push_str(r);
             }
-            self.annotations.extend(d.annotations.iter().cloned());
+            let room = MAX_ANNOTATIONS.saturating_sub(self.annotations.len());
+            self.annotations.extend(d.annotations.iter().take(room).cloned());
             for tc in &d.tool_calls {
                 let pos = match self.calls.iter().position(|c| c.index == tc.index) {
                     Some(p) => p,

@@ -144,11 +144,6 @@ impl ContentPart {
         ContentPart::Text { text: text.into(), prompt_cache_breakpoint: None }
     }
 
-    /// An image part without a cache breakpoint.
-    pub fn image(url: impl Into<String>) -> Self {
-        ContentPart::ImageUrl { image_url: ImageUrl { url: url.into(), detail: None }, prompt_cache_breakpoint: None }
-    }
-
     /// Whether the part ends a prefix the caller wants cached.
     pub fn is_cache_breakpoint(&self) -> bool {
         match self {

@@ -200,7 +200,9 @@ impl Adapter for AnthropicAdapter {
                     text_chars += t.chars().count() as u64;
                     text.push_str(t);
                     let cited = b.citations.as_deref().unwrap_or_default();
-                    annotations.extend(anthropic_citations::url_citations(cited, start, text_chars));
+                    let room = anthropic_citations::MAX_PER_MESSAGE.saturating_sub(annotations.len());
+                    annotations
+                        .extend(anthropic_citations::url_citations(cited, start, text_chars).into_iter().take(room));
                 }
                 Some("thinking") => {
                     let t = b.thinking.as_deref().unwrap_or_default();
@@ -909,6 +911,8 @@ struct AnthropicStream {
     content_chars: u64,
     /// The turn's finished thinking blocks, which go out with its first tool call.
     thinking: Vec<Value>,
+    /// Citations sent so far, against the per-message cap.
+    annotations_sent: usize,
     /// Counts from `message_start`: input, output, cache reads, cache writes.
     start_usage: WireUsage,
     finished: bool,
@@ -959,7 +963,9 @@ impl AnthropicStream {
                 Block::Thinking { text, signature: b.signature.unwrap_or_default() }
             }
             Some("redacted_thinking") => {
-                self.thinking.push(anthropic_thinking::redacted_block(b.data.as_deref().unwrap_or_default()));
+                if self.thinking.len() < anthropic_thinking::MAX_BLOCKS {
+                    self.thinking.push(anthropic_thinking::redacted_block(b.data.as_deref().unwrap_or_default()));
+                }
                 Block::Other
             }
             Some(kind) if is_server_tool(kind) => Block::Server,
@@ -1060,15 +1066,19 @@ impl AnthropicStream {
             Block::Thinking { text, signature } => {
                 let finished = anthropic_thinking::thinking_block(text, signature);
                 *block = Block::Other;
-                self.thinking.push(finished);
+                if self.thinking.len() < anthropic_thinking::MAX_BLOCKS {
+                    self.thinking.push(finished);
+                }
                 return;
             }
             Block::Text { start, citations } => {
-                let annotations = anthropic_citations::url_citations(citations, *start, self.content_chars);
+                let mut annotations = anthropic_citations::url_citations(citations, *start, self.content_chars);
                 *block = Block::Other;
+                annotations.truncate(anthropic_citations::MAX_PER_MESSAGE.saturating_sub(self.annotations_sent));
                 if annotations.is_empty() || self.json_tool.is_some() {
                     return;
                 }
+                self.annotations_sent += annotations.len();
                 Delta { annotations, ..Default::default() }
             }
             Block::Tool { call, got_args: got_args @ false, start_input } if !start_input.is_empty() => {

@@ -11,8 +11,9 @@ use serde_json::Value;
 
 use crate::api::Annotation;
 
-/// Most citations kept per text block; more is not citation but abuse.
+/// Most citations kept per text block, and per message; more is not citation but abuse.
 const MAX_PER_BLOCK: usize = 64;
+pub(super) const MAX_PER_MESSAGE: usize = 256;
 
 /// The url citations of one text block spanning characters `start..end` of the content.
 pub(super) fn url_citations(citations: &[Value], start: u64, end: u64) -> Vec<Annotation> {

@@ -24,8 +24,12 @@ pub(super) fn redacted_block(data: &str) -> Value {
     json!({"type": "redacted_thinking", "data": data})
 }
 
+/// Most thinking blocks kept from one turn; a model writes a handful, more is abuse.
+pub(super) const MAX_BLOCKS: usize = 64;
+
 /// Puts the turn's thinking blocks on its first call, where the next request finds them.
-pub(super) fn attach(calls: &mut [ToolCall], blocks: Vec<Value>) {
+pub(super) fn attach(calls: &mut [ToolCall], mut blocks: Vec<Value>) {
+    blocks.truncate(MAX_BLOCKS);
     if let Some(first) = calls.first_mut()
         && !blocks.is_empty()
     {

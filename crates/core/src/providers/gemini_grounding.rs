@@ -61,33 +61,47 @@ impl WireGrounding {
     /// The url citations of the answer `text`, in the order of the supports.
     pub(super) fn annotations(&self, text: &str) -> Vec<Annotation> {
         let chunks = self.grounding_chunks.as_deref().unwrap_or_default();
-        let mut out = Vec::new();
+        let mut cited = Vec::new();
         for support in self.grounding_supports.as_deref().unwrap_or_default() {
             let seg = support.segment.clone().unwrap_or_default();
-            let start = char_offset(text, seg.start_index.unwrap_or(0));
-            let end = char_offset(text, seg.end_index.unwrap_or(0));
+            let span = (seg.start_index.unwrap_or(0), seg.end_index.unwrap_or(0));
             for i in support.grounding_chunk_indices.as_deref().unwrap_or_default() {
                 let web = usize::try_from(*i).ok().and_then(|i| chunks.get(i)).and_then(|c| c.web.as_ref());
                 let Some(url) = web.and_then(|w| w.uri.as_deref()).filter(|u| !u.is_empty()) else { continue };
-                let title = web.and_then(|w| w.title.as_deref()).unwrap_or_default();
-                if out.len() == MAX_ANNOTATIONS {
-                    return out;
+                if cited.len() == MAX_ANNOTATIONS {
+                    break;
                 }
-                out.push(Annotation::url_citation(url, title, start, end));
+                cited.push((span, url, web.and_then(|w| w.title.as_deref()).unwrap_or_default()));
             }
         }
-        out
+        let offsets = char_offsets(text, cited.iter().flat_map(|((s, e), _, _)| [*s, *e]).collect());
+        cited
+            .into_iter()
+            .map(|((s, e), url, title)| Annotation::url_citation(url, title, offsets[&s], offsets[&e]))
+            .collect()
     }
 }
 
-/// The character offset of byte offset `byte` in `text`, clamped to the text and moved back to
-/// a character boundary.
-fn char_offset(text: &str, byte: u64) -> u64 {
-    let mut at = usize::try_from(byte).unwrap_or(usize::MAX).min(text.len());
-    while !text.is_char_boundary(at) {
-        at -= 1;
+/// The character offset of each byte offset in `bytes`, clamped to the text and moved back to a
+/// character boundary; one pass over the text, however many offsets (the wire can name many).
+fn char_offsets(text: &str, mut bytes: Vec<u64>) -> std::collections::HashMap<u64, u64> {
+    bytes.sort_unstable();
+    bytes.dedup();
+    let mut out = std::collections::HashMap::with_capacity(bytes.len());
+    let mut chars = text.char_indices().map(|(at, _)| at).chain(std::iter::once(text.len())).enumerate().peekable();
+    let mut last = 0u64;
+    for b in bytes {
+        let at = usize::try_from(b).unwrap_or(usize::MAX).min(text.len());
+        while let Some(&(n, start)) = chars.peek() {
+            if start > at {
+                break;
+            }
+            last = n as u64;
+            chars.next();
+        }
+        out.insert(b, last);
     }
-    text[..at].chars().count() as u64
+    out
 }
 
 #[cfg(test)]

@@ -144,3 +144,22 @@ fn openai_url_citations_are_kept() {
     }
     assert_eq!(serde_json::to_value(&want[0]).unwrap(), ann, "the wire shape is OpenAI's");
 }
+
+/// Citations come from the wire: at most 256 per message, whole or streamed, however many text
+/// blocks carry them.
+#[test]
+fn citations_per_message_are_bounded() {
+    let citation = json!({"type": "web_search_result_location", "url": URL, "title": "t", "cited_text": "x"});
+    let blocks: Vec<Value> =
+        (0..10).map(|_| json!({"type": "text", "text": "x", "citations": vec![citation.clone(); 60]})).collect();
+    let body = json!({"id": "m", "type": "message", "content": blocks, "stop_reason": "end_turn"});
+    let mut events = vec![json!({"type": "message_start", "message": {"id": "m"}})];
+    for (i, b) in body["content"].as_array().unwrap().iter().enumerate() {
+        events.push(json!({"type": "content_block_start", "index": i, "content_block": b}));
+        events.push(json!({"type": "content_block_stop", "index": i}));
+    }
+    events.push(json!({"type": "message_delta", "delta": {"stop_reason": "end_turn"}}));
+    for r in [whole(&AnthropicAdapter, &body), stream_of(&AnthropicAdapter, &events, true)] {
+        assert_eq!(r.message().unwrap().annotations.as_ref().unwrap().len(), 256);
+    }
+}

@@ -199,3 +199,25 @@ fn anthropic_thinking_passes_through() {
     .body;
     assert_eq!(b["thinking"], json!({"type": "enabled", "budget_tokens": 1024}));
 }
+
+/// Thinking blocks come from the wire: at most 64 are kept for the next turn, whole or streamed.
+#[test]
+fn thinking_blocks_kept_for_the_next_turn_are_bounded() {
+    let mut content: Vec<Value> =
+        (0..100).map(|i| json!({"type": "redacted_thinking", "data": format!("opaque{i}")})).collect();
+    content.push(json!({"type": "tool_use", "id": "toolu_1", "name": "f", "input": {}}));
+    let body = json!({"id": "m", "type": "message", "content": content, "stop_reason": "tool_use"});
+    let whole = AnthropicAdapter.decode(body.to_string().as_bytes(), &ResponseHints::default()).unwrap();
+    let mut events = vec![json!({"type": "message_start", "message": {"id": "m"}})];
+    for (i, b) in body["content"].as_array().unwrap().iter().enumerate() {
+        events.push(json!({"type": "content_block_start", "index": i, "content_block": b}));
+        events.push(json!({"type": "content_block_stop", "index": i}));
+    }
+    events.push(json!({"type": "message_delta", "delta": {"stop_reason": "tool_use"}}));
+    let hints = ResponseHints { stream: true, ..Default::default() };
+    let streamed = decode_stream_bytes(&AnthropicAdapter, &hints, &sse(&events)).result.unwrap();
+    for r in [whole, streamed] {
+        let kept = anthropic_thinking_in(r.message().unwrap().calls()[0].extra_content.as_ref()).len();
+        assert_eq!(kept, 64);
+    }
+}
