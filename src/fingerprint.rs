@@ -23,6 +23,15 @@ pub struct Fingerprint {
     pub tool_calls: Vec<ToolCallShape>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage: Option<bool>,
+    /// Usage counts reasoning tokens (`completion_tokens_details.reasoning_tokens`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub reasoning_tokens: bool,
+    /// Usage counts cached prompt tokens (`prompt_tokens_details.cached_tokens`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub cached_tokens: bool,
+    /// The answer cites sources (`annotations`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub citations: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stream: Option<StreamShape>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -104,6 +113,9 @@ impl Fingerprint {
                 reasoning: false,
                 tool_calls: Vec::new(),
                 usage: None,
+                reasoning_tokens: false,
+                cached_tokens: false,
+                citations: false,
                 stream,
                 error: Some(ErrorShape { kind: e.kind, status: e.status, retry_after: e.retry_after.is_some() }),
                 route: Vec::new(),
@@ -123,6 +135,9 @@ impl Fingerprint {
                         })
                         .unwrap_or_default(),
                     usage: Some(resp.usage.is_some()),
+                    reasoning_tokens: resp.usage.as_ref().is_some_and(|u| u.reasoning_tokens() > 0),
+                    cached_tokens: resp.usage.as_ref().is_some_and(|u| u.cached_tokens() > 0),
+                    citations: msg.is_some_and(|m| m.annotations.as_ref().is_some_and(|a| !a.is_empty())),
                     stream,
                     error: None,
                     route: Vec::new(),

@@ -43,7 +43,18 @@ pub async fn call_provider(
     let spec = source.spec();
     let key = key_for(ctx, scenario, source)?;
     let adapter = spec.family.adapter();
-    let mut native = adapter.encode(req, spec, key.as_deref()).map_err(|e| CaseStop::HarnessError(e.to_string()))?;
+    let mut native = match adapter.encode(req, spec, key.as_deref()) {
+        Ok(n) => n,
+        // A request the model cannot take is refused before sending, as in production: that is
+        // the provider's answer to judge, not the harness failing.
+        Err(e) if e.kind == ErrorKind::Unsupported => {
+            return Ok(ProviderCall { outcome: CallOutcome::refused(e.to_provider_error()), notes: Vec::new() });
+        }
+        Err(e) => return Err(CaseStop::HarnessError(e.to_string())),
+    };
+    for o in scenario.overrides_for(&spec.name, spec.family) {
+        native.apply_overrides(&o.body, &o.headers);
+    }
     // Only local servers learn which case a request belongs to; a real provider never does.
     if is_loopback(&native.url) {
         native.header(CASE_HEADER, id.to_string());
@@ -52,6 +63,10 @@ pub async fn call_provider(
         Some(sem) => sem.clone().acquire_owned().await.ok(),
         None => None,
     };
+    if scenario.warm_up {
+        // The first of two identical calls, for what it leaves behind (a prompt cache).
+        ctx.transport.call_with_deadline(adapter, &native, deadline).await;
+    }
     let outcome = ctx.transport.call_with_deadline(adapter, &native, deadline).await;
     if outcome.raw.headers.iter().any(|(k, _)| k.eq_ignore_ascii_case(REPLAY_ERROR_HEADER)) {
         let message = String::from_utf8_lossy(&outcome.raw.body);

@@ -45,6 +45,15 @@ pub struct Expect {
     pub retry_after: Option<Presence>,
     #[serde(default)]
     pub usage: Option<Presence>,
+    /// Whether usage counts reasoning tokens.
+    #[serde(default)]
+    pub reasoning_tokens: Option<Presence>,
+    /// Whether usage counts cached prompt tokens.
+    #[serde(default)]
+    pub cached_tokens: Option<Presence>,
+    /// Whether the answer cites sources (`annotations`).
+    #[serde(default)]
+    pub citations: Option<Presence>,
     /// A streamed run reassembles to the same fingerprint as the non-streamed one. On by default
     /// for scenarios run in both modes.
     #[serde(default)]
@@ -151,6 +160,7 @@ impl Expect {
             Some(Presence::Absent) if fp.usage == Some(true) => out.push("usage: expected absent, got some".into()),
             _ => {}
         }
+        self.check_accounting(fp, &mut out);
         if self.no_tool_calls && !fp.tool_calls.is_empty() {
             let names: Vec<&str> = fp.tool_calls.iter().map(|c| c.name.as_str()).collect();
             out.push(format!("tool_calls: expected none, got {}", names.join(", ")));
@@ -177,6 +187,23 @@ impl Expect {
             }
         }
         out
+    }
+}
+
+impl Expect {
+    /// Reasoning tokens, cached tokens and citations, present or absent as expected.
+    fn check_accounting(&self, fp: &Fingerprint, out: &mut Vec<String>) {
+        for (what, want, got) in [
+            ("reasoning_tokens", self.reasoning_tokens, fp.reasoning_tokens),
+            ("cached_tokens", self.cached_tokens, fp.cached_tokens),
+            ("citations", self.citations, fp.citations),
+        ] {
+            match want {
+                Some(Presence::Present) if !got => out.push(format!("{what}: expected present, got none")),
+                Some(Presence::Absent) if got => out.push(format!("{what}: expected absent, got some")),
+                _ => {}
+            }
+        }
     }
 }
 
@@ -230,6 +257,9 @@ mod tests {
             reasoning: false,
             tool_calls: vec![ToolCallShape { name: "get_weather".into(), argument_keys: Vec::new(), arguments_parse }],
             usage: Some(true),
+            reasoning_tokens: false,
+            cached_tokens: false,
+            citations: false,
             stream: None,
             error: None,
             route: Vec::new(),

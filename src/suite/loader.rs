@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::{Expect, MockAnswer, Mode, RouteSpec, Scenario, Suite, Xfail};
+use super::{Expect, MockAnswer, Mode, ProviderOverride, RouteSpec, Scenario, Suite, Xfail};
 use crate::toml_location::{line_col, located};
 use llm_conform_core::api::ChatRequest;
 use llm_conform_core::providers::Catalog;
@@ -92,6 +92,99 @@ struct RawScenario {
     mock_seq: BTreeMap<String, Vec<MockAnswer>>,
     #[serde(default)]
     route: Option<Spanned<RouteSpec>>,
+    #[serde(default)]
+    provider_overrides: BTreeMap<String, Spanned<ProviderOverride>>,
+    #[serde(default)]
+    family_overrides: BTreeMap<String, Spanned<ProviderOverride>>,
+    #[serde(default)]
+    warm_up: bool,
+}
+
+/// The wire families a `family_overrides` key may name.
+const FAMILIES: &[&str] = &["openai", "anthropic", "gemini", "cohere"];
+
+/// Body fields an override may not set: the scenario's modes decide streaming, and the model is
+/// the scenario's or the tier's (it also shapes the URL and the quirks the request was encoded by).
+const RESERVED_BODY_FIELDS: &[&str] = &["stream", "model"];
+
+/// Headers an override may not set: credentials never live in suite files, and the case header
+/// is the harness's.
+const RESERVED_HEADERS: &[&str] =
+    &["authorization", "x-api-key", "api-key", "x-goog-api-key", "content-type", llm_conform_mock::CASE_HEADER];
+
+type Overrides = BTreeMap<String, ProviderOverride>;
+
+/// A scenario's provider and family overrides, each checked: a known provider the scenario runs
+/// on (or a known family), and nothing an override may not set.
+fn check_overrides(
+    id: &str,
+    by_provider: BTreeMap<String, Spanned<ProviderOverride>>,
+    by_family: BTreeMap<String, Spanned<ProviderOverride>>,
+    providers: &[String],
+    known: &[String],
+    problem: &dyn Fn(usize, String) -> Problem,
+    problems: &mut Vec<Problem>,
+) -> (Overrides, Overrides) {
+    let mut provider_overrides = BTreeMap::new();
+    for (name, o) in by_provider {
+        let at = o.span().start;
+        if !known.contains(&name) {
+            problems.push(problem(
+                at,
+                format!(
+                    "unknown provider `{name}` in scenario `{id}` provider_overrides; known providers: {}",
+                    known.join(", ")
+                ),
+            ));
+        } else if !providers.is_empty() && !providers.contains(&name) {
+            problems.push(problem(
+                at,
+                format!("scenario `{id}`: provider_overrides.{name} is for a provider the scenario does not run on"),
+            ));
+        }
+        for m in override_problems(o.get_ref()) {
+            problems.push(problem(at, format!("scenario `{id}`: provider_overrides.{name}: {m}")));
+        }
+        provider_overrides.insert(name, o.into_inner());
+    }
+    let mut family_overrides = BTreeMap::new();
+    for (name, o) in by_family {
+        let at = o.span().start;
+        if !FAMILIES.contains(&name.as_str()) {
+            problems.push(problem(
+                at,
+                format!(
+                    "scenario `{id}`: unknown wire family `{name}` in family_overrides; families: {}",
+                    FAMILIES.join(", ")
+                ),
+            ));
+        }
+        for m in override_problems(o.get_ref()) {
+            problems.push(problem(at, format!("scenario `{id}`: family_overrides.{name}: {m}")));
+        }
+        family_overrides.insert(name, o.into_inner());
+    }
+    (provider_overrides, family_overrides)
+}
+
+/// What is wrong with one override, in sentences.
+fn override_problems(o: &ProviderOverride) -> Vec<String> {
+    let mut out = Vec::new();
+    for field in RESERVED_BODY_FIELDS.iter().filter(|f| o.body.contains_key(**f)) {
+        out.push(format!("`body.{field}` may not be overridden"));
+    }
+    for (name, value) in &o.headers {
+        let lower = name.to_ascii_lowercase();
+        if RESERVED_HEADERS.contains(&lower.as_str()) {
+            out.push(format!("header `{name}` may not be overridden"));
+        } else if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_".contains(&b)) {
+            out.push(format!("header name `{name}` is not a valid HTTP header name"));
+        }
+        if value.bytes().any(|b| b == b'\r' || b == b'\n' || b == 0) {
+            out.push(format!("header `{name}` has a line break in its value"));
+        }
+    }
+    out
 }
 
 /// A suite file larger than this is refused: suites are written by hand.
@@ -221,6 +314,21 @@ pub fn load_str(text: &str, name: &str, path: &Path, catalog: &Catalog) -> Resul
             }
             r
         });
+        let (provider_overrides, family_overrides) = check_overrides(
+            &id,
+            raw.provider_overrides,
+            raw.family_overrides,
+            &providers,
+            &known,
+            &problem,
+            &mut problems,
+        );
+        if raw.warm_up && route.is_some() {
+            problems.push(problem(
+                id_at,
+                format!("scenario `{id}`: `warm_up` is for direct calls; a routed scenario sends again with `route.requests`"),
+            ));
+        }
         let modes = raw.modes.unwrap_or_else(|| vec![Mode::NonStream, Mode::Stream]);
         if modes.is_empty() {
             problems.push(problem(id_at, format!("scenario `{id}`: `modes` is empty, so it would never run")));
@@ -281,6 +389,9 @@ pub fn load_str(text: &str, name: &str, path: &Path, catalog: &Catalog) -> Resul
                 mock_for: raw.mock_for,
                 mock_seq: raw.mock_seq,
                 route,
+                provider_overrides,
+                family_overrides,
+                warm_up: raw.warm_up,
                 line: line_col(text, id_at).0,
             });
         }
@@ -404,6 +515,77 @@ finish_reason = ["stop"]
         assert!(all.contains("duplicate scenario id `hello`"), "{all}");
         assert!(all.contains("unknown provider `opneai`") && all.contains("known providers: anthropic"), "{all}");
         assert_eq!(e.problems.len(), 2);
+    }
+
+    const OVERRIDES: &str = r#"
+[[scenario]]
+id = "thinking"
+providers = ["anthropic", "gemini"]
+[scenario.request]
+messages = [{ role = "user", content = "hi" }]
+[scenario.provider_overrides.anthropic]
+body = { thinking = { type = "enabled", budget_tokens = 1024 } }
+headers = { "anthropic-beta" = "interleaved-thinking-2025-05-14" }
+[scenario.family_overrides.gemini]
+body = { generationConfig = { thinkingConfig = { includeThoughts = true } } }
+"#;
+
+    #[test]
+    fn overrides_load_per_provider_and_family() {
+        let s = load(OVERRIDES).unwrap();
+        let sc = &s.scenarios[0];
+        use llm_conform_core::providers::WireFamily;
+        let anthropic: Vec<_> = sc.overrides_for("anthropic", WireFamily::Anthropic).collect();
+        assert_eq!(anthropic.len(), 1);
+        assert_eq!(anthropic[0].body["thinking"]["budget_tokens"], 1024);
+        assert_eq!(anthropic[0].headers["anthropic-beta"], "interleaved-thinking-2025-05-14");
+        let gemini: Vec<_> = sc.overrides_for("gemini", WireFamily::Gemini).collect();
+        assert_eq!(gemini[0].body["generationConfig"]["thinkingConfig"]["includeThoughts"], true);
+        assert_eq!(sc.overrides_for("openai", WireFamily::Openai).count(), 0);
+    }
+
+    #[test]
+    fn bad_overrides_are_located() {
+        let text = OVERRIDES
+            .replace("provider_overrides.anthropic]", "provider_overrides.antropic]")
+            .replace("family_overrides.gemini]", "family_overrides.gemni]");
+        let e = load(&text).unwrap_err();
+        let all = e.to_string();
+        assert!(all.contains("unknown provider `antropic` in scenario `thinking` provider_overrides"), "{all}");
+        assert!(all.contains("unknown wire family `gemni`"), "{all}");
+        assert!(e.problems.iter().all(|p| p.line > 0), "{all}");
+        let line = |needle: &str| text.lines().position(|l| l.contains(needle)).unwrap() + 1;
+        assert!(e.problems.iter().any(|p| p.line == line("provider_overrides.antropic]")), "{all}");
+        assert_eq!(e.problems.len(), 2, "{all}");
+
+        let text = OVERRIDES.replace(
+            "headers = { \"anthropic-beta\" = \"interleaved-thinking-2025-05-14\" }",
+            "headers = { \"bad header\" = \"v\" }\nbody2 = 1",
+        );
+        let all = load(&text).unwrap_err().to_string();
+        assert!(all.contains("body2"), "unknown keys are refused: {all}");
+        let text = OVERRIDES.replace("\"anthropic-beta\"", "\"bad header\"");
+        let all = load(&text).unwrap_err().to_string();
+        assert!(all.contains("header name `bad header` is not a valid HTTP header name"), "{all}");
+        let text = OVERRIDES.replace("budget_tokens = 1024 }", "budget_tokens = 1024 }, stream = true");
+        let all = load(&text).unwrap_err().to_string();
+        assert!(all.contains("`body.stream` may not be overridden"), "{all}");
+        let text = OVERRIDES.replace("\"anthropic-beta\"", "\"X-Api-Key\"");
+        let all = load(&text).unwrap_err().to_string();
+        assert!(all.contains("header `X-Api-Key` may not be overridden"), "{all}");
+        let text = OVERRIDES.replace("providers = [\"anthropic\", \"gemini\"]", "providers = [\"gemini\"]");
+        let all = load(&text).unwrap_err().to_string();
+        assert!(all.contains("provider_overrides.anthropic is for a provider the scenario does not run on"), "{all}");
+    }
+
+    #[test]
+    fn warm_up_is_for_direct_calls() {
+        let text = GOOD.replace("modes = [\"non_stream\"]", "modes = [\"non_stream\"]\nwarm_up = true");
+        assert!(load(&text).unwrap().scenarios[0].warm_up);
+        let routed = format!("{text}[scenario.route]\nmodel = \"openai/gpt-4.1-nano\"\n");
+        let e = load(&routed).unwrap_err();
+        assert!(e.to_string().contains("`warm_up` is for direct calls"), "{e}");
+        assert_eq!(e.problems[0].line, 3, "{e}");
     }
 
     #[test]

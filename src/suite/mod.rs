@@ -14,4 +14,4 @@ pub use llm_conform_mock::{Fault, MockAnswer, MockError, MockToolCall, MockUsage
 pub use loader::{Problem, SuiteError, load_dir, load_file, load_str};
 pub use mock_book::MockBook;
 pub use route_spec::{ROUTER_PROVIDER, RouteSpec};
-pub use scenario::{Scenario, Suite, Xfail};
+pub use scenario::{ProviderOverride, Scenario, Suite, Xfail};

@@ -1,9 +1,11 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 
 use super::{Expect, MockAnswer, Mode, RouteSpec};
 use llm_conform_core::api::ChatRequest;
+use llm_conform_core::providers::WireFamily;
 
 /// One suite file.
 #[derive(Debug, Clone)]
@@ -42,8 +44,30 @@ pub struct Scenario {
     pub mock_seq: BTreeMap<String, Vec<MockAnswer>>,
     /// Route through the router instead of calling each provider.
     pub route: Option<RouteSpec>,
+    /// Native body fields and headers per provider, merged into the encoded request: the
+    /// provider-specific switch a feature needs (Anthropic `thinking`, a Gemini grounding tool).
+    pub provider_overrides: BTreeMap<String, ProviderOverride>,
+    /// The same per wire family, for every provider that speaks it; a provider's own override
+    /// is merged after its family's.
+    pub family_overrides: BTreeMap<String, ProviderOverride>,
+    /// Send the request once before the call that is judged, so that the second call finds
+    /// what the first left behind (a provider's prompt cache).
+    pub warm_up: bool,
     /// 1-based line of the scenario's `id`, for messages that point back at the file.
     pub line: usize,
+}
+
+/// What a scenario adds to one provider's native request after encoding, the way the catalog's
+/// `extra_body` and `extra_headers` do for every request.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProviderOverride {
+    /// Merged into the native body: objects key by key, arrays appended, anything else replaced.
+    #[serde(default)]
+    pub body: Map<String, Value>,
+    /// Set on the native request, replacing a header of the same name.
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
 }
 
 /// A documented, expected divergence of one provider.
@@ -66,6 +90,11 @@ impl Scenario {
 
     pub fn xfail_for(&self, provider: &str, mode: Mode) -> Option<&Xfail> {
         self.xfail.iter().find(|x| x.provider == provider && x.mode.is_none_or(|m| m == mode))
+    }
+
+    /// The overrides for a provider of `family`: its family's first, then its own.
+    pub fn overrides_for(&self, provider: &str, family: WireFamily) -> impl Iterator<Item = &ProviderOverride> {
+        self.family_overrides.get(family.as_str()).into_iter().chain(self.provider_overrides.get(provider))
     }
 
     /// The mock for `provider`: its own override, else the scenario's.

@@ -5,7 +5,8 @@
 //! - Ids: `msg_01` and `toolu_01` followed by 22 letters and digits, `req_011C` followed by 20 for
 //!   the `request_id` of errors (also sent as the `request-id` header, on every answer).
 //! - Content blocks come in the order a model writes them: `thinking` (the mock's reasoning,
-//!   with a seed-derived base64 `signature`), the mock's server tools (each a `server_tool_use`
+//!   with a seed-derived base64 `signature`, only when the request turns thinking on), the mock's
+//!   server tools (each a `server_tool_use`
 //!   and its `<name>_tool_result`, or for a tool named `mcp:<server>/<tool>` an `mcp_tool_use`
 //!   and its `mcp_tool_result`, streamed with `input_json_delta` as the genuine recordings),
 //!   `text` (when the mock has non-empty text), then one `tool_use` per call. A mock with
@@ -23,9 +24,14 @@
 //!   contains one, the text is cut before the first occurrence and the answer ends with
 //!   `stop_reason: "stop_sequence"` and `stop_sequence` naming it, as the API never returns the
 //!   sequence itself; otherwise `stop_sequence` is `null`. Refusals carry no `stop_details`.
-//! - Usage: `input_tokens` is the mock's prompt minus its cached tokens (Anthropic counts cache
-//!   reads apart), `cache_read_input_tokens` the cached tokens, cache writes are always 0, and
-//!   `service_tier` is `standard`.
+//! - Web search: when the request offers a `web_search_*` tool, a `web_search` server tool's
+//!   result lists the mock's cited pages and the text block carries `citations`
+//!   (`web_search_result_location`), streamed as `citations_delta` after the text
+//!   (`anthropic_search.rs`); usage counts the searches in `server_tool_use`.
+//! - Usage: `input_tokens` is the mock's prompt minus its cached and written tokens (Anthropic
+//!   counts cache reads and writes apart), `cache_read_input_tokens` the cached tokens,
+//!   `cache_creation_input_tokens` the written ones (both from the prompt cache of
+//!   `prompt_cache.rs` for mocks that ask for it), and `service_tier` is `standard`.
 //! - Streams are named events (`event:` = payload `type`): `message_start` (usage with
 //!   `output_tokens: 1`), then per block `content_block_start`, deltas (`thinking_delta` and a
 //!   `signature_delta`, `text_delta`, or an empty `input_json_delta` followed by the argument
@@ -47,9 +53,11 @@
 //!   blocks (in `messages` and in `system`); a final assistant turn ending in whitespace;
 //!   `tool_use` ids and `tool_use_id`s outside `^[a-zA-Z0-9_-]+$`; `tool_use`/`tool_result`
 //!   blocks without `tools`; a `tool_result` whose id is not a `tool_use` of the immediately
-//!   preceding assistant turn; `tool_use` blocks not answered in the next turn; and extended
-//!   thinking together with a `tool_choice` that forces tool use (`any` or `tool`). By the
-//!   model's catalog quirks: `temperature` with `top_p` where `exclusive_sampling` ("cannot both
+//!   preceding assistant turn; `tool_use` blocks not answered in the next turn; image sources
+//!   with a media type the API does not take; a malformed web search tool; and extended
+//!   thinking's rules (`anthropic_thinking.rs`: budget, sampling, forced tool use, the signed
+//!   thinking block a tool turn must open with). By the model's catalog quirks: images where the
+//!   model has no `vision`, `temperature` with `top_p` where `exclusive_sampling` ("cannot both
 //!   be specified for this model"), and `output_config.format` where the model has no
 //!   `output_format` or the schema leaves an object open (`additionalProperties` not `false`).
 
@@ -59,7 +67,7 @@ use serde_json::{Value, json};
 use super::fake_family::{ALNUM, argument_pieces, fake_id, text_pieces};
 use super::{FakeCtx, FakeEvent, FakeFamily, FakeResponse};
 use llm_conform_core::api::{ErrorKind, FinishReason};
-use llm_conform_mock::{MockAnswer, MockError, MockToolCall, MockUsage};
+use llm_conform_mock::{MockAnswer, MockCitation, MockError, MockToolCall, MockUsage};
 
 /// The tool the adapter forces to obtain JSON output.
 const JSON_TOOL: &str = "json";
@@ -253,13 +261,9 @@ fn check_request(body: &Value) -> Result<(), String> {
         return Err("Requests which include `tool_use` or `tool_result` blocks must define tools.".into());
     }
     check_tool_pairs(messages)?;
-    let thinking = body.get("thinking").and_then(|t| t.get("type")).and_then(Value::as_str) == Some("enabled");
-    let forced =
-        matches!(body.get("tool_choice").and_then(|c| c.get("type")).and_then(Value::as_str), Some("any" | "tool"));
-    if thinking && forced {
-        return Err("Thinking may not be enabled when tool_choice forces tool use.".into());
-    }
-    Ok(())
+    check_images(messages)?;
+    super::anthropic_search::check_tool(body)?;
+    super::anthropic_thinking::check(body)
 }
 
 /// What only some models reject, as the catalog's quirks for the model say: `temperature`
@@ -268,6 +272,14 @@ fn check_request(body: &Value) -> Result<(), String> {
 fn check_model_rules(ctx: &FakeCtx) -> Result<(), String> {
     let body = &ctx.request;
     let q = ctx.quirks();
+    if !q.vision
+        && let Some(i) = body
+            .get("messages")
+            .and_then(Value::as_array)
+            .and_then(|ms| ms.iter().position(|m| blocks(m).iter().any(|b| block_type(b) == "image")))
+    {
+        return Err(format!("messages.{i}: '{}' does not support image input.", ctx.model));
+    }
     if q.exclusive_sampling && body.get("temperature").is_some() && body.get("top_p").is_some() {
         return Err("`temperature` and `top_p` cannot both be specified for this model. Please use only one.".into());
     }
@@ -416,6 +428,49 @@ fn check_tool_pairs(messages: &[Value]) -> Result<(), String> {
     Ok(())
 }
 
+/// Media types the API takes for images (<https://docs.claude.com/en/docs/build-with-claude/vision>).
+const IMAGE_MEDIA_TYPES: &[&str] = &["image/jpeg", "image/png", "image/gif", "image/webp"];
+
+/// Base64 image sources name a media type the API takes and carry data; URL sources an http(s)
+/// URL. Images inside tool results are checked as well.
+fn check_images(messages: &[Value]) -> Result<(), String> {
+    for (i, m) in messages.iter().enumerate() {
+        for (j, b) in blocks(m).iter().enumerate() {
+            let inner = b.get("content").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+            for img in std::iter::once(b).chain(inner).filter(|b| block_type(b) == "image") {
+                let source = img.get("source").unwrap_or(&Value::Null);
+                let at = format!("messages.{i}.content.{j}.image.source");
+                match source.get("type").and_then(Value::as_str) {
+                    Some("base64") => {
+                        let media = source.get("media_type").and_then(Value::as_str).unwrap_or_default();
+                        if !IMAGE_MEDIA_TYPES.contains(&media) {
+                            return Err(format!(
+                                "{at}.base64.media_type: Input should be 'image/jpeg', 'image/png', 'image/gif' or \
+                                 'image/webp'"
+                            ));
+                        }
+                        if source.get("data").and_then(Value::as_str).is_none_or(str::is_empty) {
+                            return Err(format!("{at}.base64.data: Field required"));
+                        }
+                    }
+                    Some("url") => {
+                        let url = source.get("url").and_then(Value::as_str).unwrap_or_default();
+                        if !(url.starts_with("https://") || url.starts_with("http://")) {
+                            return Err(format!("{at}.url.url: URL must use the http or https scheme"));
+                        }
+                    }
+                    _ => {
+                        return Err(format!(
+                            "{at}: Input tag does not match any of the expected tags: 'base64', 'url'"
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 fn blocks(m: &Value) -> &[Value] {
     m.get("content").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default()
 }
@@ -440,7 +495,8 @@ enum Block {
         thinking: String,
         signature: String,
     },
-    Text(String),
+    /// Text and the web-search citations it carries.
+    Text(String, Vec<Value>),
     ToolUse {
         id: String,
         name: String,
@@ -457,6 +513,8 @@ enum Block {
     ServerResult {
         tool_use_id: String,
         name: String,
+        /// The pages a web search found, when it found the cited ones.
+        results: Option<Vec<Value>>,
     },
 }
 
@@ -467,12 +525,15 @@ struct Answer {
     stop_reason: String,
     stop_sequence: Option<String>,
     usage: MockUsage,
+    /// Web searches run for the answer, counted in usage.
+    web_searches: u64,
 }
 
 impl Answer {
     fn new(mock: &MockAnswer, ctx: &FakeCtx) -> Self {
         let mut blocks = Vec::new();
-        if let Some(r) = mock.reasoning.as_deref().filter(|r| !r.is_empty()) {
+        let thinking = super::anthropic_thinking::thinking_on(&ctx.request);
+        if let Some(r) = mock.reasoning.as_deref().filter(|r| !r.is_empty() && thinking) {
             let signature = format!("Eo{}", fake_id(ctx.seed, SALT_SIGNATURE, 174, BASE64));
             blocks.push(Block::Thinking { thinking: r.to_string(), signature });
         }
@@ -485,6 +546,9 @@ impl Answer {
             text.truncate(at);
             stop_sequence = Some(seq);
         }
+        let searched = super::anthropic_search::offered(&ctx.request);
+        let cited: &[MockCitation] = if searched { &mock.citations } else { &[] };
+        let mut web_searches = 0;
         for (i, c) in mock.server_tools.iter().enumerate() {
             let prefix = if c.name.starts_with("mcp:") { "mcptoolu_01" } else { "srvtoolu_01" };
             let id = format!("{prefix}{}", fake_id(ctx.seed, SALT_SERVER_ID + i as u64, 22, ALNUM));
@@ -494,7 +558,10 @@ impl Answer {
                 input: whole_input(c),
                 streamed: streamed_input(c),
             });
-            blocks.push(Block::ServerResult { tool_use_id: id, name: c.name.clone() });
+            web_searches += u64::from(c.name == "web_search");
+            let results = (c.name == "web_search" && !cited.is_empty())
+                .then(|| super::anthropic_search::results(cited, ctx.seed));
+            blocks.push(Block::ServerResult { tool_use_id: id, name: c.name.clone(), results });
         }
         let json_input = forces_json_tool(&ctx.request)
             .then(|| serde_json::from_str::<Value>(&text).ok().filter(Value::is_object))
@@ -506,7 +573,10 @@ impl Answer {
                 let streamed = spaced_json(&input);
                 calls.push((JSON_TOOL.to_string(), input, streamed));
             }
-            None if !text.is_empty() => blocks.push(Block::Text(text)),
+            None if !text.is_empty() => {
+                let citations = super::anthropic_search::text_citations(cited, &text, ctx.seed);
+                blocks.push(Block::Text(text, citations));
+            }
             None => {}
         }
         calls.extend(mock.tool_calls.iter().map(|c| (c.name.clone(), whole_input(c), streamed_input(c))));
@@ -529,6 +599,7 @@ impl Answer {
             stop_reason: mock.native_finish.clone().unwrap_or_else(|| stop_reason.to_string()),
             stop_sequence,
             usage: mock.usage_or_estimate(),
+            web_searches,
         }
     }
 
@@ -539,26 +610,33 @@ impl Answer {
                 Block::Thinking { thinking, signature } => {
                     json!({"type": "thinking", "thinking": thinking, "signature": signature})
                 }
-                Block::Text(t) => json!({"type": "text", "text": t}),
+                Block::Text(t, c) if c.is_empty() => json!({"type": "text", "text": t}),
+                Block::Text(t, c) => json!({"type": "text", "text": t, "citations": c}),
                 Block::ToolUse { id, name, input, .. } => {
                     json!({"type": "tool_use", "id": id, "name": name, "input": input})
                 }
                 Block::ServerTool { id, name, input, .. } => server_tool_block(id, name, input),
-                Block::ServerResult { tool_use_id, name } => server_result_block(tool_use_id, name),
+                Block::ServerResult { tool_use_id, name, results } => {
+                    server_result_block(tool_use_id, name, results.as_deref())
+                }
             })
             .collect()
     }
 
     fn full_usage(&self, output_tokens: u64) -> Value {
         let u = self.usage;
-        json!({
-            "input_tokens": u.prompt.saturating_sub(u.cached),
-            "cache_creation_input_tokens": 0,
+        let mut usage = json!({
+            "input_tokens": u.prompt.saturating_sub(u.cached).saturating_sub(u.cache_write),
+            "cache_creation_input_tokens": u.cache_write,
             "cache_read_input_tokens": u.cached,
-            "cache_creation": {"ephemeral_5m_input_tokens": 0, "ephemeral_1h_input_tokens": 0},
+            "cache_creation": {"ephemeral_5m_input_tokens": u.cache_write, "ephemeral_1h_input_tokens": 0},
             "output_tokens": output_tokens,
             "service_tier": "standard",
-        })
+        });
+        if self.web_searches > 0 {
+            usage["server_tool_use"] = json!({"web_search_requests": self.web_searches});
+        }
+        usage
     }
 
     fn body(&self, ctx: &FakeCtx) -> FakeResponse {
@@ -610,15 +688,26 @@ impl Answer {
         events.push(FakeEvent::typed(&json!({
             "type": "message_delta",
             "delta": {"stop_reason": self.stop_reason, "stop_sequence": self.stop_sequence},
-            "usage": {
-                "input_tokens": u.prompt.saturating_sub(u.cached),
-                "cache_creation_input_tokens": 0,
-                "cache_read_input_tokens": u.cached,
-                "output_tokens": u.completion,
-            },
+            "usage": self.delta_usage(u),
         })));
         events.push(FakeEvent::typed(&json!({"type": "message_stop"})));
         FakeResponse::events(events)
+    }
+}
+
+impl Answer {
+    /// The cumulative usage of the closing `message_delta`.
+    fn delta_usage(&self, u: MockUsage) -> Value {
+        let mut usage = json!({
+            "input_tokens": u.prompt.saturating_sub(u.cached).saturating_sub(u.cache_write),
+            "cache_creation_input_tokens": u.cache_write,
+            "cache_read_input_tokens": u.cached,
+            "output_tokens": u.completion,
+        });
+        if self.web_searches > 0 {
+            usage["server_tool_use"] = json!({"web_search_requests": self.web_searches});
+        }
+        usage
     }
 }
 
@@ -647,14 +736,20 @@ fn block_events(index: usize, block: &Block) -> (Value, Vec<FakeEvent>) {
             d.push(delta(json!({"type": "signature_delta", "signature": signature})));
             (json!({"type": "thinking", "thinking": "", "signature": ""}), d)
         }
-        Block::Text(t) => (
-            json!({"type": "text", "text": ""}),
-            text_pieces(t)
+        Block::Text(t, citations) => {
+            let mut d: Vec<FakeEvent> = text_pieces(t)
                 .into_iter()
                 .filter(|p| !p.is_empty())
                 .map(|p| delta(json!({"type": "text_delta", "text": p})))
-                .collect(),
-        ),
+                .collect();
+            d.extend(citations.iter().map(|c| delta(json!({"type": "citations_delta", "citation": c}))));
+            let start = if citations.is_empty() {
+                json!({"type": "text", "text": ""})
+            } else {
+                json!({"type": "text", "text": "", "citations": []})
+            };
+            (start, d)
+        }
         Block::ToolUse { id, name, streamed, .. } => {
             (json!({"type": "tool_use", "id": id, "name": name, "input": {}}), input_deltas(streamed))
         }
@@ -662,7 +757,9 @@ fn block_events(index: usize, block: &Block) -> (Value, Vec<FakeEvent>) {
             (server_tool_block(id, name, &json!({})), input_deltas(streamed))
         }
         // A result arrives whole in its start event.
-        Block::ServerResult { tool_use_id, name } => (server_result_block(tool_use_id, name), Vec::new()),
+        Block::ServerResult { tool_use_id, name, results } => {
+            (server_result_block(tool_use_id, name, results.as_deref()), Vec::new())
+        }
     }
 }
 
@@ -678,11 +775,15 @@ fn server_tool_block(id: &str, name: &str, input: &Value) -> Value {
     }
 }
 
-/// The result block of a server tool: an MCP text result, or a search result list.
-fn server_result_block(tool_use_id: &str, name: &str) -> Value {
+/// The result block of a server tool: an MCP text result, or a search result list (the pages
+/// found, when the answer cites them).
+fn server_result_block(tool_use_id: &str, name: &str, results: Option<&[Value]>) -> Value {
     if name.starts_with("mcp:") {
         return json!({"type": "mcp_tool_result", "tool_use_id": tool_use_id, "is_error": false,
             "content": [{"type": "text", "text": "ok"}]});
+    }
+    if let Some(results) = results {
+        return json!({"type": format!("{name}_tool_result"), "tool_use_id": tool_use_id, "content": results});
     }
     json!({"type": format!("{name}_tool_result"), "tool_use_id": tool_use_id, "content": [{
         "type": "web_search_result", "title": "Example result", "url": "https://example.com/result",

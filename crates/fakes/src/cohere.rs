@@ -59,6 +59,17 @@ impl FakeFamily for FakeCohere {
                 "invalid request: tool_choice is only compatible with Command-r7b and newer models.",
             ));
         }
+        let has_image = |m: &Value| {
+            m.get("content")
+                .and_then(Value::as_array)
+                .is_some_and(|parts| parts.iter().any(|p| p.get("type").and_then(Value::as_str) == Some("image_url")))
+        };
+        if !ctx.quirks().vision && messages.iter().any(has_image) {
+            return Err(rejection(
+                ctx,
+                &format!("invalid request: model '{}' does not support image inputs.", ctx.model),
+            ));
+        }
         let mut known_calls: Vec<&str> = Vec::new();
         for m in messages {
             match m.get("role").and_then(Value::as_str) {

@@ -6,7 +6,8 @@
 //! - Body: `candidates[0]` is `{content: {parts, role: "model"}, finishReason, index: 0}`, then
 //!   `usageMetadata`, `modelVersion` (the model from the URL) and `responseId` (23 base64url
 //!   characters from the seed). Keys follow the proto field order, as Google's JSON does.
-//! - Parts: reasoning is a `{text, thought: true}` part first, then the text, then one
+//! - Parts: reasoning is a `{text, thought: true}` part first (only when the request asks for
+//!   `thinkingConfig.includeThoughts`; the thinking is counted either way), then the text, then one
 //!   `{functionCall: {name, args}}` part per call. Calls carry no `id` (the Gemini API sends
 //!   none, for models whose catalog quirks do not say `function_call_ids`; Gemini 3 calls carry a
 //!   seed-derived `id`); the first one carries a `thoughtSignature`, as in the samples. A call without
@@ -46,7 +47,10 @@
 //!   `promptFeedback.blockReason: "SAFETY"` and no candidates (one such event when streaming).
 //!   That is what the fake sends for a content_filtered mock error without a status; with a
 //!   status it sends a Google error naming the safety filters.
-//! - Validation (400 `INVALID_ARGUMENT`, Google's messages): unknown `Schema` fields such as
+//! - Grounding: with a `google_search` tool the finishing candidate carries `groundingMetadata`
+//!   built from the mock's citations and searches (`gemini_premium.rs`).
+//! - Validation (400 `INVALID_ARGUMENT`, Google's messages): thinking budgets and images as
+//!   `gemini_premium.rs` says; unknown `Schema` fields such as
 //!   `additionalProperties` in function parameters or `responseSchema` (a JSON-parse error with
 //!   a `BadRequest` detail; `parametersJsonSchema`/`responseJsonSchema` are not checked, they take
 //!   full JSON Schema); empty or missing `contents`; a content without parts; a part with no data
@@ -87,7 +91,9 @@ pub struct FakeGemini;
 
 impl FakeFamily for FakeGemini {
     fn validate(&self, ctx: &FakeCtx) -> Result<(), FakeResponse> {
-        validate_request(&ctx.request, ctx.quirks()).map_err(|r| r.response())
+        validate_request(&ctx.request, ctx.quirks())
+            .and_then(|()| super::gemini_premium::check(&ctx.request, ctx.quirks()).map_err(Rejection::plain))
+            .map_err(|r| r.response())
     }
 
     fn success(&self, mock: &MockAnswer, ctx: &FakeCtx, stream: bool) -> FakeResponse {
@@ -360,6 +366,8 @@ struct Answer {
     finish: String,
     finish_message: bool,
     tokens: Tokens,
+    /// `groundingMetadata`, when the request asked for search grounding.
+    grounding: Option<Value>,
 }
 
 impl Answer {
@@ -390,10 +398,14 @@ impl Answer {
                 Value::Object(part)
             })
             .collect();
-        let reasoning = mock.reasoning.clone().filter(|r| !r.is_empty());
+        let thought = mock.reasoning.clone().filter(|r| !r.is_empty());
         let visible = mock.text.as_deref().is_some_and(|t| !t.is_empty()) || !calls.is_empty();
         let tokens =
-            Tokens::new(mock.usage_or_estimate(), reasoning.as_deref().map_or(0, |r| r.chars().count()), visible);
+            Tokens::new(mock.usage_or_estimate(), thought.as_deref().map_or(0, |r| r.chars().count()), visible);
+        // The model may think either way; the thoughts come back only when asked for.
+        let reasoning = thought.filter(|_| super::gemini_premium::include_thoughts(&ctx.request));
+        let grounding = super::gemini_premium::grounded(&ctx.request)
+            .then(|| super::gemini_premium::grounding_metadata(mock, mock.text.as_deref().unwrap_or_default()));
         Answer {
             response_id: fake_id(ctx.seed, SALT_RESPONSE_ID, RESPONSE_ID_LEN, &b64url_alphabet()),
             model: ctx.model.clone(),
@@ -403,6 +415,7 @@ impl Answer {
             calls,
             finish,
             tokens,
+            grounding,
         }
     }
 
@@ -430,6 +443,9 @@ impl Answer {
         }
         if let Some(f) = finish {
             c.insert("finishReason".into(), json!(f));
+            if let Some(g) = &self.grounding {
+                c.insert("groundingMetadata".into(), g.clone());
+            }
         }
         c.insert("index".into(), json!(0));
         if finish_message {
@@ -857,12 +873,13 @@ mod tests {
 
     #[test]
     fn completion_split_adds_up() {
-        let u = MockUsage { prompt: 10, completion: 5, cached: 0, tool_prompt: 0 };
+        let u = MockUsage { prompt: 10, completion: 5, cached: 0, tool_prompt: 0, cache_write: 0 };
         let t = Tokens::new(u, 400, true);
         assert_eq!((t.candidates, t.thoughts), (1, 4));
         let t = Tokens::new(u, 0, true);
         assert_eq!((t.candidates, t.thoughts), (5, 0));
-        let t = Tokens::new(MockUsage { prompt: 1, completion: 0, cached: 0, tool_prompt: 0 }, 10, true);
+        let t =
+            Tokens::new(MockUsage { prompt: 1, completion: 0, cached: 0, tool_prompt: 0, cache_write: 0 }, 10, true);
         assert_eq!((t.candidates, t.thoughts), (0, 0));
     }
 

@@ -2,6 +2,10 @@
 //! native wire format, and reject requests the way the real API does (empty Anthropic text
 //! blocks, `additionalProperties` in Gemini schemas, Mistral's tool-call ids).
 //!
+//! Premium features follow the request as the real APIs do: thinking only when turned on, search
+//! citations only when search is offered, prompt caches written and read per case
+//! (`prompt_cache.rs`).
+//!
 //! What a provider's API rejects is not restated here: each fake reads the provider's catalog
 //! entry (the same typed quirks the adapters encode by, config overrides included), so the
 //! catalog and the fakes cannot drift apart. `tests/fakes/catalog_agreement.rs` checks, for
@@ -17,12 +21,17 @@
 //! feature.
 
 mod anthropic;
+mod anthropic_search;
+mod anthropic_thinking;
 mod cohere;
 mod fake_family;
 mod fake_response;
 mod gemini;
+mod gemini_premium;
 mod openai;
+mod openai_reasoning;
 mod openai_validation;
+mod prompt_cache;
 mod server;
 
 pub use fake_family::{FakeCtx, FakeFamily, family_for};
@@ -30,5 +39,5 @@ pub use fake_response::{FakeBody, FakeEvent, FakeResponse};
 pub use server::{FakeProvider, status_for};
 
 pub use llm_conform_mock::{
-    AnswerBook, CASE_HEADER, Fault, INVALID_KEY, MockAnswer, MockError, MockToolCall, MockUsage,
+    AnswerBook, CASE_HEADER, Fault, INVALID_KEY, MockAnswer, MockCitation, MockError, MockToolCall, MockUsage,
 };

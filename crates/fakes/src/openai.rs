@@ -32,7 +32,9 @@
 //! exactly as given (streamed in pieces where the flavour streams arguments).
 //!
 //! Usage numbers come from [`MockAnswer::usage_or_estimate`]; reasoning tokens are estimated
-//! from the reasoning text (four characters a token). Cached tokens are reported by every flavour
+//! from the reasoning text (four characters a token). Whether the model reasons for the request,
+//! and whether the reasoning text is shown, is the catalog's `reasoning` quirk for the model
+//! (`openai_reasoning.rs`): OpenAI's reasoning models count it and show nothing. Cached tokens are reported by every flavour
 //! that has a field for them; Mistral only when non-zero.
 //!
 //! Errors use each provider's native body. Where a provider's body for a kind is documented or
@@ -127,6 +129,9 @@ struct Call {
 struct Render<'a> {
     flavour: Flavour,
     mock: &'a MockAnswer,
+    /// The mock's reasoning where the model returns it for this request (see
+    /// `openai_reasoning.rs`); hidden or absent otherwise.
+    shown_reasoning: Option<&'a str>,
     ctx: &'a FakeCtx,
     id: String,
     created: i64,
@@ -176,14 +181,16 @@ impl<'a> Render<'a> {
             })
             .collect();
         let usage = mock.usage_or_estimate();
+        let (thinks, shows) = super::openai_reasoning::reasoning_in_answer(ctx);
         let reasoning_tokens = mock
             .reasoning
             .as_deref()
-            .filter(|_| flavour != Flavour::Mistral)
+            .filter(|_| flavour != Flavour::Mistral && thinks)
             .map_or(0, |r| (r.len() as u64).div_ceil(4).min(usage.completion));
         Render {
             flavour,
             mock,
+            shown_reasoning: mock.reasoning.as_deref().filter(|r| shows && !r.is_empty()),
             ctx,
             id,
             created,
@@ -202,7 +209,7 @@ impl<'a> Render<'a> {
     /// Reasoning sent in the flavour's reasoning field; Mistral sends it as content chunks instead
     /// (see [`Render::mistral_content`]).
     fn reasoning(&self) -> Option<&str> {
-        if self.flavour == Flavour::Mistral { None } else { self.mock.reasoning.as_deref() }
+        if self.flavour == Flavour::Mistral { None } else { self.shown_reasoning }
     }
 
     /// Magistral's answer content with reasoning: a `thinking` chunk (a list of text chunks) and a
@@ -380,7 +387,7 @@ impl<'a> Render<'a> {
             Flavour::Mistral => {
                 msg.insert("role".into(), json!("assistant"));
                 msg.insert("tool_calls".into(), if has_calls { Value::Array(self.calls_json()) } else { Value::Null });
-                match (self.mock.reasoning.as_deref().filter(|r| !r.is_empty()), self.text()) {
+                match (self.shown_reasoning, self.text()) {
                     (Some(r), text) => {
                         let mut parts = vec![Self::mistral_thinking(r)];
                         parts.extend(text.map(|t| json!({"type": "text", "text": t})));
@@ -691,9 +698,8 @@ impl<'a> Render<'a> {
     /// Mistral: text in pieces, then every call whole in one delta that also finishes and
     /// carries usage.
     fn mistral_chunks(&self) -> Vec<Value> {
-        let reasoning = self.mock.reasoning.as_deref().filter(|r| !r.is_empty());
         let mut deltas: Vec<Value> = Vec::new();
-        match reasoning {
+        match self.shown_reasoning {
             // Magistral: thinking chunks first (the role on the first), then text as chunks.
             Some(r) => {
                 for piece in text_pieces(r) {

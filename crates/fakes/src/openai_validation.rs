@@ -10,7 +10,9 @@
 //! `renamed_fields`), functions without `parameters` (`tool_parameters_required`),
 //! `response_format: json_schema` (`json_schema`), a system message after an assistant or tool
 //! message (`late_system`), a user message after tool results (`user_after_tool`), and a
-//! conversation that ends on an assistant message without `prefix: true` (`final_assistant`).
+//! conversation that ends on an assistant message without `prefix: true` (`final_assistant`),
+//! image parts (`vision`, and well-formed data URLs), and reasoning parameters and histories
+//! (`reasoning`, `reasoning_history`; see `openai_reasoning.rs`).
 //! Messages are the providers' own where known (Mistral's from mistral-common's validator and
 //! its 422 bodies, DeepSeek's and Groq's response-format errors) and close paraphrases otherwise.
 
@@ -41,6 +43,8 @@ pub(super) fn validate(flavour: Flavour, ctx: &FakeCtx) -> Result<(), FakeRespon
     check_fields(flavour, ctx, body, q)?;
     check_tools(flavour, ctx, body, q)?;
     check_response_format(flavour, ctx, body, q)?;
+    check_reasoning(flavour, ctx, body)?;
+    check_images(flavour, ctx, messages, q)?;
     // Schema rules first, as the providers check the shape before the conversation.
     for (n, m) in messages.iter().enumerate() {
         let role = role_of(m);
@@ -150,6 +154,79 @@ fn check_response_format(
         ),
     };
     Err(reject(flavour, ctx, 400, message, Some("response_format")))
+}
+
+/// Reasoning parameters and histories, as `openai_reasoning.rs` decides.
+fn check_reasoning(flavour: Flavour, ctx: &FakeCtx, body: &Map<String, Value>) -> Result<(), FakeResponse> {
+    super::openai_reasoning::check(ctx, body).map_err(|r| {
+        let code = match (flavour, r.param) {
+            (Flavour::DeepSeek, _) => Some("invalid_request_error"),
+            (_, Some("temperature" | "top_p")) => Some("unsupported_value"),
+            (_, Some(_)) => Some("unsupported_parameter"),
+            (_, None) => None,
+        };
+        let p = Parts::new(r.status, r.message, Some("invalid_request_error"), r.param, code);
+        FakeResponse::json(r.status, layout(flavour, &p, ctx))
+    })
+}
+
+/// Image parts: none for a model without vision (DeepSeek's deserializer names the variant it
+/// does not know; OpenAI says the content type is not supported by the model), and a `data:` URL
+/// must be base64 with an image MIME type.
+fn check_images(flavour: Flavour, ctx: &FakeCtx, messages: &[Value], q: &Quirks) -> Result<(), FakeResponse> {
+    for (n, m) in messages.iter().enumerate() {
+        let parts = m.get("content").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+        for (j, part) in parts.iter().enumerate() {
+            if part.get("type").and_then(Value::as_str) != Some("image_url") {
+                continue;
+            }
+            if !q.vision {
+                return Err(match flavour {
+                    Flavour::DeepSeek => reject(
+                        flavour,
+                        ctx,
+                        422,
+                        format!(
+                            "Failed to deserialize the JSON body into the target type: messages[{n}]: unknown variant `image_url`, expected `text`"
+                        ),
+                        None,
+                    ),
+                    _ => reject(
+                        flavour,
+                        ctx,
+                        400,
+                        "Invalid content type. image_url is only supported by certain models.".into(),
+                        Some(&format!("messages.[{n}].content.[{j}].type")),
+                    ),
+                });
+            }
+            let url = part.pointer("/image_url/url").or_else(|| part.get("image_url")).and_then(Value::as_str);
+            let url = url.unwrap_or_default();
+            if let Some(rest) = url.strip_prefix("data:") {
+                let mime = rest.split([';', ',']).next().unwrap_or_default();
+                if !mime.starts_with("image/") || !rest.contains(";base64,") {
+                    return Err(reject(
+                        flavour,
+                        ctx,
+                        400,
+                        format!(
+                            "Invalid 'messages[{n}].content[{j}].image_url.url'. Expected a base64-encoded data URL with an image MIME type (e.g. 'data:image/png;base64,aW1nIGJ5dGVzIGhlcmU='), but got unsupported MIME type '{mime}'."
+                        ),
+                        Some(&format!("messages.[{n}].content.[{j}].image_url.url")),
+                    ));
+                }
+            } else if !(url.starts_with("https://") || url.starts_with("http://")) {
+                return Err(reject(
+                    flavour,
+                    ctx,
+                    400,
+                    format!("Invalid 'messages[{n}].content[{j}].image_url.url': expected a URL or a data URL."),
+                    Some(&format!("messages.[{n}].content.[{j}].image_url.url")),
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The order of roles: no system message after the conversation started where the quirks

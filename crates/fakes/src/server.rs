@@ -6,6 +6,7 @@ use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 use super::fake_family::default_status;
+use super::prompt_cache::PromptCache;
 use super::{FakeBody, FakeCtx, FakeFamily, FakeResponse, family_for};
 use crate::{AnswerBook, CASE_HEADER, Fault, INVALID_KEY, MockError};
 use llm_conform_core::api::ErrorKind;
@@ -31,7 +32,8 @@ impl FakeProvider {
     /// say the real API rejects, config overrides included.
     pub async fn for_spec(spec: &ProviderSpec, book: Arc<dyn AnswerBook>) -> FakeProvider {
         let server = MockServer::builder().start().await;
-        let responder = FakeResponder { spec: spec.clone(), family: family_for(spec.family), book };
+        let responder =
+            FakeResponder { spec: spec.clone(), family: family_for(spec.family), book, cache: PromptCache::default() };
         Mock::given(any()).respond_with(responder).mount(&server).await;
         FakeProvider { server }
     }
@@ -59,6 +61,7 @@ struct FakeResponder {
     spec: ProviderSpec,
     family: &'static dyn FakeFamily,
     book: Arc<dyn AnswerBook>,
+    cache: PromptCache,
 }
 
 impl Respond for FakeResponder {
@@ -96,6 +99,15 @@ impl FakeResponder {
         };
         let Some(mock) = self.book.answer(case) else {
             return plain_error(404, format!("fake {}: no mock for case {case}", ctx.provider));
+        };
+        let cached_mock;
+        let mock = if mock.prompt_cache {
+            let mut m = mock.clone();
+            m.usage = Some(self.cache.usage(case, &ctx, mock.usage_or_estimate()));
+            cached_mock = m;
+            &cached_mock
+        } else {
+            mock
         };
         let stream =
             body.get("stream").and_then(Value::as_bool).unwrap_or(false) || path.contains(":streamGenerateContent");

@@ -16,8 +16,13 @@ pub fn chunks_of(resp: &ChatCompletion) -> Vec<ChatCompletionChunk> {
             .calls()
             .iter()
             .enumerate()
-            .map(|(i, c)| ToolCallDelta::start(i as u32, &c.id, &c.function.name, &c.function.arguments))
+            .map(|(i, c)| {
+                let mut piece = ToolCallDelta::start(i as u32, &c.id, &c.function.name, &c.function.arguments);
+                piece.extra_content = c.extra_content.clone();
+                piece
+            })
             .collect(),
+        annotations: m.annotations.clone().unwrap_or_default(),
     };
     out.push(ChatCompletionChunk::delta(&resp.id, &resp.model, resp.created, delta, None));
     out.push(ChatCompletionChunk::delta(

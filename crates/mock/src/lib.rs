@@ -9,4 +9,4 @@ mod answer_book;
 mod mock_answer;
 
 pub use answer_book::{AnswerBook, CASE_HEADER, INVALID_KEY};
-pub use mock_answer::{Fault, MockAnswer, MockError, MockToolCall, MockUsage};
+pub use mock_answer::{Fault, MockAnswer, MockCitation, MockError, MockToolCall, MockUsage};

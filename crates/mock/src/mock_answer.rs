@@ -17,6 +17,15 @@ pub struct MockAnswer {
     /// the text; the families without such tools leave them out.
     #[serde(default)]
     pub server_tools: Vec<MockToolCall>,
+    /// Web sources the answer cites when the request turned on the provider's search (Gemini's
+    /// `google_search` grounding, Anthropic's web search tool); without it there is nothing to
+    /// cite and the fakes send none.
+    #[serde(default)]
+    pub citations: Vec<MockCitation>,
+    /// Whether the fake counts the prompt from the request and caches its prefix as the provider
+    /// does (a repeat of the same prefix reads it back), instead of taking `usage.prompt`.
+    #[serde(default)]
+    pub prompt_cache: bool,
     #[serde(default)]
     pub finish: Option<FinishReason>,
     /// The provider's own finish reason (`MODEL_ARMOR`, `pause_turn`), sent as it is by the
@@ -57,6 +66,21 @@ pub struct MockUsage {
     /// as `toolUsePromptTokenCount`).
     #[serde(default)]
     pub tool_prompt: u64,
+    /// The part of `prompt` written to the cache (Anthropic reports it apart, as
+    /// `cache_creation_input_tokens`).
+    #[serde(default)]
+    pub cache_write: u64,
+}
+
+/// A web source an answer cites, and the words of the answer it supports.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MockCitation {
+    pub url: String,
+    pub title: String,
+    /// The part of the answer text the source supports; the whole text when absent or not in it.
+    #[serde(default)]
+    pub cited_text: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -96,13 +120,29 @@ impl MockAnswer {
         self.usage.unwrap_or_else(|| {
             let out = self.text.as_deref().map_or(0, str::len) + self.reasoning.as_deref().map_or(0, str::len);
             let calls: usize = self.tool_calls.iter().map(|c| c.name.len() + 16).sum();
-            MockUsage { prompt: 24, completion: ((out + calls) as u64).div_ceil(4).max(1), cached: 0, tool_prompt: 0 }
+            MockUsage {
+                prompt: 24,
+                completion: ((out + calls) as u64).div_ceil(4).max(1),
+                cached: 0,
+                tool_prompt: 0,
+                cache_write: 0,
+            }
         })
     }
 
     /// The finish reason the mock implies.
     pub fn finish_or_default(&self) -> FinishReason {
         self.finish.unwrap_or(if self.tool_calls.is_empty() { FinishReason::Stop } else { FinishReason::ToolCalls })
+    }
+}
+
+impl MockCitation {
+    /// Where the cited words sit in `text`, in bytes: their first occurrence, else all of it.
+    pub fn span_in(&self, text: &str) -> (usize, usize) {
+        match self.cited_text.as_deref().filter(|c| !c.is_empty()).and_then(|c| text.find(c).map(|at| (at, c.len()))) {
+            Some((at, len)) => (at, at + len),
+            None => (0, text.len()),
+        }
     }
 }
 

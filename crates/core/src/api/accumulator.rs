@@ -9,6 +9,9 @@ use super::{
 /// parallel calls; thousands are not a response but a flood.
 pub const DEFAULT_MAX_TOOL_CALLS: usize = 1024;
 
+/// Most annotations kept from one stream, whatever the decoders let through.
+const MAX_ANNOTATIONS: usize = 1024;
+
 /// Folds canonical chunks into the response the non-streaming call would have given.
 ///
 /// This is the one reassembly rule for every family: text and reasoning concatenate, tool calls
@@ -25,6 +28,7 @@ pub struct StreamAccumulator {
     saw_content: bool,
     reasoning: String,
     refusal: Option<String>,
+    annotations: Vec<super::Annotation>,
     calls: Vec<PendingCall>,
     /// Provider index to position in `calls`.
     call_at: HashMap<u32, usize>,
@@ -69,6 +73,7 @@ impl StreamAccumulator {
             max_tool_calls: max,
             finish: None,
             usage: None,
+            annotations: Vec::new(),
             chunks: 0,
         }
     }
@@ -101,6 +106,8 @@ impl StreamAccumulator {
             if let Some(r) = &d.refusal {
                 self.refusal.get_or_insert_with(String::new).push_str(r);
             }
+            let room = MAX_ANNOTATIONS.saturating_sub(self.annotations.len());
+            self.annotations.extend(d.annotations.iter().take(room).cloned());
             for tc in &d.tool_calls {
                 let call = self.call(tc.index)?;
                 if let Some(id) = tc.id.as_deref().filter(|s| !s.is_empty())
@@ -176,6 +183,7 @@ impl StreamAccumulator {
         message.content = self.saw_content.then_some(self.content).filter(|s| !s.is_empty());
         message.reasoning_content = Some(self.reasoning).filter(|s| !s.is_empty());
         message.refusal = self.refusal;
+        message.annotations = (!self.annotations.is_empty()).then_some(self.annotations);
         message.tool_calls = (!calls.is_empty()).then_some(calls);
         let mut resp = ChatCompletion::single(
             self.id,

@@ -34,6 +34,9 @@ pub struct Delta {
     pub refusal: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tool_calls: Vec<ToolCallDelta>,
+    /// Citations completed by this piece of the stream; indexes count over the whole content.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub annotations: Vec<super::Annotation>,
 }
 
 /// A piece of a tool call; pieces with the same `index` belong to one call.

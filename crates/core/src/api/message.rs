@@ -94,7 +94,7 @@ impl Content {
                 let texts: Vec<&str> = parts
                     .iter()
                     .filter_map(|p| match p {
-                        ContentPart::Text { text } => Some(text.as_str()),
+                        ContentPart::Text { text, .. } => Some(text.as_str()),
                         _ => None,
                     })
                     .collect();
@@ -106,7 +106,7 @@ impl Content {
     /// The parts of the content; a plain string is one text part.
     pub fn parts(&self) -> Vec<ContentPart> {
         match self {
-            Content::Text(s) => vec![ContentPart::Text { text: s.clone() }],
+            Content::Text(s) => vec![ContentPart::text(s.clone())],
             Content::Parts(p) => p.clone(),
         }
     }
@@ -115,11 +115,83 @@ impl Content {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ContentPart {
-    Text { text: String },
-    ImageUrl { image_url: ImageUrl },
-    InputAudio { input_audio: Value },
-    File { file: Value },
-    Refusal { refusal: String },
+    Text {
+        text: String,
+        /// Marks the end of a reusable prompt prefix (OpenAI's `prompt_cache_breakpoint`); the
+        /// Anthropic adapter turns it into `cache_control`, APIs that cache on their own drop it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        prompt_cache_breakpoint: Option<CacheBreakpoint>,
+    },
+    ImageUrl {
+        image_url: ImageUrl,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        prompt_cache_breakpoint: Option<CacheBreakpoint>,
+    },
+    InputAudio {
+        input_audio: Value,
+    },
+    File {
+        file: Value,
+    },
+    Refusal {
+        refusal: String,
+    },
+}
+
+impl ContentPart {
+    /// A text part without a cache breakpoint.
+    pub fn text(text: impl Into<String>) -> Self {
+        ContentPart::Text { text: text.into(), prompt_cache_breakpoint: None }
+    }
+
+    /// Whether the part ends a prefix the caller wants cached.
+    pub fn is_cache_breakpoint(&self) -> bool {
+        match self {
+            ContentPart::Text { prompt_cache_breakpoint, .. }
+            | ContentPart::ImageUrl { prompt_cache_breakpoint, .. } => prompt_cache_breakpoint.is_some(),
+            _ => false,
+        }
+    }
+
+    /// Removes the part's cache breakpoint (for APIs that do not know the field); whether it had one.
+    pub fn take_cache_breakpoint(&mut self) -> bool {
+        match self {
+            ContentPart::Text { prompt_cache_breakpoint, .. }
+            | ContentPart::ImageUrl { prompt_cache_breakpoint, .. } => prompt_cache_breakpoint.take().is_some(),
+            _ => false,
+        }
+    }
+}
+
+/// OpenAI's `prompt_cache_breakpoint` (`{"mode": "explicit"}`), kept as sent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CacheBreakpoint {
+    #[serde(default = "explicit_mode")]
+    pub mode: String,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+fn explicit_mode() -> String {
+    "explicit".to_string()
+}
+
+impl Default for CacheBreakpoint {
+    fn default() -> Self {
+        CacheBreakpoint { mode: explicit_mode(), extra: Map::new() }
+    }
+}
+
+impl Content {
+    /// Whether any part ends a prefix the caller wants cached.
+    pub fn has_cache_breakpoint(&self) -> bool {
+        matches!(self, Content::Parts(parts) if parts.iter().any(ContentPart::is_cache_breakpoint))
+    }
+
+    /// Whether any part is an image.
+    pub fn has_image(&self) -> bool {
+        matches!(self, Content::Parts(parts) if parts.iter().any(|p| matches!(p, ContentPart::ImageUrl { .. })))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -21,13 +21,13 @@ pub use chunk::{ChatCompletionChunk, ChunkChoice, Delta, FunctionCallDelta, Tool
 pub use error_kind::{ErrorKind, ProviderError};
 pub use finish_reason::FinishReason;
 pub use json_output::{schema_accepts, unfence};
-pub use message::{Content, ContentPart, ImageUrl, Message, Role};
+pub use message::{CacheBreakpoint, Content, ContentPart, ImageUrl, Message, Role};
 pub use normalize::{normalize_arguments, normalize_response};
 pub use request::{ChatRequest, Stop, StreamOptions};
-pub use response::{ChatCompletion, Choice, ResponseMessage};
+pub use response::{Annotation, ChatCompletion, Choice, ResponseMessage, UrlCitation};
 pub use response_format::{JsonSchemaFormat, ResponseFormat};
 pub use tool::{
-    FunctionCall, FunctionDef, NamedFunction, Tool, ToolCall, ToolChoice, ToolChoiceMode, google_signature,
-    thought_signature_in,
+    FunctionCall, FunctionDef, NamedFunction, Tool, ToolCall, ToolChoice, ToolChoiceMode, anthropic_thinking,
+    anthropic_thinking_in, google_signature, thought_signature_in,
 };
 pub use usage::{CompletionTokensDetails, PromptTokensDetails, Usage};

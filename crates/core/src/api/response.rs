@@ -37,6 +37,42 @@ pub struct ResponseMessage {
     /// Gemini thought parts are mapped here), kept apart from the answer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reasoning_content: Option<String>,
+    /// Sources the answer cites, where OpenAI's chat completions put web-search citations: Gemini
+    /// grounding supports and Anthropic web-search citations are mapped here, each one a
+    /// `url_citation` over the span of `content` it supports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub annotations: Option<Vec<Annotation>>,
+}
+
+/// One annotation of a message: a URL citation, as OpenAI's chat completions send them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Annotation {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub url_citation: UrlCitation,
+}
+
+/// A cited web source and the span of the message content (in characters) it supports.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UrlCitation {
+    pub start_index: u64,
+    pub end_index: u64,
+    pub url: String,
+    pub title: String,
+}
+
+impl Annotation {
+    pub fn url_citation(url: impl Into<String>, title: impl Into<String>, start: u64, end: u64) -> Self {
+        Annotation {
+            kind: "url_citation".into(),
+            url_citation: UrlCitation {
+                start_index: start,
+                end_index: end.max(start),
+                url: url.into(),
+                title: title.into(),
+            },
+        }
+    }
 }
 
 impl ResponseMessage {
@@ -47,6 +83,7 @@ impl ResponseMessage {
             refusal: None,
             tool_calls: None,
             reasoning_content: None,
+            annotations: None,
         }
     }
 

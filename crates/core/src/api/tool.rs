@@ -79,6 +79,23 @@ pub fn thought_signature_in(extra: Option<&Value>) -> Option<&str> {
     extra?.get("google")?.get("thought_signature")?.as_str().filter(|s| !s.is_empty())
 }
 
+/// `{"anthropic": {"thinking_blocks": [...]}}`: the thinking (and redacted thinking) blocks of
+/// the assistant turn that made the call, with their signatures, which Anthropic wants back
+/// unchanged before the call's `tool_use` when the conversation goes on with its result.
+/// Carried on the turn's first call, as Gemini's thought signature is.
+pub fn anthropic_thinking(blocks: Vec<Value>) -> Value {
+    serde_json::json!({"anthropic": {"thinking_blocks": blocks}})
+}
+
+/// The Anthropic thinking blocks inside an `extra_content` value.
+pub fn anthropic_thinking_in(extra: Option<&Value>) -> &[Value] {
+    extra
+        .and_then(|e| e.get("anthropic"))
+        .and_then(|a| a.get("thinking_blocks"))
+        .and_then(Value::as_array)
+        .map_or(&[], Vec::as_slice)
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FunctionCall {
     pub name: String,

@@ -21,9 +21,16 @@
 //! - `tool` messages become `tool_result` blocks in a user turn; the results of parallel calls
 //!   share one turn, and tool results always come before any text in their turn (the API
 //!   requires it). An empty result is sent without `content`.
-//! - Images: `data:` URLs are sent as base64 sources, other URLs as URL sources. A `data:` URL
-//!   file part with `application/pdf` becomes a `document` block. Audio, other files, and images
-//!   in assistant or system messages fail to encode.
+//! - Images: `data:` URLs are sent as base64 sources, other URLs as URL sources (the API fetches
+//!   them), in user turns and inside tool results. A `data:` URL file part with
+//!   `application/pdf` becomes a `document` block. Audio, other files, and images in assistant or
+//!   system messages fail to encode; images for a model whose quirks say no `vision` are refused
+//!   as `unsupported`.
+//! - Prompt caching: a content part's `prompt_cache_breakpoint` puts `cache_control` on the block
+//!   it became (see `anthropic_cache.rs`).
+//! - Thinking: an assistant turn's tool calls may carry the turn's signed thinking blocks
+//!   (`extra_content.anthropic.thinking_blocks`, as decoded); they open the turn, before its
+//!   text and `tool_use` blocks (see `anthropic_thinking.rs`).
 //! - `tool_choice` (only sent when there are tools): `auto` -> `auto`, `required` -> `any`,
 //!   a named function -> `tool`, `none` -> `none`. `parallel_tool_calls: false` adds
 //!   `disable_parallel_tool_use: true` (with `auto` when no choice was given).
@@ -46,7 +53,8 @@
 //!   `exclusive_sampling` only `temperature` is sent when both are given, with a note on the
 //!   request; `user` -> `metadata.user_id`.
 //! - Dropped for want of an equivalent: `seed`, message `name`, assistant `reasoning_content`
-//!   (thinking blocks cannot be replayed without their signature) and `refusal`. Of the request
+//!   without signed thinking blocks (they cannot be replayed without their signature) and
+//!   `refusal`. Of the request
 //!   fields outside the canonical set, only Anthropic's own `top_k`, `thinking` and
 //!   `service_tier` pass through (the API rejects unknown fields); `n` above 1 fails to encode.
 //! - A final assistant message (a prefill) has trailing whitespace trimmed: the API rejects it.
@@ -57,7 +65,11 @@
 //!   search, web fetch, code execution and tool search; `mcp_tool_use`) and their results
 //!   (`web_search_tool_result`, `mcp_tool_result`, ...) are not calls for the caller: they are
 //!   left out in both modes (their streamed input included), and the text around them is the
-//!   content. `redacted_thinking` and block types this adapter does not know are ignored.
+//!   content. Thinking and `redacted_thinking` blocks, signed, go on the turn's first tool call
+//!   for the next request (whole and streamed alike). A text block's web-search citations become
+//!   `annotations` over that block's span of the content (see `anthropic_citations.rs`; not in
+//!   JSON-tool mode, where the text is dropped). Block types this adapter does not know are
+//!   ignored.
 //! - `stop_reason`: `end_turn` / `stop_sequence` / `pause_turn` -> stop, `max_tokens` and
 //!   `model_context_window_exceeded` -> length,
 //!   `tool_use` -> tool_calls, `refusal` -> content_filter.
@@ -75,10 +87,11 @@ use serde_json::{Map, Value, json};
 use super::classify::{ErrorFields, build_error, non_json_error};
 use super::parse::{parse_event, parse_json};
 use super::{Adapter, EncodeError, NativeRequest, ProviderSpec, ResponseHints, SseEvent, StreamDecoder, WireFamily};
+use super::{anthropic_cache, anthropic_citations, anthropic_thinking};
 use crate::api::{
     ChatCompletion, ChatCompletionChunk, ChatRequest, Content, ContentPart, Delta, FinishReason, ImageUrl, Message,
     ProviderError, ResponseFormat, ResponseMessage, Role, ToolCall, ToolCallDelta, ToolChoice, ToolChoiceMode, Usage,
-    normalize_response,
+    anthropic_thinking, normalize_response,
 };
 
 /// The tool added to obtain JSON output.
@@ -105,6 +118,7 @@ impl Adapter for AnthropicAdapter {
             return Err(err(format!("n = {n} is not supported: the messages api returns one choice")));
         }
         let q = spec.quirks_for(&req.model);
+        super::capabilities::check_vision(req, spec)?;
 
         let (system, turns) = encode_messages(&req.messages).map_err(err)?;
         if turns.is_empty() {
@@ -132,7 +146,7 @@ impl Adapter for AnthropicAdapter {
         if !stops.is_empty() {
             body.insert("stop_sequences".into(), json!(stops));
         }
-        let notes = encode_sampling(req, q, &mut body);
+        let mut notes = encode_sampling(req, q, &mut body);
         if let Some(u) = &req.user {
             body.insert("metadata".into(), json!({"user_id": u}));
         }
@@ -141,6 +155,7 @@ impl Adapter for AnthropicAdapter {
                 body.insert((*k).into(), v.clone());
             }
         }
+        notes.extend(anthropic_cache::settle(&mut body, q.cache_system_prompt));
         let stream = req.is_stream();
         if stream {
             body.insert("stream".into(), json!(true));
@@ -171,13 +186,32 @@ impl Adapter for AnthropicAdapter {
             .ok_or_else(|| ProviderError::malformed("failed to decode anthropic message: `content` is missing"))?;
         let json_tool = hints.json_tool.as_deref();
         let mut text = String::new();
+        let mut text_chars = 0u64;
         let mut reasoning = String::new();
+        let mut thinking = Vec::new();
+        let mut annotations = Vec::new();
         let mut calls = Vec::new();
         let mut json_content: Option<String> = None;
         for b in blocks {
             match b.kind.as_deref() {
-                Some("text") => text.push_str(b.text.as_deref().unwrap_or_default()),
-                Some("thinking") => reasoning.push_str(b.thinking.as_deref().unwrap_or_default()),
+                Some("text") => {
+                    let t = b.text.as_deref().unwrap_or_default();
+                    let start = text_chars;
+                    text_chars += t.chars().count() as u64;
+                    text.push_str(t);
+                    let cited = b.citations.as_deref().unwrap_or_default();
+                    let room = anthropic_citations::MAX_PER_MESSAGE.saturating_sub(annotations.len());
+                    annotations
+                        .extend(anthropic_citations::url_citations(cited, start, text_chars).into_iter().take(room));
+                }
+                Some("thinking") => {
+                    let t = b.thinking.as_deref().unwrap_or_default();
+                    reasoning.push_str(t);
+                    thinking.push(anthropic_thinking::thinking_block(t, b.signature.as_deref().unwrap_or_default()));
+                }
+                Some("redacted_thinking") => {
+                    thinking.push(anthropic_thinking::redacted_block(b.data.as_deref().unwrap_or_default()));
+                }
                 Some("tool_use") => {
                     let name = b.name.unwrap_or_default();
                     let input = input_string(b.input.as_ref());
@@ -199,8 +233,10 @@ impl Adapter for AnthropicAdapter {
             }
         } else {
             message.content = Some(text);
+            message.annotations = (!annotations.is_empty()).then_some(annotations);
         }
         message.reasoning_content = Some(reasoning);
+        anthropic_thinking::attach(&mut calls, thinking);
         message.tool_calls = (!calls.is_empty()).then_some(calls);
         let usage = raw.usage.map(|u| u.into_usage());
         let mut resp = ChatCompletion::single(
@@ -423,41 +459,17 @@ fn encode_messages(messages: &[Message]) -> Result<(Vec<Value>, Vec<Turn>), Stri
     let leading = messages.iter().take_while(|m| m.role.is_instruction()).count();
     let mut system = Vec::new();
     for (i, m) in messages.iter().enumerate().take(leading) {
-        if let Some(text) = instruction_text(m, i)? {
-            system.push(json!({"type": "text", "text": text}));
-        }
+        system.extend(instruction_block(m, i, false)?);
     }
     let mut turns: Vec<Turn> = Vec::new();
     for (i, m) in messages.iter().enumerate().skip(leading) {
         match m.role {
             Role::System | Role::Developer => {
-                if let Some(text) = instruction_text(m, i)? {
-                    push_blocks(&mut turns, "user", vec![text_block(&format!("<system>\n{text}\n</system>"))]);
-                }
+                push_blocks(&mut turns, "user", instruction_block(m, i, true)?.into_iter().collect());
             }
             Role::User => push_blocks(&mut turns, "user", user_blocks(m.content.as_ref(), i)?),
             Role::Assistant => push_blocks(&mut turns, "assistant", assistant_blocks(m, i)?),
-            Role::Tool => {
-                let id = m
-                    .tool_call_id
-                    .as_deref()
-                    .filter(|s| !s.is_empty())
-                    .ok_or_else(|| format!("message {i}: tool message has no tool_call_id"))?;
-                let mut result = Map::new();
-                result.insert("type".into(), json!("tool_result"));
-                result.insert("tool_use_id".into(), json!(wire_id(id)));
-                let content = user_blocks(m.content.as_ref(), i)?;
-                if content.iter().all(|b| b.get("type").and_then(Value::as_str) == Some("text")) {
-                    let text: Vec<&str> =
-                        content.iter().filter_map(|b| b.get("text").and_then(Value::as_str)).collect();
-                    if !text.is_empty() {
-                        result.insert("content".into(), json!(text.join("\n")));
-                    }
-                } else {
-                    result.insert("content".into(), Value::Array(content));
-                }
-                push_blocks(&mut turns, "user", vec![Value::Object(result)]);
-            }
+            Role::Tool => push_blocks(&mut turns, "user", vec![tool_result_block(m, i)?]),
         }
     }
     for t in &mut turns {
@@ -475,6 +487,47 @@ fn encode_messages(messages: &[Message]) -> Result<(Vec<Value>, Vec<Turn>), Stri
         }
     }
     Ok((system, turns))
+}
+
+/// An instruction as one text block, `None` when it has no text; `in_place` wraps it in
+/// `<system>` tags for a user turn. A cache breakpoint on any of its parts marks the block.
+fn instruction_block(m: &Message, i: usize, in_place: bool) -> Result<Option<Value>, String> {
+    let Some(text) = instruction_text(m, i)? else { return Ok(None) };
+    let mut block = if in_place { text_block(&format!("<system>\n{text}\n</system>")) } else { text_block(&text) };
+    if m.content.as_ref().is_some_and(Content::has_cache_breakpoint) {
+        anthropic_cache::mark(&mut block);
+    }
+    Ok(Some(block))
+}
+
+/// A tool message as a `tool_result` block: text joined into a string, anything else (images)
+/// as blocks. A cache breakpoint on any part marks the result block as a whole.
+fn tool_result_block(m: &Message, i: usize) -> Result<Value, String> {
+    let id = m
+        .tool_call_id
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| format!("message {i}: tool message has no tool_call_id"))?;
+    let mut result = Map::new();
+    result.insert("type".into(), json!("tool_result"));
+    result.insert("tool_use_id".into(), json!(wire_id(id)));
+    let mut content = user_blocks(m.content.as_ref(), i)?;
+    if content.iter().all(|b| b.get("type").and_then(Value::as_str) == Some("text")) {
+        let text: Vec<&str> = content.iter().filter_map(|b| b.get("text").and_then(Value::as_str)).collect();
+        if !text.is_empty() {
+            result.insert("content".into(), json!(text.join("\n")));
+        }
+    } else {
+        for b in content.iter_mut().filter_map(Value::as_object_mut) {
+            b.remove("cache_control");
+        }
+        result.insert("content".into(), Value::Array(content));
+    }
+    let mut block = Value::Object(result);
+    if m.content.as_ref().is_some_and(Content::has_cache_breakpoint) {
+        anthropic_cache::mark(&mut block);
+    }
+    Ok(block)
 }
 
 /// Trims trailing whitespace off a final assistant turn's last text block.
@@ -512,7 +565,7 @@ fn instruction_text(m: &Message, i: usize) -> Result<Option<String>, String> {
             let mut texts = Vec::new();
             for p in parts {
                 match p {
-                    ContentPart::Text { text } => texts.push(text.as_str()),
+                    ContentPart::Text { text, .. } => texts.push(text.as_str()),
                     other => {
                         return Err(format!(
                             "message {i}: {} messages can only contain text, got {}",
@@ -547,13 +600,22 @@ fn user_blocks(content: Option<&Content>, i: usize) -> Result<Vec<Value>, String
         Some(Content::Text(s)) => push_text(&mut out, s),
         Some(Content::Parts(parts)) => {
             for p in parts {
+                let before = out.len();
                 match p {
-                    ContentPart::Text { text } | ContentPart::Refusal { refusal: text } => push_text(&mut out, text),
-                    ContentPart::ImageUrl { image_url } => out.push(image_block(image_url, i)?),
+                    ContentPart::Text { text, .. } | ContentPart::Refusal { refusal: text } => {
+                        push_text(&mut out, text)
+                    }
+                    ContentPart::ImageUrl { image_url, .. } => out.push(image_block(image_url, i)?),
                     ContentPart::File { file } => out.push(document_block(file, i)?),
                     ContentPart::InputAudio { .. } => {
                         return Err(format!("message {i}: audio input is not supported by the messages api"));
                     }
+                }
+                if p.is_cache_breakpoint()
+                    && out.len() > before
+                    && let Some(block) = out.last_mut()
+                {
+                    anthropic_cache::mark(block);
                 }
             }
         }
@@ -584,15 +646,19 @@ fn document_block(file: &Value, i: usize) -> Result<Value, String> {
     }
 }
 
+/// An assistant turn: its thinking blocks first (as the API wants them back before the
+/// `tool_use` they led to), then text, then the tool calls.
 fn assistant_blocks(m: &Message, i: usize) -> Result<Vec<Value>, String> {
-    let mut out = Vec::new();
+    let mut out = anthropic_thinking::blocks_of(m);
     match &m.content {
         None => {}
         Some(Content::Text(s)) => push_text(&mut out, s),
         Some(Content::Parts(parts)) => {
             for p in parts {
                 match p {
-                    ContentPart::Text { text } | ContentPart::Refusal { refusal: text } => push_text(&mut out, text),
+                    ContentPart::Text { text, .. } | ContentPart::Refusal { refusal: text } => {
+                        push_text(&mut out, text)
+                    }
                     other => {
                         return Err(format!(
                             "message {i}: assistant messages can only contain text, got {}",
@@ -713,6 +779,15 @@ struct WireBlock {
     name: Option<String>,
     #[serde(default)]
     input: Option<Value>,
+    /// A thinking block's signature, which must go back with it.
+    #[serde(default)]
+    signature: Option<String>,
+    /// A redacted thinking block's opaque content.
+    #[serde(default)]
+    data: Option<String>,
+    /// The sources a text block cites (web search results, documents).
+    #[serde(default)]
+    citations: Option<Vec<Value>>,
 }
 
 #[derive(Deserialize, Default, Clone, Copy)]
@@ -779,8 +854,16 @@ struct WireDelta {
     #[serde(default)]
     thinking: Option<String>,
     #[serde(default)]
+    signature: Option<String>,
+    /// One more source for the current text block (`citations_delta`).
+    #[serde(default)]
+    citation: Option<Value>,
+    #[serde(default)]
     stop_reason: Option<String>,
 }
+
+/// Most citations kept per streamed text block, as for a whole message.
+const MAX_STREAMED_CITATIONS: usize = 64;
 
 /// What a started content block is, for the deltas that follow it.
 enum Block {
@@ -800,6 +883,16 @@ enum Block {
     /// tool search; `mcp_tool_use`): its input streams like a tool call's, but it is not a call
     /// for the caller to make, so its pieces are dropped, as `decode` drops the block.
     Server,
+    /// A text block: where its text starts in the content, and the sources it cites so far.
+    Text {
+        start: u64,
+        citations: Vec<Value>,
+    },
+    /// A thinking block being streamed: its text and signature, kept to send back with a call.
+    Thinking {
+        text: String,
+        signature: String,
+    },
     Other,
 }
 
@@ -814,6 +907,12 @@ struct AnthropicStream {
     saw_json: bool,
     /// Text seen while JSON output was expected, see [`AnthropicStream::text`].
     held_text: String,
+    /// Characters of content sent so far, where the next text block's citations start.
+    content_chars: u64,
+    /// The turn's finished thinking blocks, which go out with its first tool call.
+    thinking: Vec<Value>,
+    /// Citations sent so far, against the per-message cap.
+    annotations_sent: usize,
     /// Counts from `message_start`: input, output, cache reads, cache writes.
     start_usage: WireUsage,
     finished: bool,
@@ -833,6 +932,7 @@ impl AnthropicStream {
                 self.held_text.push_str(&t);
             }
         } else {
+            self.content_chars += t.chars().count() as u64;
             out.push(self.delta(Delta { content: Some(t), ..Default::default() }, None));
         }
     }
@@ -847,14 +947,24 @@ impl AnthropicStream {
     fn block_start(&mut self, index: u64, b: WireBlock, out: &mut Vec<ChatCompletionChunk>) {
         let block = match b.kind.as_deref() {
             Some("text") => {
+                let start = self.content_chars;
                 if let Some(t) = b.text.filter(|t| !t.is_empty()) {
                     self.text(t, out);
                 }
-                Block::Other
+                let mut citations = b.citations.unwrap_or_default();
+                citations.truncate(MAX_STREAMED_CITATIONS);
+                Block::Text { start, citations }
             }
             Some("thinking") => {
-                if let Some(t) = b.thinking.filter(|t| !t.is_empty()) {
-                    out.push(self.delta(Delta { reasoning_content: Some(t), ..Default::default() }, None));
+                let text = b.thinking.unwrap_or_default();
+                if !text.is_empty() {
+                    out.push(self.delta(Delta { reasoning_content: Some(text.clone()), ..Default::default() }, None));
+                }
+                Block::Thinking { text, signature: b.signature.unwrap_or_default() }
+            }
+            Some("redacted_thinking") => {
+                if self.thinking.len() < anthropic_thinking::MAX_BLOCKS {
+                    self.thinking.push(anthropic_thinking::redacted_block(b.data.as_deref().unwrap_or_default()));
                 }
                 Block::Other
             }
@@ -873,7 +983,10 @@ impl AnthropicStream {
                 } else {
                     let call = self.next_call;
                     self.next_call = self.next_call.saturating_add(1);
-                    let piece = ToolCallDelta::start(call, b.id.unwrap_or_default(), name, "");
+                    let mut piece = ToolCallDelta::start(call, b.id.unwrap_or_default(), name, "");
+                    if call == 0 && !self.thinking.is_empty() {
+                        piece.extra_content = Some(anthropic_thinking(std::mem::take(&mut self.thinking)));
+                    }
                     out.push(self.delta(Delta { tool_calls: vec![piece], ..Default::default() }, None));
                     Block::Tool { call, got_args: false, start_input }
                 }
@@ -897,7 +1010,25 @@ impl AnthropicStream {
             }
             Some("thinking_delta") => {
                 if let Some(t) = d.thinking.filter(|t| !t.is_empty()) {
+                    if let Some(Block::Thinking { text, .. }) = index.and_then(|i| self.blocks.get_mut(&i)) {
+                        text.push_str(&t);
+                    }
                     out.push(self.delta(Delta { reasoning_content: Some(t), ..Default::default() }, None));
+                }
+            }
+            Some("signature_delta") => {
+                if let (Some(Block::Thinking { signature, .. }), Some(sig)) =
+                    (index.and_then(|i| self.blocks.get_mut(&i)), d.signature)
+                {
+                    signature.push_str(&sig);
+                }
+            }
+            Some("citations_delta") => {
+                if let (Some(Block::Text { citations, .. }), Some(c)) =
+                    (index.and_then(|i| self.blocks.get_mut(&i)), d.citation)
+                    && citations.len() < MAX_STREAMED_CITATIONS
+                {
+                    citations.push(c);
                 }
             }
             Some("input_json_delta") => {
@@ -923,16 +1054,35 @@ impl AnthropicStream {
                 };
                 out.push(self.delta(delta, None));
             }
-            // signature_delta, citations_delta and future kinds carry nothing canonical.
+            // Future kinds carry nothing canonical.
             _ => {}
         }
         Ok(())
     }
 
-    /// A tool block whose input came only in its start event gets it sent now.
+    /// A tool block whose input came only in its start event gets it sent now; a finished
+    /// thinking block is kept for the turn's first call, a finished text block's citations sent.
     fn block_stop(&mut self, index: Option<u64>, out: &mut Vec<ChatCompletionChunk>) {
         let Some(block) = index.and_then(|i| self.blocks.get_mut(&i)) else { return };
         let delta = match block {
+            Block::Thinking { text, signature } => {
+                let finished = anthropic_thinking::thinking_block(text, signature);
+                *block = Block::Other;
+                if self.thinking.len() < anthropic_thinking::MAX_BLOCKS {
+                    self.thinking.push(finished);
+                }
+                return;
+            }
+            Block::Text { start, citations } => {
+                let mut annotations = anthropic_citations::url_citations(citations, *start, self.content_chars);
+                *block = Block::Other;
+                annotations.truncate(anthropic_citations::MAX_PER_MESSAGE.saturating_sub(self.annotations_sent));
+                if annotations.is_empty() || self.json_tool.is_some() {
+                    return;
+                }
+                self.annotations_sent += annotations.len();
+                Delta { annotations, ..Default::default() }
+            }
             Block::Tool { call, got_args: got_args @ false, start_input } if !start_input.is_empty() => {
                 *got_args = true;
                 Delta { tool_calls: vec![ToolCallDelta::arguments(*call, start_input.clone())], ..Default::default() }

@@ -61,6 +61,8 @@ impl Adapter for CohereAdapter {
     }
 
     fn encode(&self, req: &ChatRequest, spec: &ProviderSpec, key: Option<&str>) -> Result<NativeRequest, EncodeError> {
+        super::capabilities::check_vision(req, spec)?;
+        super::capabilities::check_text_only_tool_results(req, spec)?;
         let stream = req.is_stream();
         let mut body = Map::new();
         body.insert("model".into(), json!(req.model));
@@ -240,12 +242,12 @@ fn encode_user_content(content: Option<&Content>) -> Result<Option<Value>, Strin
     let mut has_image = false;
     for p in parts {
         match p {
-            ContentPart::Text { text } => {
+            ContentPart::Text { text, .. } => {
                 if !text.trim().is_empty() {
                     out.push(json!({"type": "text", "text": text}));
                 }
             }
-            ContentPart::ImageUrl { image_url } => {
+            ContentPart::ImageUrl { image_url, .. } => {
                 has_image = true;
                 let mut img = json!({"url": image_url.url});
                 if let Some(d) = &image_url.detail {

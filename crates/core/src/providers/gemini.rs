@@ -28,7 +28,10 @@
 //!   be a JSON object (empty and `null` mean `{}`). `reasoning_content` of earlier turns is not
 //!   replayed.
 //! - **Images.** `data:` URLs are `inlineData`; `http(s)`/`gs` URLs are `fileData` with a MIME
-//!   type guessed from the extension (JPEG when unknown). Audio parts are `inlineData`.
+//!   type guessed from the extension (JPEG when unknown), which the API fetches. Audio parts are
+//!   `inlineData`. Images for a model without `vision`, and images in tool results (function
+//!   responses carry JSON), are refused as `unsupported`.
+//! - **Caching** is implicit: `prompt_cache_breakpoint` markers are left out, with a note.
 //! - **Schemas.** On models whose quirks say `json_schema_fields` (Gemini 2.5 and 3), tool
 //!   parameters go as `parametersJsonSchema` and `json_schema` response formats as
 //!   `responseJsonSchema`, full JSON Schema as given (without `$schema`). Otherwise they go
@@ -42,7 +45,9 @@
 //!   from. `parallel_tool_calls` has no Gemini equivalent and is ignored;
 //!   so are OpenAI-only fields in `extra` (`n`, `logprobs`, `user`, ...).
 //!
-//! Decoding: `thought: true` text parts are `reasoning_content`; Gemini reports `STOP` even when
+//! Decoding: `thought: true` text parts are `reasoning_content`; search grounding
+//! (`groundingMetadata`) becomes `annotations` (see `gemini_grounding.rs`), at the finish in
+//! streams; Gemini reports `STOP` even when
 //! it returned calls (normalisation turns that into `tool_calls`). Every blocking finish reason,
 //! `MODEL_ARMOR` included, is `content_filter`; `MALFORMED_FUNCTION_CALL`, `UNEXPECTED_TOOL_CALL`
 //! and a call to a function the request did not declare are `malformed_response` errors (see
@@ -57,6 +62,7 @@ use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value, json};
 
 use super::classify::{ErrorFields, build_error, non_json_error, parse_google_duration};
+use super::gemini_grounding::WireGrounding;
 use super::gemini_partial_args::PartialArgs;
 use super::parse::{arguments_string, parse_event, parse_json};
 use super::{Adapter, EncodeError, NativeRequest, ProviderSpec, ResponseHints, SseEvent, StreamDecoder, WireFamily};
@@ -74,6 +80,8 @@ impl Adapter for GeminiAdapter {
     }
 
     fn encode(&self, req: &ChatRequest, spec: &ProviderSpec, key: Option<&str>) -> Result<NativeRequest, EncodeError> {
+        super::capabilities::check_vision(req, spec)?;
+        super::capabilities::check_text_only_tool_results(req, spec)?;
         let body = encode_body(req, spec)?;
         let stream = req.is_stream();
         let template = if stream {
@@ -88,6 +96,14 @@ impl Adapter for GeminiAdapter {
             req.tools.as_ref().map(|tools| tools.iter().map(|t| t.function.name.clone()).collect());
         if stream {
             native.header("accept", "text/event-stream");
+        }
+        let breakpoints = req.messages.iter().filter(|m| m.content.as_ref().is_some_and(Content::has_cache_breakpoint));
+        if breakpoints.count() > 0 {
+            native.notes.push(
+                "left out the `prompt_cache_breakpoint` markers: gemini caches prompt prefixes on its own (implicit \
+                 caching)"
+                    .into(),
+            );
         }
         Ok(native)
     }
@@ -314,12 +330,12 @@ fn content_parts(spec: &ProviderSpec, i: usize, content: Option<&Content>) -> Re
     let mut out = Vec::new();
     for part in content.parts() {
         match part {
-            ContentPart::Text { text } | ContentPart::Refusal { refusal: text } => {
+            ContentPart::Text { text, .. } | ContentPart::Refusal { refusal: text } => {
                 if !text.trim().is_empty() {
                     out.push(json!({"text": text}));
                 }
             }
-            ContentPart::ImageUrl { image_url } => out.push(image_part(spec, i, &image_url)?),
+            ContentPart::ImageUrl { image_url, .. } => out.push(image_part(spec, i, &image_url)?),
             ContentPart::InputAudio { input_audio } => {
                 let data = input_audio.get("data").and_then(Value::as_str);
                 let format = input_audio.get("format").and_then(Value::as_str);
@@ -772,6 +788,9 @@ struct WireCandidate {
     /// What went wrong, with some finish reasons (the malformed call's text).
     #[serde(default)]
     finish_message: Option<String>,
+    /// Search grounding: the sources and the spans they support.
+    #[serde(default)]
+    grounding_metadata: Option<WireGrounding>,
 }
 
 #[derive(Deserialize, Default)]
@@ -958,6 +977,8 @@ fn decode_one(raw: WireResponse, hints: &ResponseHints) -> Result<ChatCompletion
                     calls.push(call.with_thought_signature(p.thought_signature));
                 }
             }
+            let annotations = c.grounding_metadata.map(|g| g.annotations(&text)).unwrap_or_default();
+            message.annotations = (!annotations.is_empty()).then_some(annotations);
             message.content = Some(text);
             message.reasoning_content = Some(reasoning);
             message.tool_calls = (!calls.is_empty()).then_some(calls);
@@ -1061,6 +1082,10 @@ struct GeminiStream {
     next_index: u32,
     pending: Option<PendingCall>,
     usage: Option<WireUsage>,
+    /// The answer text so far, which grounding offsets count into.
+    text: String,
+    /// The latest grounding metadata; its citations go out with the finish.
+    grounding: Option<WireGrounding>,
     finished: bool,
 }
 
@@ -1111,6 +1136,9 @@ impl GeminiStream {
                 for p in c.content.map(|c| c.parts).unwrap_or_default() {
                     self.part(p, &mut delta)?;
                 }
+                if c.grounding_metadata.is_some() {
+                    self.grounding = c.grounding_metadata;
+                }
                 if let Some(r) = c.finish_reason.as_deref().filter(|r| !r.is_empty()) {
                     finish = Some(finish_reason(r, c.finish_message.as_deref())?);
                 }
@@ -1123,12 +1151,18 @@ impl GeminiStream {
         }
         if finish.is_some() {
             self.complete_pending(&mut delta);
+            if let Some(g) = self.grounding.take() {
+                delta.annotations = g.annotations(&self.text);
+            }
         }
         // Gemini says STOP when it returned calls; callers dispatch on tool_calls.
         if finish == Some(FinishReason::Stop) && self.next_index > 0 {
             finish = Some(FinishReason::ToolCalls);
         }
-        let has_delta = delta.content.is_some() || delta.reasoning_content.is_some() || !delta.tool_calls.is_empty();
+        let has_delta = delta.content.is_some()
+            || delta.reasoning_content.is_some()
+            || !delta.tool_calls.is_empty()
+            || !delta.annotations.is_empty();
         if has_delta || finish.is_some() {
             if !self.role_sent {
                 delta.role = Some("assistant".into());
@@ -1148,7 +1182,12 @@ impl GeminiStream {
     fn part(&mut self, p: WirePart, delta: &mut Delta) -> Result<(), ProviderError> {
         if let Some(t) = p.text.filter(|t| !t.is_empty()) {
             self.complete_pending(delta);
-            let slot = if p.thought == Some(true) { &mut delta.reasoning_content } else { &mut delta.content };
+            let slot = if p.thought == Some(true) {
+                &mut delta.reasoning_content
+            } else {
+                self.text.push_str(&t);
+                &mut delta.content
+            };
             slot.get_or_insert_with(String::new).push_str(&t);
         }
         let Some(fc) = p.function_call else { return Ok(()) };

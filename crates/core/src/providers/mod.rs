@@ -2,11 +2,16 @@
 
 mod adapter;
 mod anthropic;
+mod anthropic_cache;
+mod anthropic_citations;
+mod anthropic_thinking;
 mod auth_style;
+mod capabilities;
 mod catalog;
 pub mod classify;
 mod cohere;
 mod gemini;
+mod gemini_grounding;
 mod gemini_partial_args;
 mod model_quirks;
 mod native_request;
@@ -31,7 +36,8 @@ pub use native_request::{NativeRequest, ResponseHints};
 pub use openai::OpenAiAdapter;
 pub use provider_spec::{Price, ProviderSpec};
 pub use quirks::{
-    ApiVersion, FinalAssistant, JsonSchemaSupport, LateSystem, MaxTokensParam, Quirks, RequiredChoice, ToolCallIdFormat,
+    ApiVersion, FinalAssistant, JsonSchemaSupport, LateSystem, MaxTokensParam, Quirks, Reasoning, RequiredChoice,
+    ToolCallIdFormat,
 };
 pub use spec_error::SpecError;
 pub use sse::{DEFAULT_MAX_EVENT_BYTES, SseError, SseEvent, SseParser};

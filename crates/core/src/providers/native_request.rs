@@ -1,5 +1,5 @@
 use serde::Serialize;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::secrets::REDACTED;
 
@@ -95,16 +95,7 @@ impl NativeRequest {
         mut body: Value,
         key: Option<&str>,
     ) -> Result<NativeRequest, super::EncodeError> {
-        if let Value::Object(map) = &mut body {
-            for (k, v) in &spec.extra_body {
-                match map.get_mut(k) {
-                    Some(existing) => merge_json(existing, v),
-                    None => {
-                        map.insert(k.clone(), v.clone());
-                    }
-                }
-            }
-        }
+        merge_fields(&mut body, &spec.extra_body);
         let mut req = NativeRequest::post(url, body);
         for (k, v) in spec.headers.iter().chain(&spec.extra_headers) {
             req.header(k, v.clone());
@@ -120,8 +111,41 @@ impl NativeRequest {
     }
 }
 
-/// Merges configured extra body fields into an encoded body: objects merge key by key, arrays
-/// append (a grounding tool joins the encoded function declarations), anything else is replaced.
+impl NativeRequest {
+    /// Merges one scenario's or caller's extra fields and headers into the encoded request, as
+    /// the catalog's `extra_body` and `extra_headers` are: body fields by [`merge_json`], headers
+    /// replacing any of the same name. What is merged is what is sent (and recorded), so a
+    /// change to it shows as request drift in replay.
+    pub fn apply_overrides<'a>(
+        &mut self,
+        body: &Map<String, Value>,
+        headers: impl IntoIterator<Item = (&'a String, &'a String)>,
+    ) {
+        merge_fields(&mut self.body, body);
+        for (name, value) in headers {
+            let name = name.to_ascii_lowercase();
+            self.headers.retain(|(n, _)| *n != name);
+            self.headers.push((name, value.clone()));
+        }
+    }
+}
+
+/// Merges `extra` into an encoded body object, field by field.
+fn merge_fields(body: &mut Value, extra: &Map<String, Value>) {
+    if let Value::Object(map) = body {
+        for (k, v) in extra {
+            match map.get_mut(k) {
+                Some(existing) => merge_json(existing, v),
+                None => {
+                    map.insert(k.clone(), v.clone());
+                }
+            }
+        }
+    }
+}
+
+/// Merges extra body fields into an encoded body: objects merge key by key, arrays append (a
+/// grounding tool joins the encoded function declarations), anything else is replaced.
 fn merge_json(base: &mut Value, extra: &Value) {
     match (base, extra) {
         (Value::Object(b), Value::Object(e)) => {
@@ -136,5 +160,30 @@ fn merge_json(base: &mut Value, extra: &Value) {
         }
         (Value::Array(b), Value::Array(e)) => b.extend(e.iter().cloned()),
         (b, e) => *b = e.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn overrides_merge_like_extra_body_and_replace_headers() {
+        let mut r = NativeRequest::post(
+            "http://x/v1".into(),
+            json!({"tools": [{"functionDeclarations": []}], "generationConfig": {"temperature": 0.2}}),
+        );
+        r.header("anthropic-beta", "a");
+        let body = json!({"tools": [{"google_search": {}}], "generationConfig": {"thinkingConfig": {"includeThoughts": true}}, "top_k": 3});
+        let headers = [("Anthropic-Beta".to_string(), "b".to_string())];
+        r.apply_overrides(body.as_object().unwrap(), headers.iter().map(|(k, v)| (k, v)));
+        assert_eq!(
+            r.body,
+            json!({"tools": [{"functionDeclarations": []}, {"google_search": {}}],
+                "generationConfig": {"temperature": 0.2, "thinkingConfig": {"includeThoughts": true}}, "top_k": 3})
+        );
+        assert_eq!(r.header_value("anthropic-beta"), Some("b"));
+        assert_eq!(r.headers.iter().filter(|(n, _)| n == "anthropic-beta").count(), 1);
     }
 }

@@ -3,7 +3,8 @@
 //!
 //! The canonical format *is* this wire format, so encoding is the request itself plus the
 //! provider's catalog quirks for the model (see `openai_request.rs`: role order, fields the API
-//! refuses or renames, response-format degradation), and decoding is mostly tolerance: fields
+//! refuses or renames, response-format degradation, how the model reasons, cache markers, images
+//! the model cannot see), and decoding is mostly tolerance (`url_citation` annotations kept): fields
 //! that compatible servers omit, send as null, or spell differently (reasoning as a field or as
 //! Mistral's `thinking` content chunks, cached tokens under three names, provider totals kept).
 
@@ -16,8 +17,8 @@ use super::openai_request::openai_body;
 use super::parse::{arguments_string, parse_event, parse_json};
 use super::{Adapter, EncodeError, NativeRequest, ProviderSpec, ResponseHints, SseEvent, StreamDecoder, WireFamily};
 use crate::api::{
-    ChatCompletion, ChatCompletionChunk, ChatRequest, Delta, FinishReason, ProviderError, ResponseMessage, ToolCall,
-    ToolCallDelta, Usage, normalize_response,
+    Annotation, ChatCompletion, ChatCompletionChunk, ChatRequest, Delta, FinishReason, ProviderError, ResponseMessage,
+    ToolCall, ToolCallDelta, Usage, normalize_response,
 };
 
 pub struct OpenAiAdapter;
@@ -72,6 +73,7 @@ impl Adapter for OpenAiAdapter {
             })
             .collect();
         message.tool_calls = (!calls.is_empty()).then_some(calls);
+        message.annotations = m.annotations.as_ref().map(url_citations).filter(|a| !a.is_empty());
         let usage = raw.usage.or(raw.x_groq.and_then(|x| x.usage)).map(WireUsage::into_usage);
         let mut resp = ChatCompletion::single(
             raw.id.unwrap_or_default(),
@@ -136,6 +138,21 @@ fn content_parts(v: &Value) -> (Option<String>, Option<String>) {
         }
         _ => (None, None),
     }
+}
+
+/// Most annotations kept from one message or chunk; more is not citation but abuse.
+const MAX_ANNOTATIONS: usize = 256;
+
+/// The `url_citation` annotations of OpenAI's web-search answers; other kinds and malformed
+/// entries carry nothing canonical and are skipped.
+fn url_citations(v: &Value) -> Vec<Annotation> {
+    let Value::Array(items) = v else { return Vec::new() };
+    items
+        .iter()
+        .filter(|a| a.get("type").and_then(Value::as_str) == Some("url_citation"))
+        .filter_map(|a| serde_json::from_value::<Annotation>(a.clone()).ok())
+        .take(MAX_ANNOTATIONS)
+        .collect()
 }
 
 /// Reasoning from the reasoning field and from thinking parts; a server sends one or the other.
@@ -218,6 +235,8 @@ struct WireMessage {
     reasoning: Option<String>,
     #[serde(default)]
     tool_calls: Option<Vec<WireToolCall>>,
+    #[serde(default)]
+    annotations: Option<Value>,
 }
 
 #[derive(Deserialize)]
@@ -334,6 +353,8 @@ struct WireDelta {
     reasoning: Option<String>,
     #[serde(default)]
     tool_calls: Option<Vec<WireToolCall>>,
+    #[serde(default)]
+    annotations: Option<Value>,
 }
 
 /// Stream decoder: `data:` JSON chunks until `data: [DONE]`.
@@ -398,6 +419,7 @@ impl StreamDecoder for OpenAiStream {
                 reasoning_content: join_reasoning(d.reasoning_content.or(d.reasoning), thinking),
                 refusal: d.refusal,
                 tool_calls,
+                annotations: d.annotations.as_ref().map(url_citations).unwrap_or_default(),
             };
             let finish = choice.finish_reason.as_deref().map(|r| finish_reason(Some(r)));
             if finish.is_some() {

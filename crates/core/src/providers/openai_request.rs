@@ -8,12 +8,16 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value, json};
 
-use super::{EncodeError, FinalAssistant, JsonSchemaSupport, LateSystem, ProviderSpec, Quirks, ToolCallIdFormat};
-use crate::api::{ChatRequest, Content, Message, ResponseFormat, Role, StreamOptions};
+use super::{
+    EncodeError, FinalAssistant, JsonSchemaSupport, LateSystem, ProviderSpec, Quirks, Reasoning, ToolCallIdFormat,
+};
+use crate::api::{ChatRequest, Content, ContentPart, Message, ResponseFormat, Role, StreamOptions};
 
 /// The JSON body for `req` and the notes on what was changed to fit the API.
 pub(crate) fn openai_body(req: &ChatRequest, spec: &ProviderSpec) -> Result<(Value, Vec<String>), EncodeError> {
     let q = spec.quirks_for(&req.model);
+    super::capabilities::check_vision(req, spec)?;
+    super::capabilities::check_text_only_tool_results(req, spec)?;
     let mut notes = Vec::new();
     let mut req = req.clone();
     if !spec.accepts_developer(&req.model) {
@@ -31,6 +35,10 @@ pub(crate) fn openai_body(req: &ChatRequest, spec: &ProviderSpec) -> Result<(Val
                 c.extra_content = None;
             }
         }
+    }
+    fit_reasoning(&mut req, q, spec, &mut notes);
+    if !q.cache_breakpoints {
+        strip_cache_breakpoints(&mut req.messages, spec, &mut notes);
     }
     if q.tool_call_id == ToolCallIdFormat::Alnum9 {
         rewrite_ids_alnum9(&mut req.messages);
@@ -92,6 +100,70 @@ fn apply_field_quirks(map: &mut Map<String, Value>, q: &Quirks, spec: &ProviderS
         if let Some(v) = map.remove(from) {
             map.entry(to.clone()).or_insert(v);
         }
+    }
+}
+
+/// Fits the request to how the model reasons: no `reasoning_effort` for a model that does not
+/// reason, only the default sampling for one that reasons hidden (OpenAI's reasoning models
+/// reject anything else), and no `reasoning_content` in a history for an API that does not take
+/// it back. See <https://platform.openai.com/docs/guides/reasoning> and
+/// <https://api-docs.deepseek.com/guides/thinking_mode>.
+fn fit_reasoning(req: &mut ChatRequest, q: &Quirks, spec: &ProviderSpec, notes: &mut Vec<String>) {
+    let model = req.model.clone();
+    if q.reasoning == Reasoning::None && req.extra.remove("reasoning_effort").is_some() {
+        notes.push(format!("left out `reasoning_effort`: {} model {model} does not reason", spec.name));
+    }
+    if q.reasoning == Reasoning::Hidden {
+        for (field, value) in [("temperature", &mut req.temperature), ("top_p", &mut req.top_p)] {
+            if let Some(v) = value.take_if(|v| *v != 1.0) {
+                notes.push(format!("left out `{field}` ({v}): {model} takes only the default sampling"));
+            }
+        }
+    }
+    if !q.reasoning_history {
+        let dropped = req.messages.iter_mut().map(|m| m.reasoning_content.take()).filter(Option::is_some).count();
+        if dropped > 0 {
+            notes.push(format!(
+                "left out the `reasoning_content` of {dropped} earlier assistant message(s): {} does not take it back",
+                spec.name
+            ));
+        }
+        return;
+    }
+    let thinking = q.reasoning == Reasoning::Always
+        || req.extra.get("thinking").and_then(|t| t.get("type")).and_then(|t| t.as_str()) == Some("enabled");
+    if thinking {
+        // In thinking mode every tool-call turn must come back with its reasoning; a turn from
+        // elsewhere has none to give, and is sent with an empty one rather than refused.
+        let filled = req
+            .messages
+            .iter_mut()
+            .filter(|m| m.role == Role::Assistant && !m.calls().is_empty() && m.reasoning_content.is_none())
+            .map(|m| m.reasoning_content = Some(String::new()))
+            .count();
+        if filled > 0 {
+            notes.push(format!(
+                "sent an empty `reasoning_content` with {filled} tool-call turn(s) that had none: {} wants it back \
+                 on every tool-call turn in thinking mode",
+                spec.name
+            ));
+        }
+    }
+}
+
+/// Leaves out `prompt_cache_breakpoint` markers for APIs that cache prefixes on their own.
+fn strip_cache_breakpoints(messages: &mut [Message], spec: &ProviderSpec, notes: &mut Vec<String>) {
+    let mut dropped = 0;
+    for m in messages {
+        if let Some(Content::Parts(parts)) = &mut m.content {
+            dropped += parts.iter_mut().map(ContentPart::take_cache_breakpoint).filter(|had| *had).count();
+        }
+    }
+    if dropped > 0 {
+        notes.push(format!(
+            "left out {dropped} `prompt_cache_breakpoint` marker(s): {} caches prompt prefixes on its own",
+            spec.name
+        ));
     }
 }
 

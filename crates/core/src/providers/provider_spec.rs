@@ -61,9 +61,13 @@ pub struct ProviderSpec {
 pub struct Price {
     pub input: f64,
     pub output: f64,
-    /// Price of cached input tokens, when the provider discounts them.
+    /// Price of cached input tokens (cache reads), when the provider discounts them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cached_input: Option<f64>,
+    /// Price of input tokens written to the cache, when the provider charges extra for it
+    /// (Anthropic: 1.25 times the input price for the five-minute cache).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_write: Option<f64>,
 }
 
 impl ProviderSpec {

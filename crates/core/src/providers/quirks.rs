@@ -69,6 +69,26 @@ pub struct Quirks {
     /// Whether tool calls in a history keep their `extra_content` (Gemini's OpenAI-compatible
     /// endpoint carries thought signatures there); other APIs do not know the field.
     pub tool_call_extra_content: bool,
+    /// Whether the model takes image input. An image for a model without it is refused as
+    /// `unsupported` before anything is sent, so a router can pick a model that sees.
+    pub vision: bool,
+    /// How the model reasons, and so what a request may ask of it.
+    pub reasoning: Reasoning,
+    /// Whether assistant messages of a history keep their `reasoning_content` (OpenAI family):
+    /// DeepSeek's thinking mode wants it back on tool-call turns; APIs that do not know the field
+    /// get the history without it.
+    pub reasoning_history: bool,
+    /// Whether content parts may carry `prompt_cache_breakpoint` (OpenAI family). Where not, the
+    /// marker is left out: those APIs cache prompt prefixes on their own.
+    pub cache_breakpoints: bool,
+    /// Whether the end of the leading system prompt becomes a cache breakpoint when the request
+    /// marks none (Anthropic), so a long shared system prompt is cached without the caller
+    /// knowing `cache_control`.
+    pub cache_system_prompt: bool,
+    /// The shortest prompt prefix, in tokens, the provider caches for the model; none where it
+    /// reports no cached tokens. The fake providers cache by it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prompt_cache_min_tokens: Option<u32>,
 }
 
 impl Default for Quirks {
@@ -95,6 +115,12 @@ impl Default for Quirks {
             function_call_ids: false,
             thought_signatures_required: false,
             tool_call_extra_content: false,
+            vision: true,
+            reasoning: Reasoning::OnRequest,
+            reasoning_history: false,
+            cache_breakpoints: false,
+            cache_system_prompt: false,
+            prompt_cache_min_tokens: None,
         }
     }
 }
@@ -212,6 +238,31 @@ pub enum JsonSchemaSupport {
     JsonObject,
     /// Refused with an `unsupported` error before anything is sent.
     Unsupported,
+}
+
+/// How a model reasons before it answers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reasoning {
+    /// When the request turns it on in the API's own terms (Anthropic `thinking`, Gemini
+    /// `thinkingConfig`, DeepSeek `thinking`); the reasoning comes back then.
+    #[default]
+    OnRequest,
+    /// Never: `reasoning_effort` is left out, as such models reject it (OpenAI family).
+    None,
+    /// Always, and it cannot be turned off (DeepSeek's reasoner, Magistral, Gemini 2.5 Pro).
+    Always,
+    /// Always, but only a count comes back, never the text (OpenAI's o-series and GPT-5). Such
+    /// models take `reasoning_effort` and only the default sampling: `temperature` and `top_p`
+    /// are left out (OpenAI family).
+    Hidden,
+}
+
+impl Reasoning {
+    /// Whether the model may return reasoning text at all.
+    pub fn shows_reasoning(self) -> bool {
+        matches!(self, Reasoning::OnRequest | Reasoning::Always)
+    }
 }
 
 /// An Azure-style api-version, `YYYY-MM-DD` with an optional `-preview` suffix. Versions order

@@ -23,6 +23,14 @@ pub struct CallOutcome {
     pub raw: RawResponse,
 }
 
+impl CallOutcome {
+    /// A call the adapter refused before anything was sent (a request the model cannot take):
+    /// the refusal is the result, and there is no exchange to record.
+    pub fn refused(error: ProviderError) -> Self {
+        CallOutcome { result: Err(error), chunks: Vec::new(), timings: Timings::default(), raw: RawResponse::default() }
+    }
+}
+
 /// The native response as received: what a fixture stores.
 #[derive(Debug, Clone, Default)]
 pub struct RawResponse {

@@ -505,7 +505,7 @@ fn encode_response_formats_and_images() {
     );
 
     let b = encode(
-        json!({"model": "m", "messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "https://example.com/x.png"}}]}], "response_format": {"type": "json_object"}}),
+        json!({"model": "command-a-vision-07-2025", "messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "https://example.com/x.png"}}]}], "response_format": {"type": "json_object"}}),
     );
     assert_eq!(b["response_format"], json!({"type": "json_object"}));
     assert_eq!(b["messages"][0]["content"][0]["type"], "image_url", "an image-only user message is kept");

@@ -6,7 +6,7 @@
 
 use llm_conform_core::api::ChatRequest;
 use llm_conform_core::providers::{
-    Catalog, FinalAssistant, JsonSchemaSupport, LateSystem, ModelPattern, ProviderSpec, RequiredChoice,
+    Catalog, FinalAssistant, JsonSchemaSupport, LateSystem, ModelPattern, ProviderSpec, Reasoning, RequiredChoice,
     ToolCallIdFormat, WireFamily,
 };
 use llm_conform_fakes::{FakeCtx, family_for};
@@ -77,8 +77,22 @@ fn requests() -> Vec<Value> {
         json!({"messages": [{"role": "user", "content": "Hi"}], "temperature": 0.3, "top_p": 0.9, "seed": 7, "user": "u-1",
             "stop": ["END"], "max_completion_tokens": 64, "stream_options": {"include_usage": true}}),
         json!({"messages": [{"role": "user", "content": "Write a haiku."}, {"role": "assistant", "content": "Autumn"}]}),
+        json!({"messages": [{"role": "user", "content": [{"type": "text", "text": "Colour?"},
+            {"type": "image_url", "image_url": {"url": RED}}, {"type": "image_url", "image_url": {"url": "https://example.com/a.jpg"}}]}]}),
+        json!({"messages": [{"role": "user", "content": "Is 391 prime?"}], "reasoning_effort": "low", "temperature": 0.3, "max_tokens": 64}),
+        json!({"messages": [
+            {"role": "user", "content": "Weather in Paris?"},
+            {"role": "assistant", "reasoning_content": "Use the tool.", "tool_calls": [call("call_PTLP8xhu3uwZk4l3nlnrrJha")]},
+            {"role": "tool", "tool_call_id": "call_PTLP8xhu3uwZk4l3nlnrrJha", "content": "sunny"}
+        ], "tools": tools}),
+        json!({"messages": [
+            {"role": "system", "content": [{"type": "text", "text": "Long policy.", "prompt_cache_breakpoint": {"mode": "explicit"}}]},
+            {"role": "user", "content": "Hi"}
+        ]}),
     ]
 }
+
+const RED: &str = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAgAAAAICAIAAABLbSncAAAAEUlEQVR42mO4IyKCFTEMLQkAmD9BAeEqE6gAAAAASUVORK5CYII=";
 
 #[test]
 fn what_the_encoder_sends_for_a_model_its_fake_accepts() {
@@ -123,7 +137,7 @@ fn openai_body(model: &str, edit: impl FnOnce(&mut Value)) -> Value {
 fn openai_history(ids: &str, then: Value) -> Value {
     json!([
         {"role": "user", "content": "Weather?"},
-        {"role": "assistant", "tool_calls": [{"id": ids, "type": "function", "function": {"name": "w", "arguments": "{}"}}]},
+        {"role": "assistant", "reasoning_content": "Weather needs the tool.", "tool_calls": [{"id": ids, "type": "function", "function": {"name": "w", "arguments": "{}"}}]},
         {"role": "tool", "tool_call_id": ids, "content": "sunny"},
         then
     ])
@@ -186,8 +200,39 @@ fn openai_family_fakes_reject_exactly_what_the_catalog_says() {
             });
             let ids_ok = q.tool_call_id == ToolCallIdFormat::Any;
             assert_eq!(accepts(openai_ids), ids_ok && q.user_after_tool, "{at}: openai-style tool-call ids");
+            openai_capabilities_agree(&at, q, &accepts, &model, ids);
         }
     }
+}
+
+/// Vision, reasoning and reasoning history, as the quirks say.
+fn openai_capabilities_agree(
+    at: &str,
+    q: &llm_conform_core::providers::Quirks,
+    accepts: &dyn Fn(Value) -> bool,
+    model: &str,
+    ids: &str,
+) {
+    let image = openai_body(model, |b| {
+        b["messages"] = json!([{"role": "user", "content": [{"type": "image_url", "image_url": {"url": RED}}]}])
+    });
+    assert_eq!(accepts(image), q.vision, "{at}: image");
+    let effort = openai_body(model, |b| b["reasoning_effort"] = json!("low"));
+    assert_eq!(accepts(effort), q.reasoning != Reasoning::None, "{at}: reasoning_effort");
+    let hidden = q.reasoning == Reasoning::Hidden;
+    for (field, value) in [("max_tokens", json!(64)), ("temperature", json!(0.3))] {
+        let body = openai_body(model, |b| b[field] = value.clone());
+        assert_eq!(accepts(body), !(q.rejects_field(field) || hidden), "{at}: {field}");
+    }
+    let thinking = q.reasoning == Reasoning::Always;
+    let mut bare = openai_history(ids, json!({"role": "user", "content": "thanks"}));
+    bare[1].as_object_mut().unwrap().remove("reasoning_content");
+    let body = openai_body(model, |b| b["messages"] = bare);
+    assert_eq!(
+        accepts(body),
+        q.user_after_tool && !(thinking && q.reasoning_history),
+        "{at}: tool turn without reasoning"
+    );
 }
 
 #[test]
@@ -205,6 +250,10 @@ fn anthropic_cohere_and_gemini_fakes_reject_exactly_what_the_catalog_says() {
             !q.exclusive_sampling,
             "{model}: temperature+top_p"
         );
+        let mut image = base.clone();
+        image["messages"][0]["content"] =
+            json!([{"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": "iVBORw0KGgo="}}]);
+        assert_eq!(accepted(anthropic, &model, image, "/v1/messages"), q.vision, "{model}: image");
         let mut format = base.clone();
         format["output_config"] = json!({"format": {"type": "json_schema", "schema": {"type": "object", "properties": {"a": {"type": "string"}}, "additionalProperties": false}}});
         assert_eq!(
@@ -223,6 +272,8 @@ fn anthropic_cohere_and_gemini_fakes_reject_exactly_what_the_catalog_says() {
             cohere.quirks_for(&model).tool_choice,
             "{model}: tool_choice"
         );
+        let image = json!({"model": model, "messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": RED}}]}]});
+        assert_eq!(accepted(cohere, &model, image, "/v2/chat"), cohere.quirks_for(&model).vision, "{model}: image");
     }
 
     let gemini = catalog.get("gemini").unwrap();
@@ -253,5 +304,14 @@ fn anthropic_cohere_and_gemini_fakes_reject_exactly_what_the_catalog_says() {
         let mismatched = history(true, Some("a1"), Some("b2"));
         assert_eq!(accepted(gemini, &model, mismatched, &path), !q.function_call_ids, "{model}: response id");
         assert!(accepted(gemini, &model, history(true, Some("a1"), Some("a1")), &path), "{model}: matching ids");
+        let zero = json!({"contents": [{"role": "user", "parts": [{"text": "hi"}]}],
+            "generationConfig": {"thinkingConfig": {"thinkingBudget": 0}}});
+        assert_eq!(
+            accepted(gemini, &model, zero, &path),
+            q.reasoning != Reasoning::Always,
+            "{model}: thinking budget 0"
+        );
+        let image = json!({"contents": [{"role": "user", "parts": [{"inlineData": {"mimeType": "image/png", "data": "iVBORw0KGgo="}}]}]});
+        assert_eq!(accepted(gemini, &model, image, &path), q.vision, "{model}: image");
     }
 }

@@ -21,7 +21,7 @@ const TEXT: &str = "The capital of France is Paris, a city on the Seine.";
 fn text_mock() -> MockAnswer {
     MockAnswer {
         text: Some(TEXT.into()),
-        usage: Some(MockUsage { prompt: 507, completion: 10, cached: 448, tool_prompt: 0 }),
+        usage: Some(MockUsage { prompt: 507, completion: 10, cached: 448, tool_prompt: 0, cache_write: 0 }),
         ..Default::default()
     }
 }
@@ -37,7 +37,7 @@ fn tools_mock() -> MockAnswer {
             },
             MockToolCall { name: "now".into(), arguments: None, arguments_raw: None },
         ],
-        usage: Some(MockUsage { prompt: 565, completion: 48, cached: 0, tool_prompt: 0 }),
+        usage: Some(MockUsage { prompt: 565, completion: 48, cached: 0, tool_prompt: 0, cache_write: 0 }),
         ..Default::default()
     }
 }
@@ -332,25 +332,30 @@ async fn raw_arguments_are_streamed_exactly() {
     assert_eq!(streamed, r#"{"location":"Paris"}"#);
 }
 
+/// Thinking blocks come only when the request turns thinking on
+/// (<https://docs.claude.com/en/docs/build-with-claude/extended-thinking>).
 #[tokio::test]
 async fn reasoning_is_a_signed_thinking_block() {
     let fake = start().await;
+    let thinking = json!({"thinking": {"type": "enabled", "budget_tokens": 1024}, "max_tokens": 2048});
     for stream in [false, true] {
-        let out = call(&fake, "thinking", stream, json!({})).await;
+        let out = call(&fake, "thinking", stream, thinking.clone()).await;
         let r = ok(&out);
         let m = r.message().unwrap();
         assert_eq!(m.content.as_deref(), Some("42"), "stream {stream}");
         assert_eq!(m.reasoning_content.as_deref(), Some("six times seven"));
         assert_eq!(r.finish_reason(), Some(FinishReason::Length));
+        let off = ok(&call(&fake, "thinking", stream, json!({})).await).clone();
+        assert_eq!(off.message().unwrap().reasoning_content, None, "no thinking unless asked, stream {stream}");
     }
-    let v = body_json(&call(&fake, "thinking", false, json!({})).await);
+    let v = body_json(&call(&fake, "thinking", false, thinking.clone()).await);
     assert_eq!(keys(&v["content"][0]), ["type", "thinking", "signature"]);
     assert_eq!(v["content"][0]["thinking"], "six times seven");
     assert!(v["content"][0]["signature"].as_str().unwrap().len() > 100);
     assert_eq!(v["content"][1], json!({"type": "text", "text": "42"}));
     assert_eq!(v["stop_reason"], "max_tokens");
 
-    let out = call(&fake, "thinking", true, json!({})).await;
+    let out = call(&fake, "thinking", true, thinking).await;
     let events = payloads(&out);
     assert_eq!(events[1]["content_block"], json!({"type": "thinking", "thinking": "", "signature": ""}));
     let kinds: Vec<&str> = events.iter().filter_map(|v| v["delta"]["type"].as_str()).collect();

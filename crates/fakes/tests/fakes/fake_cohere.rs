@@ -19,7 +19,7 @@ const PROVIDER: &str = "cohere";
 fn text_mock() -> MockAnswer {
     MockAnswer {
         text: Some("The capital of France is Paris, a city on the Seine.".into()),
-        usage: Some(MockUsage { prompt: 507, completion: 10, cached: 448, tool_prompt: 0 }),
+        usage: Some(MockUsage { prompt: 507, completion: 10, cached: 448, tool_prompt: 0, cache_write: 0 }),
         ..Default::default()
     }
 }
@@ -35,7 +35,7 @@ fn tools_mock() -> MockAnswer {
             },
             MockToolCall { name: "now".into(), arguments: None, arguments_raw: None },
         ],
-        usage: Some(MockUsage { prompt: 1549, completion: 95, cached: 0, tool_prompt: 0 }),
+        usage: Some(MockUsage { prompt: 1549, completion: 95, cached: 0, tool_prompt: 0, cache_write: 0 }),
         ..Default::default()
     }
 }

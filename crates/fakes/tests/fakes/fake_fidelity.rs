@@ -92,7 +92,7 @@ fn mistral_renders_thinking_chunks_and_num_cached_tokens() {
     let mock = MockAnswer {
         text: Some("4".into()),
         reasoning: Some("2+2=4.".into()),
-        usage: Some(MockUsage { prompt: 1200, completion: 10, cached: 1024, tool_prompt: 0 }),
+        usage: Some(MockUsage { prompt: 1200, completion: 10, cached: 1024, tool_prompt: 0, cache_write: 0 }),
         ..Default::default()
     };
     let b = body(&render("mistral", "magistral-small-latest", &mock, false));
@@ -114,7 +114,7 @@ fn mistral_renders_thinking_chunks_and_num_cached_tokens() {
 fn gemini_tool_use_prompt_tokens_render_apart_and_decode_as_prompt() {
     let mock = MockAnswer {
         text: Some("Sunny.".into()),
-        usage: Some(MockUsage { prompt: 72, completion: 30, cached: 0, tool_prompt: 39 }),
+        usage: Some(MockUsage { prompt: 72, completion: 30, cached: 0, tool_prompt: 39, cache_write: 0 }),
         ..Default::default()
     };
     let b = body(&render("gemini", "gemini-2.5-flash", &mock, false));

@@ -31,7 +31,7 @@ fn mocks() -> Vec<(&'static str, MockAnswer)> {
             "text",
             MockAnswer {
                 text: Some("The capital of France is Paris, a city on the Seine.".into()),
-                usage: Some(MockUsage { prompt: 507, completion: 10, cached: 448, tool_prompt: 0 }),
+                usage: Some(MockUsage { prompt: 507, completion: 10, cached: 448, tool_prompt: 0, cache_write: 0 }),
                 ..Default::default()
             },
         ),
@@ -43,7 +43,7 @@ fn mocks() -> Vec<(&'static str, MockAnswer)> {
                     call_of("weather", Some(json!({"location": "San Francisco", "unit": "celsius"})), None),
                     call_of("now", None, None),
                 ],
-                usage: Some(MockUsage { prompt: 29, completion: 60, cached: 0, tool_prompt: 0 }),
+                usage: Some(MockUsage { prompt: 29, completion: 60, cached: 0, tool_prompt: 0, cache_write: 0 }),
                 ..Default::default()
             },
         ),
@@ -52,7 +52,7 @@ fn mocks() -> Vec<(&'static str, MockAnswer)> {
             MockAnswer {
                 text: Some("Let me check that for you.".into()),
                 tool_calls: vec![call_of("weather", Some(json!({"location": "Paris"})), None)],
-                usage: Some(MockUsage { prompt: 40, completion: 12, cached: 0, tool_prompt: 0 }),
+                usage: Some(MockUsage { prompt: 40, completion: 12, cached: 0, tool_prompt: 0, cache_write: 0 }),
                 ..Default::default()
             },
         ),
@@ -62,7 +62,7 @@ fn mocks() -> Vec<(&'static str, MockAnswer)> {
                 text: Some("42 is the answer".into()),
                 reasoning: Some("six times seven is forty-two, so the answer is 42".into()),
                 finish: Some(FinishReason::Length),
-                usage: Some(MockUsage { prompt: 9, completion: 30, cached: 0, tool_prompt: 0 }),
+                usage: Some(MockUsage { prompt: 9, completion: 30, cached: 0, tool_prompt: 0, cache_write: 0 }),
                 ..Default::default()
             },
         ),
@@ -144,6 +144,15 @@ async fn send(n: &NativeRequest) -> CallOutcome {
 
 async fn call(fake: &FakeProvider, scenario: &str, stream: bool, extra: Value) -> CallOutcome {
     send(&native(fake, &request(stream, extra), scenario, "test-key-not-real")).await
+}
+
+/// A call asking for thought summaries (`thinkingConfig.includeThoughts`), as a scenario's
+/// provider override would.
+async fn thinking_call(fake: &FakeProvider, scenario: &str, stream: bool) -> CallOutcome {
+    let mut n = native(fake, &request(stream, json!({})), scenario, "test-key-not-real");
+    let config = json!({"generationConfig": {"thinkingConfig": {"includeThoughts": true}}});
+    n.apply_overrides(config.as_object().unwrap(), []);
+    send(&n).await
 }
 
 fn ok(out: &CallOutcome) -> &ChatCompletion {
@@ -286,7 +295,7 @@ async fn stream_is_data_only_partial_responses_ending_at_the_finish_reason() {
 async fn tool_calls_whole_and_streamed() {
     let fake = start().await;
     for stream in [false, true] {
-        let out = call(&fake, "tools", stream, json!({})).await;
+        let out = thinking_call(&fake, "tools", stream).await;
         let r = ok(&out);
         let m = r.message().unwrap();
         assert_eq!(m.content, None, "stream {stream}");
@@ -304,7 +313,7 @@ async fn tool_calls_whole_and_streamed() {
         assert!(reasoning > 0 && reasoning < 60, "thoughts are part of the completion: {reasoning}");
     }
 
-    let v = body_json(&call(&fake, "tools", false, json!({})).await);
+    let v = body_json(&thinking_call(&fake, "tools", false).await);
     let c = &v["candidates"][0];
     assert_eq!(keys(c), ["content", "finishReason", "index", "finishMessage"]);
     assert_eq!(c["finishReason"], "STOP", "Gemini says STOP for function calls");
@@ -327,7 +336,7 @@ async fn tool_calls_whole_and_streamed() {
     );
     assert_eq!(keys(u).last(), Some(&"thoughtsTokenCount"));
 
-    let out = call(&fake, "tools", true, json!({})).await;
+    let out = thinking_call(&fake, "tools", true).await;
     let payloads = event_payloads(&out);
     let call_chunks: Vec<&Value> = payloads.iter().filter(|p| p.to_string().contains("functionCall")).collect();
     assert_eq!(call_chunks.len(), 1, "all calls whole in one chunk");
@@ -357,7 +366,7 @@ async fn text_before_a_call() {
 async fn reasoning_and_max_tokens() {
     let fake = start().await;
     for stream in [false, true] {
-        let out = call(&fake, "thinking", stream, json!({})).await;
+        let out = thinking_call(&fake, "thinking", stream).await;
         let r = ok(&out);
         let m = r.message().unwrap();
         assert_eq!(m.content.as_deref(), Some("42 is the answer"), "stream {stream}");
@@ -365,8 +374,11 @@ async fn reasoning_and_max_tokens() {
         assert_eq!(r.finish_reason(), Some(FinishReason::Length));
         let (prompt, completion, _, reasoning) = usage_of(r);
         assert_eq!((prompt, completion, reasoning), (9, 30, 13));
+        let quiet = ok(&call(&fake, "thinking", stream, json!({})).await).clone();
+        assert_eq!(quiet.message().unwrap().reasoning_content, None, "thoughts only when asked, stream {stream}");
+        assert_eq!(usage_of(&quiet).3, 13, "the thinking is counted either way");
     }
-    let v = body_json(&call(&fake, "thinking", false, json!({})).await);
+    let v = body_json(&thinking_call(&fake, "thinking", false).await);
     assert_eq!(v["candidates"][0]["finishReason"], "MAX_TOKENS");
     assert_eq!(v["candidates"][0]["content"]["parts"][0]["thought"], true);
     assert_eq!(v["usageMetadata"]["thoughtsTokenCount"], 13);

@@ -23,7 +23,7 @@ const REASONING: &str = "The user wants the answer. Let me think about it carefu
 fn text_mock() -> MockAnswer {
     MockAnswer {
         text: Some(TEXT.into()),
-        usage: Some(MockUsage { prompt: 12, completion: 9, cached: 4, tool_prompt: 0 }),
+        usage: Some(MockUsage { prompt: 12, completion: 9, cached: 4, tool_prompt: 0, cache_write: 0 }),
         ..Default::default()
     }
 }
@@ -32,7 +32,7 @@ fn reasoning_mock() -> MockAnswer {
     MockAnswer {
         text: Some("The answer is 42.".into()),
         reasoning: Some(REASONING.into()),
-        usage: Some(MockUsage { prompt: 30, completion: 20, cached: 0, tool_prompt: 0 }),
+        usage: Some(MockUsage { prompt: 30, completion: 20, cached: 0, tool_prompt: 0, cache_write: 0 }),
         ..Default::default()
     }
 }
@@ -47,7 +47,7 @@ fn tools_mock() -> MockAnswer {
             },
             MockToolCall { name: "now".into(), arguments: None, arguments_raw: None },
         ],
-        usage: Some(MockUsage { prompt: 50, completion: 15, cached: 0, tool_prompt: 0 }),
+        usage: Some(MockUsage { prompt: 50, completion: 15, cached: 0, tool_prompt: 0, cache_write: 0 }),
         ..Default::default()
     }
 }
@@ -123,6 +123,26 @@ async fn call(fake: &FakeProvider, provider: &str, scenario: &str, stream: bool)
     call_with(fake, provider, scenario, stream, hello()).await
 }
 
+/// A call to a model that reasons for the request: OpenAI's o4-mini (hidden reasoning),
+/// Magistral (always), DeepSeek with thinking on, the others with `reasoning_effort`.
+async fn call_reasoning(fake: &FakeProvider, provider: &str, stream: bool) -> CallOutcome {
+    let spec = spec_for(provider, fake);
+    let mut req = request(&spec, stream, hello());
+    match provider {
+        "openai" => req.model = "o4-mini".into(),
+        "mistral" => req.model = "magistral-small-latest".into(),
+        "deepseek" => {
+            req.extra.insert("thinking".into(), json!({"type": "enabled"}));
+        }
+        _ => {
+            req.extra.insert("reasoning_effort".into(), json!("low"));
+        }
+    }
+    let mut native = spec.family.adapter().encode(&req, &spec, Some("test-key-not-real")).unwrap();
+    native.header(CASE_HEADER, case("reasoning", provider, stream));
+    send(&native).await
+}
+
 fn ok(outcome: CallOutcome, what: &str) -> ChatCompletion {
     match outcome.result {
         Ok(r) => r,
@@ -150,12 +170,19 @@ async fn every_flavour_decodes_to_the_mock_facts() {
             assert_eq!(usage_of(&r), (12, 9, 4), "{what}");
             assert!(!r.id.is_empty(), "{what}");
 
-            let r = ok(call(&fake, provider, "reasoning", stream).await, &what);
+            let r = ok(call_reasoning(&fake, provider, stream).await, &what);
             let m = r.message().unwrap();
             assert_eq!(m.content.as_deref(), Some("The answer is 42."), "{what}");
-            // Mistral's reasoning comes as Magistral's thinking chunks; the others in a field.
-            assert_eq!(m.reasoning_content.as_deref(), Some(REASONING), "{what}");
+            // Mistral's reasoning comes as Magistral's thinking chunks; the others in a field;
+            // OpenAI's reasoning models show only the count.
+            let shown = if provider == "openai" { None } else { Some(REASONING) };
+            assert_eq!(m.reasoning_content.as_deref(), shown, "{what}");
             assert_eq!(usage_of(&r), (30, 20, 0), "{what}");
+            if provider != "mistral" {
+                assert!(r.usage.as_ref().unwrap().reasoning_tokens() > 0, "{what}");
+            }
+            let r = ok(call(&fake, provider, "reasoning", stream).await, &what);
+            assert_eq!(r.message().unwrap().reasoning_content, None, "{what}: no reasoning unless the model reasons");
 
             let r = ok(call(&fake, provider, "tools", stream).await, &what);
             let m = r.message().unwrap();
@@ -244,7 +271,8 @@ fn ctx(provider: &str, request: Value) -> FakeCtx {
 }
 
 fn stream_body(include_usage: bool) -> Value {
-    let mut b = json!({"model": "test-model", "messages": [{"role": "user", "content": "hi"}], "stream": true});
+    let mut b = json!({"model": "test-model", "messages": [{"role": "user", "content": "hi"}], "stream": true,
+        "reasoning_effort": "low"});
     if include_usage {
         b["stream_options"] = json!({"include_usage": true});
     }
@@ -260,7 +288,8 @@ fn chunks(provider: &str, mock: &MockAnswer, include_usage: bool) -> Vec<Value> 
 }
 
 fn whole(provider: &str, mock: &MockAnswer) -> Value {
-    let resp = family_for(WireFamily::Openai).success(mock, &ctx(provider, json!({"model": "test-model"})), false);
+    let body = json!({"model": "test-model", "reasoning_effort": "low"});
+    let resp = family_for(WireFamily::Openai).success(mock, &ctx(provider, body), false);
     assert_eq!(resp.status, 200);
     let FakeBody::Json(v) = resp.body else { panic!("{provider}: not json") };
     v

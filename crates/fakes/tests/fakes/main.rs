@@ -10,4 +10,5 @@ mod fake_cohere;
 mod fake_fidelity;
 mod fake_gemini;
 mod fake_openai;
+mod fake_premium;
 mod http_path;
