@@ -226,8 +226,29 @@ mod tests {
         assert!(err.contains("s.toml") && err.contains("line 3") && err.contains("grace"), "{err}");
         let err = Config::parse("[serve]\nkeys = [\"sk-literal\"]\n", "s.toml").unwrap_err().to_string();
         assert!(err.contains("s.toml") && err.contains("serve.keys[0]"), "{err}");
+        assert!(!err.contains("sk-literal"), "the literal key is echoed: {err}");
         let ok = Config::parse("[serve]\nkeys = [\"env:GATEWAY_KEY\"]\ngrace_s = 5\n", "s.toml").unwrap();
         assert_eq!(ok.serve.grace_s, 5.0);
+    }
+
+    /// A key pasted where a reference belongs is located, never echoed.
+    #[test]
+    fn literal_provider_key_is_refused_without_echoing_it() {
+        let text = "[providers.openai]\nkey = \"sk-proj-FAKE0123456789abcdef\"\n";
+        let err = Config::parse(text, "k.toml").unwrap_err().to_string();
+        assert!(err.contains("k.toml:2") && err.contains("providers.openai.key"), "{err}");
+        assert!(!err.contains("FAKE0123456789"), "the literal key is echoed: {err}");
+    }
+
+    /// A base URL can smuggle a key in its user info or query; refused without echoing it.
+    #[test]
+    fn base_url_with_credentials_or_query_is_refused_without_echoing_it() {
+        for url in ["https://u:sk-FAKE0123456789@api.example/v1", "https://api.example/v1?key=FAKE0123456789"] {
+            let text = format!("[providers.openai]\nbase_url = \"{url}\"\n");
+            let err = Config::parse(&text, "u.toml").unwrap_err().to_string();
+            assert!(err.contains("u.toml") && err.contains("base_url"), "{err}");
+            assert!(!err.contains("FAKE0123456789"), "the key is echoed: {err}");
+        }
     }
 
     #[test]

@@ -131,15 +131,28 @@ impl ProviderSpec {
                 format!("{:?} must be lowercase letters, digits, `-`, `_` or `.` (no `/`)", self.name),
             ));
         }
+        // A URL with `user:password@` or a query may carry a key (Gemini takes `?key=`): refused,
+        // and then not echoed, since the message is printed.
+        let shown = if self.base_url.contains('@') || self.base_url.contains('?') {
+            "the URL".to_string()
+        } else {
+            format!("{:?}", self.base_url)
+        };
         match reqwest::Url::parse(&self.base_url) {
-            Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
-            Ok(u) => {
+            Ok(u) if !u.username().is_empty() || u.password().is_some() => {
+                return Err(field("base_url", "carries credentials (`user:password@`); put the key in `key`".into()));
+            }
+            Ok(u) if u.query().is_some() || u.fragment().is_some() => {
                 return Err(field(
                     "base_url",
-                    format!("{:?}: scheme `{}` is not http or https", self.base_url, u.scheme()),
+                    "has a query or fragment; keys go in `key`, parameters in the catalog's paths".into(),
                 ));
             }
-            Err(e) => return Err(field("base_url", format!("{:?} is not a URL: {e}", self.base_url))),
+            Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
+            Ok(u) => {
+                return Err(field("base_url", format!("{shown}: scheme `{}` is not http or https", u.scheme())));
+            }
+            Err(e) => return Err(field("base_url", format!("{shown} is not a URL: {e}"))),
         }
         if let Some(k) = &self.key {
             crate::secrets::KeyRef::parse(k).map_err(|e| field("key", e.to_string()))?;

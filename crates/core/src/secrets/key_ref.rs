@@ -15,8 +15,12 @@ pub enum KeyRef {
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum SecretError {
-    #[error("invalid key reference {0:?}: expected env:NAME, file:PATH or cmd:COMMAND")]
-    BadReference(String),
+    /// The offending text is never echoed: what was written where a reference belongs is most
+    /// often the key itself.
+    #[error(
+        "failed to read a key reference: expected env:NAME, file:PATH or cmd:COMMAND (a key value itself is never accepted; the text given is not shown)"
+    )]
+    BadReference,
     #[error("failed to read key file {path}: {reason}")]
     File { path: String, reason: String },
     #[error("key command `{command}` failed: {reason}")]
@@ -27,7 +31,7 @@ pub enum SecretError {
 
 impl KeyRef {
     pub fn parse(s: &str) -> Result<KeyRef, SecretError> {
-        let bad = || SecretError::BadReference(s.to_string());
+        let bad = || SecretError::BadReference;
         let (scheme, rest) = s.split_once(':').ok_or_else(bad)?;
         let rest = rest.trim();
         if rest.is_empty() {
