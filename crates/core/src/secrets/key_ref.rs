@@ -59,11 +59,18 @@ impl KeyRef {
         match self {
             KeyRef::Env(name) => Ok(std::env::var(name).ok().filter(|v| !v.trim().is_empty()).map(Secret::new)),
             KeyRef::File(path) => {
-                let text = std::fs::read_to_string(path)
-                    .map_err(|e| SecretError::File { path: path.display().to_string(), reason: e.to_string() })?;
+                let file_error = |reason: String| SecretError::File { path: path.display().to_string(), reason };
+                // Bounded like a command's output: `file:/dev/zero` must not fill memory.
+                let mut text = String::new();
+                std::fs::File::open(path)
+                    .and_then(|f| f.take(MAX_COMMAND_OUTPUT + 1).read_to_string(&mut text))
+                    .map_err(|e| file_error(e.to_string()))?;
+                if text.len() as u64 > MAX_COMMAND_OUTPUT {
+                    return Err(file_error(format!("holds more than {MAX_COMMAND_OUTPUT} bytes; a key is short")));
+                }
                 let v = text.trim();
                 if v.is_empty() {
-                    return Err(SecretError::File { path: path.display().to_string(), reason: "file is empty".into() });
+                    return Err(file_error("file is empty".into()));
                 }
                 Ok(Some(Secret::new(v)))
             }
@@ -82,7 +89,8 @@ impl KeyRef {
     }
 }
 
-/// Most a key command may print: a key is short, and a runaway command must not fill memory.
+/// Most a key command may print or a key file hold: a key is short, and a runaway command or
+/// an endless file must not fill memory.
 const MAX_COMMAND_OUTPUT: u64 = 64 * 1024;
 
 /// Runs `sh -c command` and takes its trimmed stdout as the key. Stderr is discarded: a secrets

@@ -44,6 +44,13 @@ fn file_reference_trims() {
     assert_eq!(KeyRef::File(p).resolve(Duration::from_secs(1)).unwrap().unwrap().expose(), CANARY);
 }
 
+/// `file:/dev/zero` (or any endless file) is refused after a bounded read, not read forever.
+#[test]
+fn endless_key_file_is_refused() {
+    let err = KeyRef::File("/dev/zero".into()).resolve(Duration::from_secs(1)).unwrap_err();
+    assert!(err.to_string().contains("more than"), "{err}");
+}
+
 #[test]
 fn redactor_scrubs_and_detects() {
     let r = Redactor::new([CANARY.to_string()]);
