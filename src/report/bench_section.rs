@@ -103,12 +103,22 @@ fn distribution_svg(title: &str, s: &Summary, bar_class: &str, fallback_fill: &s
 /// Renders the report's benchmark section.
 pub fn render_bench_section(report: &BenchReport) -> String {
     let mut out = String::new();
-    let s = &report.settings;
     out.push_str(
         "<section id=\"bench\" class=\"bench\">\n<style>.bench td.num{text-align:right;font-variant-numeric:tabular-nums}\
          .bench .bench-charts{display:flex;flex-wrap:wrap;gap:12px}.bench figure{margin:0;border:1px solid var(--line,#d8dee4);\
          border-radius:6px;padding:6px 8px}.bench figcaption{font-weight:600}</style>\n<h2>Latency benchmark</h2>\n",
     );
+    settings_line(&mut out, report);
+    provider_table(&mut out, report);
+    provider_charts(&mut out, report);
+    scenario_table(&mut out, report);
+    out.push_str("</section>\n");
+    out
+}
+
+/// What was measured and how: mode, repetitions, concurrency, totals.
+fn settings_line(out: &mut String, report: &BenchReport) {
+    let s = &report.settings;
     let _ = writeln!(
         out,
         "<p class=\"muted\">{mode} mode{timing} · {reps} repetition(s) of {cases} case(s) · concurrency {c} · {warm} warm-up · {calls} calls in {secs:.2} s ({cps:.0} calls/s) · {errors} error(s) · {unexpected} unexpected · {skipped} skipped · started {started}</p>",
@@ -126,6 +136,10 @@ pub fn render_bench_section(report: &BenchReport) -> String {
         skipped = report.totals.skipped,
         started = esc(&report.started_at),
     );
+}
+
+/// One row per provider: calls, errors, TTFT and total percentiles, tokens per second.
+fn provider_table(out: &mut String, report: &BenchReport) {
     out.push_str(
         "<table class=\"bench-table\"><thead><tr><th rowspan=\"2\">provider</th><th rowspan=\"2\">calls</th><th rowspan=\"2\">errors</th>\
          <th colspan=\"5\">time to first token (ms)</th><th colspan=\"5\">total time (ms)</th><th rowspan=\"2\">tokens/s p50</th></tr>\
@@ -134,11 +148,16 @@ pub fn render_bench_section(report: &BenchReport) -> String {
     for p in &report.providers {
         let _ =
             write!(out, "<tr><td>{}</td><td class=\"num\">{}</td>{}", esc(&p.provider), p.counts.calls, errors_cell(p));
-        summary_cells(&mut out, p.ttft_ms.as_ref());
-        summary_cells(&mut out, p.total_ms.as_ref());
+        summary_cells(out, p.ttft_ms.as_ref());
+        summary_cells(out, p.total_ms.as_ref());
         let _ = writeln!(out, "<td class=\"num\">{}</td></tr>", tps(p));
     }
-    out.push_str("</tbody></table>\n<div class=\"bench-charts\">\n");
+    out.push_str("</tbody></table>\n");
+}
+
+/// The TTFT and total-time distributions of each provider that has any.
+fn provider_charts(out: &mut String, report: &BenchReport) {
+    out.push_str("<div class=\"bench-charts\">\n");
     for p in &report.providers {
         if p.ttft_ms.is_none() && p.total_ms.is_none() {
             continue;
@@ -153,33 +172,36 @@ pub fn render_bench_section(report: &BenchReport) -> String {
         out.push_str("</figure>\n");
     }
     out.push_str("</div>\n");
-    if !report.scenarios.is_empty() {
-        let _ = write!(
-            out,
-            "<details><summary>Per scenario ({} rows)</summary>\n<table class=\"bench-table\"><thead><tr><th>provider</th><th>scenario</th><th>mode</th><th>calls</th><th>errors</th>\
-             <th>TTFT p50</th><th>TTFT p99</th><th>total p50</th><th>total p99</th><th>total max</th><th>tokens/s p50</th></tr></thead>\n<tbody>\n",
-            report.scenarios.len()
-        );
-        for r in &report.scenarios {
-            let pick = |s: Option<&Summary>, f: fn(&Summary) -> f64| s.map_or("–".to_string(), |s| ms(f(s)));
-            let _ = writeln!(
-                out,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td>{}<td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
-                esc(&r.provider),
-                esc(r.scenario.as_deref().unwrap_or("")),
-                esc(r.mode.as_deref().unwrap_or("")),
-                r.counts.calls,
-                errors_cell(r),
-                pick(r.ttft_ms.as_ref(), |s| s.p50),
-                pick(r.ttft_ms.as_ref(), |s| s.p99),
-                pick(r.total_ms.as_ref(), |s| s.p50),
-                pick(r.total_ms.as_ref(), |s| s.p99),
-                pick(r.total_ms.as_ref(), |s| s.max),
-                tps(r),
-            );
-        }
-        out.push_str("</tbody></table></details>\n");
+}
+
+/// Per provider × scenario × mode, folded away: it is long.
+fn scenario_table(out: &mut String, report: &BenchReport) {
+    if report.scenarios.is_empty() {
+        return;
     }
-    out.push_str("</section>\n");
-    out
+    let _ = write!(
+        out,
+        "<details><summary>Per scenario ({} rows)</summary>\n<table class=\"bench-table\"><thead><tr><th>provider</th><th>scenario</th><th>mode</th><th>calls</th><th>errors</th>\
+         <th>TTFT p50</th><th>TTFT p99</th><th>total p50</th><th>total p99</th><th>total max</th><th>tokens/s p50</th></tr></thead>\n<tbody>\n",
+        report.scenarios.len()
+    );
+    for r in &report.scenarios {
+        let pick = |s: Option<&Summary>, f: fn(&Summary) -> f64| s.map_or("–".to_string(), |s| ms(f(s)));
+        let _ = writeln!(
+            out,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td>{}<td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+            esc(&r.provider),
+            esc(r.scenario.as_deref().unwrap_or("")),
+            esc(r.mode.as_deref().unwrap_or("")),
+            r.counts.calls,
+            errors_cell(r),
+            pick(r.ttft_ms.as_ref(), |s| s.p50),
+            pick(r.ttft_ms.as_ref(), |s| s.p99),
+            pick(r.total_ms.as_ref(), |s| s.p50),
+            pick(r.total_ms.as_ref(), |s| s.p99),
+            pick(r.total_ms.as_ref(), |s| s.max),
+            tps(r),
+        );
+    }
+    out.push_str("</tbody></table></details>\n");
 }

@@ -108,16 +108,46 @@ impl Expect {
         let mut out = Vec::new();
         let want = self.expected_outcome();
         if fp.outcome != want {
-            match (&fp.error, want) {
-                (Some(e), Outcome::Success) => out.push(format!(
-                    "expected success, got error {}{}",
-                    e.kind,
-                    e.status.map(|s| format!(" (status {s})")).unwrap_or_default()
-                )),
-                _ => out.push(format!("expected an error, got success (finish_reason {})", show_opt(fp.finish_reason))),
-            }
+            out.push(outcome_mismatch(fp, want));
             return out;
         }
+        self.check_error(fp, &mut out);
+        if want == Outcome::Success {
+            self.check_answer(fp, &mut out);
+            self.check_presences(fp, &mut out);
+            self.check_calls(fp, &mut out);
+            self.check_json(fp, &mut out);
+        }
+        out
+    }
+}
+
+/// The one message when the call succeeded or failed against the expectation; nothing else
+/// is checked then, since every other check assumes the expected outcome.
+fn outcome_mismatch(fp: &Fingerprint, want: Outcome) -> String {
+    match (&fp.error, want) {
+        (Some(e), Outcome::Success) => format!(
+            "expected success, got error {}{}",
+            e.kind,
+            e.status.map(|s| format!(" (status {s})")).unwrap_or_default()
+        ),
+        _ => format!("expected an error, got success (finish_reason {})", show_opt(fp.finish_reason)),
+    }
+}
+
+/// `what: expected present, got none` and its converse, the shape of every presence check.
+fn check_presence(what: &str, want: Option<Presence>, got: bool, out: &mut Vec<String>) {
+    match want {
+        Some(Presence::Present) if !got => out.push(format!("{what}: expected present, got none")),
+        Some(Presence::Absent) if got => out.push(format!("{what}: expected absent, got some")),
+        _ => {}
+    }
+}
+
+impl Expect {
+    /// Error kind, status and retry hint (the last also on a success, where it must be absent
+    /// if the scenario says so).
+    fn check_error(&self, fp: &Fingerprint, out: &mut Vec<String>) {
         if let Some(kinds) = &self.error_kind
             && let Some(e) = &fp.error
             && !kinds.contains(&e.kind)
@@ -136,37 +166,39 @@ impl Expect {
             Some(Presence::Absent) if hint => out.push("retry_after: expected no retry hint, got one".into()),
             _ => {}
         }
-        if want == Outcome::Error {
-            return out;
-        }
+    }
+
+    fn check_answer(&self, fp: &Fingerprint, out: &mut Vec<String>) {
         if let Some(reasons) = &self.finish_reason
             && !fp.finish_reason.is_some_and(|f| reasons.contains(&f))
         {
             out.push(format!("finish_reason: expected {}, got {}", list(reasons), show_opt(fp.finish_reason)));
         }
-        let content_present = fp.content.as_ref().is_some_and(|c| c.present);
-        match self.content {
-            Some(Presence::Present) if !content_present => out.push("content: expected present, got none".into()),
-            Some(Presence::Absent) if content_present => out.push("content: expected absent, got some".into()),
-            _ => {}
+    }
+
+    /// Content, reasoning, usage, reasoning tokens, cached tokens and citations, present or
+    /// absent as expected.
+    fn check_presences(&self, fp: &Fingerprint, out: &mut Vec<String>) {
+        let content = fp.content.as_ref().is_some_and(|c| c.present);
+        for (what, want, got) in [
+            ("content", self.content, content),
+            ("reasoning", self.reasoning, fp.reasoning),
+            ("usage", self.usage, fp.usage == Some(true)),
+            ("reasoning_tokens", self.reasoning_tokens, fp.reasoning_tokens),
+            ("cached_tokens", self.cached_tokens, fp.cached_tokens),
+            ("citations", self.citations, fp.citations),
+        ] {
+            check_presence(what, want, got, out);
         }
-        match self.reasoning {
-            Some(Presence::Present) if !fp.reasoning => out.push("reasoning: expected present, got none".into()),
-            Some(Presence::Absent) if fp.reasoning => out.push("reasoning: expected absent, got some".into()),
-            _ => {}
-        }
-        match self.usage {
-            Some(Presence::Present) if fp.usage != Some(true) => out.push("usage: expected present, got none".into()),
-            Some(Presence::Absent) if fp.usage == Some(true) => out.push("usage: expected absent, got some".into()),
-            _ => {}
-        }
-        self.check_accounting(fp, &mut out);
+    }
+
+    fn check_calls(&self, fp: &Fingerprint, out: &mut Vec<String>) {
         if self.no_tool_calls && !fp.tool_calls.is_empty() {
             let names: Vec<&str> = fp.tool_calls.iter().map(|c| c.name.as_str()).collect();
             out.push(format!("tool_calls: expected none, got {}", names.join(", ")));
         }
         if let Some(tc) = &self.tool_calls {
-            check_tool_calls(tc, fp, &mut out);
+            check_tool_calls(tc, fp, out);
         }
         // Checked whether or not the scenario speaks of tool calls: arguments that are not a
         // JSON object are a broken answer unless the scenario says it expects one.
@@ -175,34 +207,19 @@ impl Expect {
                 out.push(format!("tool_calls[{i}] {}: arguments are not a JSON object", call.name));
             }
         }
-        if self.wants_json() {
-            let json = fp.content.as_ref().and_then(|c| c.json.as_ref());
-            match json {
-                None => out.push("json: expected JSON content, got none".into()),
-                Some(j) if !j.valid => out.push("json: content is not valid JSON".into()),
-                Some(j) if (self.matches_schema || self.json_schema.is_some()) && j.schema_valid != Some(true) => {
-                    out.push("json: content does not match the schema".into())
-                }
-                _ => {}
-            }
-        }
-        out
     }
-}
 
-impl Expect {
-    /// Reasoning tokens, cached tokens and citations, present or absent as expected.
-    fn check_accounting(&self, fp: &Fingerprint, out: &mut Vec<String>) {
-        for (what, want, got) in [
-            ("reasoning_tokens", self.reasoning_tokens, fp.reasoning_tokens),
-            ("cached_tokens", self.cached_tokens, fp.cached_tokens),
-            ("citations", self.citations, fp.citations),
-        ] {
-            match want {
-                Some(Presence::Present) if !got => out.push(format!("{what}: expected present, got none")),
-                Some(Presence::Absent) if got => out.push(format!("{what}: expected absent, got some")),
-                _ => {}
+    fn check_json(&self, fp: &Fingerprint, out: &mut Vec<String>) {
+        if !self.wants_json() {
+            return;
+        }
+        match fp.content.as_ref().and_then(|c| c.json.as_ref()) {
+            None => out.push("json: expected JSON content, got none".into()),
+            Some(j) if !j.valid => out.push("json: content is not valid JSON".into()),
+            Some(j) if (self.matches_schema || self.json_schema.is_some()) && j.schema_valid != Some(true) => {
+                out.push("json: content does not match the schema".into())
             }
+            _ => {}
         }
     }
 }

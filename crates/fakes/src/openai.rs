@@ -935,108 +935,161 @@ fn openai_parts(kind: ErrorKind, ctx: &FakeCtx, retry: Option<f64>) -> Parts {
     }
 }
 
+/// One error a flavour sends as the plain OpenAI envelope: status, message (`{model}` filled
+/// in), `type`, `param`, `code`. What needs more than that (headers, another body) is in
+/// [`flavour_error`].
+type PlainError =
+    (Flavour, ErrorKind, u16, &'static str, Option<&'static str>, Option<&'static str>, Option<&'static str>);
+
+const INVALID: Option<&str> = Some("invalid_request_error");
+
+/// The flavours' documented errors in the OpenAI envelope, as each provider words them.
+const PLAIN_ERRORS: &[PlainError] = &[
+    (
+        Flavour::DeepSeek,
+        ErrorKind::Authentication,
+        401,
+        "Authentication Fails, Your api key: ****0000 is invalid",
+        Some("authentication_error"),
+        None,
+        INVALID,
+    ),
+    (Flavour::DeepSeek, ErrorKind::NotFound, 400, "Model Not Exist", INVALID, None, INVALID),
+    (
+        Flavour::DeepSeek,
+        ErrorKind::InvalidRequest,
+        400,
+        "Invalid request: temperature must be between 0 and 2",
+        INVALID,
+        None,
+        INVALID,
+    ),
+    (
+        Flavour::DeepSeek,
+        ErrorKind::ContextLengthExceeded,
+        400,
+        "This model's maximum context length is 131072 tokens. However, you requested 140000 tokens (139000 in the messages, 1000 in the completion). Please reduce the length of the messages or completion.",
+        INVALID,
+        None,
+        INVALID,
+    ),
+    (Flavour::DeepSeek, ErrorKind::QuotaExhausted, 402, "Insufficient Balance", Some("unknown_error"), None, INVALID),
+    (Flavour::Groq, ErrorKind::Authentication, 401, "Invalid API Key", INVALID, None, Some("invalid_api_key")),
+    (
+        Flavour::Groq,
+        ErrorKind::ContextLengthExceeded,
+        400,
+        "Please reduce the length of the messages or completion.",
+        INVALID,
+        Some("messages"),
+        Some("context_length_exceeded"),
+    ),
+    (
+        Flavour::Groq,
+        ErrorKind::Overloaded,
+        503,
+        "{model} is currently over capacity. Please try again and back off exponentially. Visit https://groqstatus.com to see if there is an active incident.",
+        Some("internal_server_error"),
+        None,
+        Some("over_capacity"),
+    ),
+    (Flavour::Groq, ErrorKind::ServerError, 500, "Internal Server Error", Some("internal_server_error"), None, None),
+    (
+        Flavour::Qwen,
+        ErrorKind::Authentication,
+        401,
+        "Incorrect API key provided. ",
+        INVALID,
+        None,
+        Some("invalid_api_key"),
+    ),
+    (
+        Flavour::Qwen,
+        ErrorKind::RateLimited,
+        429,
+        "You exceeded your current requests list.",
+        Some("limit_requests"),
+        None,
+        Some("limit_requests"),
+    ),
+    (
+        Flavour::Qwen,
+        ErrorKind::QuotaExhausted,
+        400,
+        "Access denied, please make sure your account is in good standing.",
+        Some("Arrearage"),
+        None,
+        Some("Arrearage"),
+    ),
+    (
+        Flavour::Qwen,
+        ErrorKind::ContentFiltered,
+        400,
+        "Input data may contain inappropriate content.",
+        Some("data_inspection_failed"),
+        None,
+        Some("data_inspection_failed"),
+    ),
+    (Flavour::Mistral, ErrorKind::NotFound, 400, "Invalid model: {model}", Some("invalid_model"), None, Some("1500")),
+    (
+        Flavour::Mistral,
+        ErrorKind::ContextLengthExceeded,
+        400,
+        "Prompt contains 131072 tokens and 0 draft tokens, too large for model with 32768 maximum context length",
+        INVALID,
+        None,
+        None,
+    ),
+    (
+        Flavour::Mistral,
+        ErrorKind::ContentFiltered,
+        400,
+        "The request was blocked by the safety filter.",
+        INVALID,
+        None,
+        None,
+    ),
+    (
+        Flavour::Mistral,
+        ErrorKind::QuotaExhausted,
+        429,
+        "You have reached your per-month limit. Increase it in the billing settings of your workspace.",
+        Some("quota_exceeded"),
+        None,
+        None,
+    ),
+    (
+        Flavour::Mistral,
+        ErrorKind::Overloaded,
+        429,
+        "Service tier capacity exceeded for this model.",
+        Some("service_tier_capacity_exceeded"),
+        None,
+        Some("3505"),
+    ),
+    (Flavour::Mistral, ErrorKind::ServerError, 500, "Internal server error", Some("internal_server_error"), None, None),
+    (
+        Flavour::Mistral,
+        ErrorKind::MalformedResponse,
+        500,
+        "Internal server error",
+        Some("internal_server_error"),
+        None,
+        None,
+    ),
+];
+
 /// Bodies a flavour has of its own for a kind; `None` falls back to OpenAI's, laid out in the
 /// flavour's shape.
 fn flavour_error(flavour: Flavour, kind: ErrorKind, ctx: &FakeCtx, retry: Option<f64>) -> Option<Rendered> {
-    let model = &ctx.model;
-    let p = |status: u16, message: &str, kind_type: Option<&str>, param: Option<&str>, code: Option<&str>| {
-        Some(Rendered::Parts(Parts::new(status, message, kind_type, param, code)))
-    };
+    if let Some(&(_, _, status, message, kind_type, param, code)) =
+        PLAIN_ERRORS.iter().find(|e| e.0 == flavour && e.1 == kind)
+    {
+        let message = message.replace("{model}", &ctx.model);
+        return Some(Rendered::Parts(Parts::new(status, message, kind_type, param, code)));
+    }
     match (flavour, kind) {
-        (Flavour::DeepSeek, ErrorKind::Authentication) => p(
-            401,
-            "Authentication Fails, Your api key: ****0000 is invalid",
-            Some("authentication_error"),
-            None,
-            Some("invalid_request_error"),
-        ),
-        (Flavour::DeepSeek, ErrorKind::NotFound) => {
-            p(400, "Model Not Exist", Some("invalid_request_error"), None, Some("invalid_request_error"))
-        }
-        (Flavour::DeepSeek, ErrorKind::InvalidRequest) => p(
-            400,
-            "Invalid request: temperature must be between 0 and 2",
-            Some("invalid_request_error"),
-            None,
-            Some("invalid_request_error"),
-        ),
-        (Flavour::DeepSeek, ErrorKind::ContextLengthExceeded) => p(
-            400,
-            "This model's maximum context length is 131072 tokens. However, you requested 140000 tokens (139000 in the messages, 1000 in the completion). Please reduce the length of the messages or completion.",
-            Some("invalid_request_error"),
-            None,
-            Some("invalid_request_error"),
-        ),
-        (Flavour::DeepSeek, ErrorKind::QuotaExhausted) => {
-            p(402, "Insufficient Balance", Some("unknown_error"), None, Some("invalid_request_error"))
-        }
-        (Flavour::Groq, ErrorKind::Authentication) => {
-            p(401, "Invalid API Key", Some("invalid_request_error"), None, Some("invalid_api_key"))
-        }
-        (Flavour::Groq, ErrorKind::ContextLengthExceeded) => p(
-            400,
-            "Please reduce the length of the messages or completion.",
-            Some("invalid_request_error"),
-            Some("messages"),
-            Some("context_length_exceeded"),
-        ),
-        (Flavour::Groq, ErrorKind::RateLimited) => {
-            // Groq always sends `retry-after` with a 429.
-            let s = retry.unwrap_or(DEFAULT_RETRY_S);
-            let org = fake_id(ctx.seed, SALT_ORG, 26, LOWER_ALNUM);
-            let mut parts = Parts::new(
-                429,
-                format!(
-                    "Rate limit reached for model `{model}` in organization `org_{org}` service tier `on_demand` on tokens per minute (TPM): Limit 6000, Used 5838, Requested 1240. Please try again in {}. Need more tokens? Upgrade to Dev Tier today at https://console.groq.com/settings/billing",
-                    go_duration(s)
-                ),
-                Some("tokens"),
-                None,
-                Some("rate_limit_exceeded"),
-            );
-            parts.headers = vec![
-                ("retry-after".into(), secs_header(s.ceil())),
-                ("x-ratelimit-limit-requests".into(), "1000".into()),
-                ("x-ratelimit-limit-tokens".into(), "6000".into()),
-                ("x-ratelimit-remaining-requests".into(), "999".into()),
-                ("x-ratelimit-remaining-tokens".into(), "162".into()),
-                ("x-ratelimit-reset-requests".into(), "1m26.4s".into()),
-                ("x-ratelimit-reset-tokens".into(), go_duration(s)),
-            ];
-            Some(Rendered::Parts(parts))
-        }
-        (Flavour::Groq, ErrorKind::Overloaded) => p(
-            503,
-            &format!(
-                "{model} is currently over capacity. Please try again and back off exponentially. Visit https://groqstatus.com to see if there is an active incident."
-            ),
-            Some("internal_server_error"),
-            None,
-            Some("over_capacity"),
-        ),
-        (Flavour::Groq, ErrorKind::ServerError) => {
-            p(500, "Internal Server Error", Some("internal_server_error"), None, None)
-        }
-        (Flavour::Qwen, ErrorKind::Authentication) => {
-            p(401, "Incorrect API key provided. ", Some("invalid_request_error"), None, Some("invalid_api_key"))
-        }
-        (Flavour::Qwen, ErrorKind::RateLimited) => {
-            p(429, "You exceeded your current requests list.", Some("limit_requests"), None, Some("limit_requests"))
-        }
-        (Flavour::Qwen, ErrorKind::QuotaExhausted) => p(
-            400,
-            "Access denied, please make sure your account is in good standing.",
-            Some("Arrearage"),
-            None,
-            Some("Arrearage"),
-        ),
-        (Flavour::Qwen, ErrorKind::ContentFiltered) => p(
-            400,
-            "Input data may contain inappropriate content.",
-            Some("data_inspection_failed"),
-            None,
-            Some("data_inspection_failed"),
-        ),
+        (Flavour::Groq, ErrorKind::RateLimited) => Some(groq_rate_limited(ctx, retry)),
         (Flavour::Mistral, ErrorKind::Authentication | ErrorKind::PermissionDenied) => {
             let (status, message) =
                 if kind == ErrorKind::Authentication { (401, "Unauthorized") } else { (403, "Forbidden") };
@@ -1046,42 +1099,12 @@ fn flavour_error(flavour: Flavour, kind: ErrorKind, ctx: &FakeCtx, retry: Option
                 headers: Vec::new(),
             })
         }
-        (Flavour::Mistral, ErrorKind::NotFound) => {
-            p(400, &format!("Invalid model: {model}"), Some("invalid_model"), None, Some("1500"))
-        }
-        (Flavour::Mistral, ErrorKind::ContextLengthExceeded) => p(
-            400,
-            "Prompt contains 131072 tokens and 0 draft tokens, too large for model with 32768 maximum context length",
-            Some("invalid_request_error"),
-            None,
-            None,
-        ),
-        (Flavour::Mistral, ErrorKind::ContentFiltered) => {
-            p(400, "The request was blocked by the safety filter.", Some("invalid_request_error"), None, None)
-        }
         (Flavour::Mistral, ErrorKind::RateLimited) => {
             let mut parts = Parts::new(429, "Rate limit exceeded", Some("rate_limited"), None, Some("1300"));
             if let Some(s) = retry {
                 parts.headers.push(("retry-after".into(), secs_header(s)));
             }
             Some(Rendered::Parts(parts))
-        }
-        (Flavour::Mistral, ErrorKind::QuotaExhausted) => p(
-            429,
-            "You have reached your per-month limit. Increase it in the billing settings of your workspace.",
-            Some("quota_exceeded"),
-            None,
-            None,
-        ),
-        (Flavour::Mistral, ErrorKind::Overloaded) => p(
-            429,
-            "Service tier capacity exceeded for this model.",
-            Some("service_tier_capacity_exceeded"),
-            None,
-            Some("3505"),
-        ),
-        (Flavour::Mistral, ErrorKind::ServerError | ErrorKind::MalformedResponse) => {
-            p(500, "Internal server error", Some("internal_server_error"), None, None)
         }
         (Flavour::Mistral, ErrorKind::Unsupported) => Some(Rendered::Raw {
             status: 422,
@@ -1102,6 +1125,33 @@ fn flavour_error(flavour: Flavour, kind: ErrorKind, ctx: &FakeCtx, retry: Option
         (Flavour::OpenRouter, _) => Some(openrouter_error(kind, ctx, retry)),
         _ => None,
     }
+}
+
+/// Groq always sends `retry-after` with a 429, beside its `x-ratelimit-*` headers.
+fn groq_rate_limited(ctx: &FakeCtx, retry: Option<f64>) -> Rendered {
+    let s = retry.unwrap_or(DEFAULT_RETRY_S);
+    let org = fake_id(ctx.seed, SALT_ORG, 26, LOWER_ALNUM);
+    let mut parts = Parts::new(
+        429,
+        format!(
+            "Rate limit reached for model `{}` in organization `org_{org}` service tier `on_demand` on tokens per minute (TPM): Limit 6000, Used 5838, Requested 1240. Please try again in {}. Need more tokens? Upgrade to Dev Tier today at https://console.groq.com/settings/billing",
+            ctx.model,
+            go_duration(s)
+        ),
+        Some("tokens"),
+        None,
+        Some("rate_limit_exceeded"),
+    );
+    parts.headers = vec![
+        ("retry-after".into(), secs_header(s.ceil())),
+        ("x-ratelimit-limit-requests".into(), "1000".into()),
+        ("x-ratelimit-limit-tokens".into(), "6000".into()),
+        ("x-ratelimit-remaining-requests".into(), "999".into()),
+        ("x-ratelimit-remaining-tokens".into(), "162".into()),
+        ("x-ratelimit-reset-requests".into(), "1m26.4s".into()),
+        ("x-ratelimit-reset-tokens".into(), go_duration(s)),
+    ];
+    Rendered::Parts(parts)
 }
 
 /// OpenRouter's own envelope: `{"error": {"message", "code": <status>, "metadata"?}}`; upstream

@@ -192,7 +192,7 @@ async fn attempt(
     }
     let (adapter, native) = match app.upstream.prepare(&cand, &req, forward) {
         Ok(p) => p,
-        Err(why) => return SendOutcome::Skip(why),
+        Err(why) => return SendOutcome::Skip(why.to_string()),
     };
     s.calls += 1;
     match app.upstream.open_stream(adapter, &native, deadline).await {

@@ -10,6 +10,8 @@ use llm_conform_core::router::{CallResult, Candidate, SendOutcome};
 use llm_conform_core::secrets::{KeyStore, Redactor, Secret};
 use llm_conform_core::transport::{HttpTransport, StreamStart};
 
+use crate::prepare_error::PrepareError;
+
 /// Provider keys and the shared HTTP client.
 pub struct Upstream {
     catalog: Catalog,
@@ -66,17 +68,17 @@ impl Upstream {
         cand: &Candidate,
         req: &ChatRequest,
         forward: &[(String, String)],
-    ) -> Result<(&'static dyn Adapter, NativeRequest), String> {
-        let spec = self.catalog.get(&cand.provider).map_err(|e| e.to_string())?;
+    ) -> Result<(&'static dyn Adapter, NativeRequest), PrepareError> {
+        let spec = self.catalog.get(&cand.provider).map_err(|e| PrepareError::UnknownProvider(e.to_string()))?;
         let key = match self.keys.get(&cand.provider) {
             Some(Ok(k)) => k.as_ref(),
-            Some(Err(why)) => return Err(why.clone()),
-            None => return Err(format!("no key for `{}`", cand.provider)),
+            Some(Err(why)) => return Err(PrepareError::KeyUnavailable { why: why.clone() }),
+            None => return Err(PrepareError::NoKeyEntry { provider: cand.provider.clone() }),
         };
         let adapter = spec.family.adapter();
         let mut native = adapter
             .encode(req, spec, key.map(Secret::expose))
-            .map_err(|e| self.redactor.redact(&e.to_string()).into_owned())?;
+            .map_err(|e| PrepareError::Encode(self.redactor.redact(&e.to_string()).into_owned()))?;
         for (k, v) in forward {
             native.header(k, v.clone());
         }
@@ -93,7 +95,7 @@ impl Upstream {
     ) -> SendOutcome {
         let (adapter, native) = match self.prepare(cand, req, forward) {
             Ok(p) => p,
-            Err(why) => return SendOutcome::Skip(why),
+            Err(why) => return SendOutcome::Skip(why.to_string()),
         };
         let call = self.transport.call_with_deadline(adapter, &native, deadline).await;
         SendOutcome::Called(CallResult {
