@@ -105,98 +105,11 @@ impl FakeFamily for FakeGemini {
         if err.kind == ErrorKind::ContentFiltered && err.status.is_none_or(|s| s == 200) {
             return blocked_prompt(ctx);
         }
-        let model = &ctx.model;
-        let (status, rpc, default_message) = match err.kind {
-            ErrorKind::Authentication if err.status.is_some_and(|s| s == 401) => (
-                401,
-                "UNAUTHENTICATED",
-                "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or \
-                 other valid authentication credential. See \
-                 https://developers.google.com/identity/sign-in/web/devconsole-project."
-                    .to_string(),
-            ),
-            ErrorKind::Authentication => {
-                (400, "INVALID_ARGUMENT", "API key not valid. Please pass a valid API key.".to_string())
-            }
-            ErrorKind::PermissionDenied => {
-                (403, "PERMISSION_DENIED", "The caller does not have permission".to_string())
-            }
-            ErrorKind::NotFound => (
-                404,
-                "NOT_FOUND",
-                format!(
-                    "models/{model} is not found for API version v1beta, or is not supported for generateContent. \
-                     Call ListModels to see the list of available models and their supported methods."
-                ),
-            ),
-            ErrorKind::InvalidRequest => (400, "INVALID_ARGUMENT", "Request contains an invalid argument.".to_string()),
-            ErrorKind::ContextLengthExceeded => (
-                400,
-                "INVALID_ARGUMENT",
-                "The input token count (1200000) exceeds the maximum number of tokens allowed (1048576).".to_string(),
-            ),
-            ErrorKind::ContentFiltered => (
-                400,
-                "INVALID_ARGUMENT",
-                "The request was blocked by the safety filters (blockReason SAFETY).".to_string(),
-            ),
-            ErrorKind::RateLimited | ErrorKind::QuotaExhausted => (
-                429,
-                "RESOURCE_EXHAUSTED",
-                "You exceeded your current quota, please check your plan and billing details. For more information \
-                 on this error, head to: https://ai.google.dev/gemini-api/docs/rate-limits."
-                    .to_string(),
-            ),
-            ErrorKind::Overloaded => {
-                (503, "UNAVAILABLE", "The model is overloaded. Please try again later.".to_string())
-            }
-            ErrorKind::ServerError | ErrorKind::MalformedResponse => (
-                500,
-                "INTERNAL",
-                "An internal error has occurred. Please retry or report in \
-                 https://developers.generativeai.google/guide/troubleshooting"
-                    .to_string(),
-            ),
-            ErrorKind::Timeout => {
-                (504, "DEADLINE_EXCEEDED", "Deadline expired before operation could complete.".to_string())
-            }
-            ErrorKind::Connection => (503, "UNAVAILABLE", "The service is currently unavailable.".to_string()),
-            ErrorKind::Unsupported => {
-                (400, "INVALID_ARGUMENT", format!("Function calling is not enabled for models/{model}"))
-            }
-        };
+        let (status, rpc, default_message) = documented_error(err.kind, err.status, &ctx.model);
         let code = err.status.unwrap_or(status);
         let rpc = if code == status { rpc } else { rpc_status(code).unwrap_or(rpc) };
         let message = err.message.clone().unwrap_or(default_message);
-
-        let mut details = Vec::new();
-        match err.kind {
-            ErrorKind::Authentication if code == 400 => {
-                details.push(json!({
-                    "@type": "type.googleapis.com/google.rpc.ErrorInfo",
-                    "reason": "API_KEY_INVALID",
-                    "domain": "googleapis.com",
-                    "metadata": {"service": "generativelanguage.googleapis.com"},
-                }));
-                details.push(json!({
-                    "@type": "type.googleapis.com/google.rpc.LocalizedMessage",
-                    "locale": "en-US",
-                    "message": message,
-                }));
-            }
-            ErrorKind::RateLimited | ErrorKind::QuotaExhausted if code == 429 => {
-                let quota = if err.kind == ErrorKind::QuotaExhausted {
-                    "GenerateRequestsPerDayPerProjectPerModel-FreeTier"
-                } else {
-                    "GenerateRequestsPerMinutePerProjectPerModel-FreeTier"
-                };
-                details.push(json!({
-                    "@type": "type.googleapis.com/google.rpc.QuotaFailure",
-                    "violations": [{"quotaId": quota}],
-                }));
-            }
-            _ => {}
-        }
+        let mut details = error_details(err.kind, code, &message);
         if let Some(secs) = err.retry_after_s.filter(|s| s.is_finite() && *s >= 0.0) {
             details.push(json!({
                 "@type": "type.googleapis.com/google.rpc.RetryInfo",
@@ -205,6 +118,98 @@ impl FakeFamily for FakeGemini {
         }
         FakeResponse::json(code, error_body(code, &message, rpc, details))
     }
+}
+
+/// Google's documented status, RPC status and message for a kind (`status` tells Gemini's two
+/// authentication failures apart).
+fn documented_error(kind: ErrorKind, status: Option<u16>, model: &str) -> (u16, &'static str, String) {
+    match kind {
+        ErrorKind::Authentication if status == Some(401) => (
+            401,
+            "UNAUTHENTICATED",
+            "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or \
+             other valid authentication credential. See \
+             https://developers.google.com/identity/sign-in/web/devconsole-project."
+                .to_string(),
+        ),
+        ErrorKind::Authentication => {
+            (400, "INVALID_ARGUMENT", "API key not valid. Please pass a valid API key.".to_string())
+        }
+        ErrorKind::PermissionDenied => (403, "PERMISSION_DENIED", "The caller does not have permission".to_string()),
+        ErrorKind::NotFound => (
+            404,
+            "NOT_FOUND",
+            format!(
+                "models/{model} is not found for API version v1beta, or is not supported for generateContent. \
+                 Call ListModels to see the list of available models and their supported methods."
+            ),
+        ),
+        ErrorKind::InvalidRequest => (400, "INVALID_ARGUMENT", "Request contains an invalid argument.".to_string()),
+        ErrorKind::ContextLengthExceeded => (
+            400,
+            "INVALID_ARGUMENT",
+            "The input token count (1200000) exceeds the maximum number of tokens allowed (1048576).".to_string(),
+        ),
+        ErrorKind::ContentFiltered => {
+            (400, "INVALID_ARGUMENT", "The request was blocked by the safety filters (blockReason SAFETY).".to_string())
+        }
+        ErrorKind::RateLimited | ErrorKind::QuotaExhausted => (
+            429,
+            "RESOURCE_EXHAUSTED",
+            "You exceeded your current quota, please check your plan and billing details. For more information \
+             on this error, head to: https://ai.google.dev/gemini-api/docs/rate-limits."
+                .to_string(),
+        ),
+        ErrorKind::Overloaded => (503, "UNAVAILABLE", "The model is overloaded. Please try again later.".to_string()),
+        ErrorKind::ServerError | ErrorKind::MalformedResponse => (
+            500,
+            "INTERNAL",
+            "An internal error has occurred. Please retry or report in \
+             https://developers.generativeai.google/guide/troubleshooting"
+                .to_string(),
+        ),
+        ErrorKind::Timeout => {
+            (504, "DEADLINE_EXCEEDED", "Deadline expired before operation could complete.".to_string())
+        }
+        ErrorKind::Connection => (503, "UNAVAILABLE", "The service is currently unavailable.".to_string()),
+        ErrorKind::Unsupported => {
+            (400, "INVALID_ARGUMENT", format!("Function calling is not enabled for models/{model}"))
+        }
+    }
+}
+
+/// The `details` Google attaches: `ErrorInfo` and a localized message for a bad key, a
+/// `QuotaFailure` naming the quota for a 429.
+fn error_details(kind: ErrorKind, code: u16, message: &str) -> Vec<Value> {
+    let mut details = Vec::new();
+    match kind {
+        ErrorKind::Authentication if code == 400 => {
+            details.push(json!({
+                "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+                "reason": "API_KEY_INVALID",
+                "domain": "googleapis.com",
+                "metadata": {"service": "generativelanguage.googleapis.com"},
+            }));
+            details.push(json!({
+                "@type": "type.googleapis.com/google.rpc.LocalizedMessage",
+                "locale": "en-US",
+                "message": message,
+            }));
+        }
+        ErrorKind::RateLimited | ErrorKind::QuotaExhausted if code == 429 => {
+            let quota = if kind == ErrorKind::QuotaExhausted {
+                "GenerateRequestsPerDayPerProjectPerModel-FreeTier"
+            } else {
+                "GenerateRequestsPerMinutePerProjectPerModel-FreeTier"
+            };
+            details.push(json!({
+                "@type": "type.googleapis.com/google.rpc.QuotaFailure",
+                "violations": [{"quotaId": quota}],
+            }));
+        }
+        _ => {}
+    }
+    details
 }
 
 /// The canonical RPC status Google pairs with an HTTP code.

@@ -339,154 +339,176 @@ impl<'a> Render<'a> {
 
     // -- whole responses ------------------------------------------------------------------------
 
+    /// The non-streamed body in the flavour's own field order and extras.
     fn body(&self) -> Value {
-        let has_calls = !self.calls.is_empty();
-        let mut msg = Map::new();
         match self.flavour {
-            Flavour::OpenAi => {
-                msg.insert("role".into(), json!("assistant"));
-                msg.insert("content".into(), json!(self.text()));
-                if let Some(r) = self.reasoning() {
-                    msg.insert("reasoning_content".into(), json!(r));
-                }
-                if has_calls {
-                    msg.insert("tool_calls".into(), Value::Array(self.calls_json()));
-                }
-                msg.insert("refusal".into(), Value::Null);
-                msg.insert("annotations".into(), json!([]));
-                json!({
-                    "id": self.id,
-                    "object": "chat.completion",
-                    "created": self.created,
-                    "model": self.model(),
-                    "choices": [{"index": 0, "message": msg, "logprobs": null, "finish_reason": self.finish}],
-                    "usage": self.usage_json(),
-                    "service_tier": "default",
-                    "system_fingerprint": self.fingerprint
-                })
-            }
-            Flavour::DeepSeek => {
-                msg.insert("role".into(), json!("assistant"));
-                msg.insert("content".into(), json!(self.text().unwrap_or("")));
-                if let Some(r) = self.reasoning() {
-                    msg.insert("reasoning_content".into(), json!(r));
-                }
-                if has_calls {
-                    msg.insert("tool_calls".into(), Value::Array(self.calls_json()));
-                }
-                json!({
-                    "id": self.id,
-                    "object": "chat.completion",
-                    "created": self.created,
-                    "model": self.model(),
-                    "choices": [{"index": 0, "message": msg, "logprobs": null, "finish_reason": self.finish}],
-                    "usage": self.usage_json(),
-                    "system_fingerprint": self.fingerprint
-                })
-            }
-            Flavour::Mistral => {
-                msg.insert("role".into(), json!("assistant"));
-                msg.insert("tool_calls".into(), if has_calls { Value::Array(self.calls_json()) } else { Value::Null });
-                match (self.shown_reasoning, self.text()) {
-                    (Some(r), text) => {
-                        let mut parts = vec![Self::mistral_thinking(r)];
-                        parts.extend(text.map(|t| json!({"type": "text", "text": t})));
-                        msg.insert("content".into(), Value::Array(parts));
-                    }
-                    (None, Some(t)) => {
-                        msg.insert("content".into(), json!(t));
-                    }
-                    (None, None) if !has_calls => {
-                        msg.insert("content".into(), json!(""));
-                    }
-                    (None, None) => {}
-                }
-                json!({
-                    "id": self.id,
-                    "created": self.created,
-                    "model": self.model(),
-                    "usage": self.usage_json(),
-                    "object": "chat.completion",
-                    "choices": [{"index": 0, "finish_reason": self.finish, "message": msg}]
-                })
-            }
-            Flavour::Groq => {
-                msg.insert("role".into(), json!("assistant"));
-                match self.text() {
-                    Some(t) => {
-                        msg.insert("content".into(), json!(t));
-                    }
-                    None if !has_calls => {
-                        msg.insert("content".into(), json!(""));
-                    }
-                    None => {}
-                }
-                if let Some(r) = self.reasoning() {
-                    msg.insert("reasoning".into(), json!(r));
-                }
-                if has_calls {
-                    msg.insert("tool_calls".into(), Value::Array(self.calls_json()));
-                }
-                json!({
-                    "id": self.id,
-                    "object": "chat.completion",
-                    "created": self.created,
-                    "model": self.model(),
-                    "choices": [{"index": 0, "message": msg, "logprobs": null, "finish_reason": self.finish}],
-                    "usage": self.usage_json(),
-                    "usage_breakdown": null,
-                    "system_fingerprint": self.fingerprint,
-                    "x_groq": {"id": self.groq_request_id(), "seed": self.ctx.seed % 2_000_000_000},
-                    "service_tier": "on_demand"
-                })
-            }
-            Flavour::Qwen => {
-                msg.insert("content".into(), json!(self.text().unwrap_or("")));
-                if let Some(r) = self.reasoning() {
-                    msg.insert("reasoning_content".into(), json!(r));
-                }
-                msg.insert("role".into(), json!("assistant"));
-                if has_calls {
-                    msg.insert("tool_calls".into(), Value::Array(self.calls_json()));
-                }
-                json!({
-                    "choices": [{"message": msg, "finish_reason": self.finish, "index": 0, "logprobs": null}],
-                    "object": "chat.completion",
-                    "usage": self.usage_json(),
-                    "created": self.created,
-                    "system_fingerprint": null,
-                    "model": self.model(),
-                    "id": self.id
-                })
-            }
-            Flavour::OpenRouter => {
-                msg.insert("role".into(), json!("assistant"));
-                msg.insert("content".into(), json!(self.text().unwrap_or("")));
-                msg.insert("refusal".into(), Value::Null);
-                msg.insert("reasoning".into(), json!(self.reasoning()));
-                if has_calls {
-                    msg.insert("tool_calls".into(), Value::Array(self.calls_json()));
-                }
-                json!({
-                    "id": self.id,
-                    "provider": self.openrouter_provider(),
-                    "model": self.model(),
-                    "object": "chat.completion",
-                    "created": self.created,
-                    "choices": [{
-                        "logprobs": null,
-                        "finish_reason": self.finish,
-                        "native_finish_reason": self.finish,
-                        "index": 0,
-                        "message": msg
-                    }],
-                    "system_fingerprint": self.fingerprint,
-                    "usage": self.usage_json()
-                })
-            }
+            Flavour::OpenAi => self.openai_body(),
+            Flavour::DeepSeek => self.deepseek_body(),
+            Flavour::Mistral => self.mistral_body(),
+            Flavour::Groq => self.groq_body(),
+            Flavour::Qwen => self.qwen_body(),
+            Flavour::OpenRouter => self.openrouter_body(),
         }
     }
 
+    fn openai_body(&self) -> Value {
+        let has_calls = !self.calls.is_empty();
+        let mut msg = Map::new();
+        msg.insert("role".into(), json!("assistant"));
+        msg.insert("content".into(), json!(self.text()));
+        if let Some(r) = self.reasoning() {
+            msg.insert("reasoning_content".into(), json!(r));
+        }
+        if has_calls {
+            msg.insert("tool_calls".into(), Value::Array(self.calls_json()));
+        }
+        msg.insert("refusal".into(), Value::Null);
+        msg.insert("annotations".into(), json!([]));
+        json!({
+            "id": self.id,
+            "object": "chat.completion",
+            "created": self.created,
+            "model": self.model(),
+            "choices": [{"index": 0, "message": msg, "logprobs": null, "finish_reason": self.finish}],
+            "usage": self.usage_json(),
+            "service_tier": "default",
+            "system_fingerprint": self.fingerprint
+        })
+    }
+
+    fn deepseek_body(&self) -> Value {
+        let has_calls = !self.calls.is_empty();
+        let mut msg = Map::new();
+        msg.insert("role".into(), json!("assistant"));
+        msg.insert("content".into(), json!(self.text().unwrap_or("")));
+        if let Some(r) = self.reasoning() {
+            msg.insert("reasoning_content".into(), json!(r));
+        }
+        if has_calls {
+            msg.insert("tool_calls".into(), Value::Array(self.calls_json()));
+        }
+        json!({
+            "id": self.id,
+            "object": "chat.completion",
+            "created": self.created,
+            "model": self.model(),
+            "choices": [{"index": 0, "message": msg, "logprobs": null, "finish_reason": self.finish}],
+            "usage": self.usage_json(),
+            "system_fingerprint": self.fingerprint
+        })
+    }
+
+    fn mistral_body(&self) -> Value {
+        let has_calls = !self.calls.is_empty();
+        let mut msg = Map::new();
+        msg.insert("role".into(), json!("assistant"));
+        msg.insert("tool_calls".into(), if has_calls { Value::Array(self.calls_json()) } else { Value::Null });
+        match (self.shown_reasoning, self.text()) {
+            (Some(r), text) => {
+                let mut parts = vec![Self::mistral_thinking(r)];
+                parts.extend(text.map(|t| json!({"type": "text", "text": t})));
+                msg.insert("content".into(), Value::Array(parts));
+            }
+            (None, Some(t)) => {
+                msg.insert("content".into(), json!(t));
+            }
+            (None, None) if !has_calls => {
+                msg.insert("content".into(), json!(""));
+            }
+            (None, None) => {}
+        }
+        json!({
+            "id": self.id,
+            "created": self.created,
+            "model": self.model(),
+            "usage": self.usage_json(),
+            "object": "chat.completion",
+            "choices": [{"index": 0, "finish_reason": self.finish, "message": msg}]
+        })
+    }
+
+    fn groq_body(&self) -> Value {
+        let has_calls = !self.calls.is_empty();
+        let mut msg = Map::new();
+        msg.insert("role".into(), json!("assistant"));
+        match self.text() {
+            Some(t) => {
+                msg.insert("content".into(), json!(t));
+            }
+            None if !has_calls => {
+                msg.insert("content".into(), json!(""));
+            }
+            None => {}
+        }
+        if let Some(r) = self.reasoning() {
+            msg.insert("reasoning".into(), json!(r));
+        }
+        if has_calls {
+            msg.insert("tool_calls".into(), Value::Array(self.calls_json()));
+        }
+        json!({
+            "id": self.id,
+            "object": "chat.completion",
+            "created": self.created,
+            "model": self.model(),
+            "choices": [{"index": 0, "message": msg, "logprobs": null, "finish_reason": self.finish}],
+            "usage": self.usage_json(),
+            "usage_breakdown": null,
+            "system_fingerprint": self.fingerprint,
+            "x_groq": {"id": self.groq_request_id(), "seed": self.ctx.seed % 2_000_000_000},
+            "service_tier": "on_demand"
+        })
+    }
+
+    fn qwen_body(&self) -> Value {
+        let has_calls = !self.calls.is_empty();
+        let mut msg = Map::new();
+        msg.insert("content".into(), json!(self.text().unwrap_or("")));
+        if let Some(r) = self.reasoning() {
+            msg.insert("reasoning_content".into(), json!(r));
+        }
+        msg.insert("role".into(), json!("assistant"));
+        if has_calls {
+            msg.insert("tool_calls".into(), Value::Array(self.calls_json()));
+        }
+        json!({
+            "choices": [{"message": msg, "finish_reason": self.finish, "index": 0, "logprobs": null}],
+            "object": "chat.completion",
+            "usage": self.usage_json(),
+            "created": self.created,
+            "system_fingerprint": null,
+            "model": self.model(),
+            "id": self.id
+        })
+    }
+
+    fn openrouter_body(&self) -> Value {
+        let has_calls = !self.calls.is_empty();
+        let mut msg = Map::new();
+        msg.insert("role".into(), json!("assistant"));
+        msg.insert("content".into(), json!(self.text().unwrap_or("")));
+        msg.insert("refusal".into(), Value::Null);
+        msg.insert("reasoning".into(), json!(self.reasoning()));
+        if has_calls {
+            msg.insert("tool_calls".into(), Value::Array(self.calls_json()));
+        }
+        json!({
+            "id": self.id,
+            "provider": self.openrouter_provider(),
+            "model": self.model(),
+            "object": "chat.completion",
+            "created": self.created,
+            "choices": [{
+                "logprobs": null,
+                "finish_reason": self.finish,
+                "native_finish_reason": self.finish,
+                "index": 0,
+                "message": msg
+            }],
+            "system_fingerprint": self.fingerprint,
+            "usage": self.usage_json()
+        })
+    }
     fn groq_request_id(&self) -> String {
         format!("req_{}", fake_id(self.ctx.seed, SALT_REQUEST, 26, LOWER_ALNUM))
     }
@@ -613,12 +635,39 @@ impl<'a> Render<'a> {
     /// piece by piece.
     fn incremental_chunks(&self) -> Vec<Value> {
         let f = self.flavour;
-        let mut deltas: Vec<Value> = Vec::new();
         let reasoning = self.reasoning();
         let text = self.text();
         // OpenAI puts the first call in the role delta when the answer is only tool calls.
         let calls_in_first = f == Flavour::OpenAi && text.is_none() && reasoning.is_none() && !self.calls.is_empty();
-        let first = match f {
+        let mut deltas = vec![self.first_delta(calls_in_first)];
+        for piece in reasoning.map(text_pieces).unwrap_or_default() {
+            deltas.push(match f {
+                Flavour::DeepSeek | Flavour::Qwen => json!({"content": null, "reasoning_content": piece}),
+                Flavour::OpenRouter => json!({"role": "assistant", "content": "", "reasoning": piece}),
+                _ => json!({"reasoning_content": piece}),
+            });
+        }
+        for piece in text.map(text_pieces).unwrap_or_default() {
+            deltas.push(match f {
+                Flavour::DeepSeek if reasoning.is_some() => json!({"content": piece, "reasoning_content": null}),
+                Flavour::OpenRouter => json!({"role": "assistant", "content": piece, "reasoning": null}),
+                _ => json!({"content": piece}),
+            });
+        }
+        self.push_call_deltas(calls_in_first, &mut deltas);
+        let mut chunks: Vec<Value> = Vec::new();
+        for d in deltas {
+            let n = chunks.len();
+            chunks.push(self.envelope(n, Some(self.choice(d, None)), None));
+        }
+        self.push_finish(&mut chunks);
+        chunks
+    }
+
+    /// The role delta that opens a stream, in the flavour's shape.
+    fn first_delta(&self, calls_in_first: bool) -> Value {
+        let reasoning = self.reasoning();
+        match self.flavour {
             Flavour::OpenAi if calls_in_first => match self.calls.first() {
                 Some(c) => json!({
                     "role": "assistant",
@@ -638,22 +687,13 @@ impl<'a> Render<'a> {
             Flavour::Qwen => json!({"content": "", "role": "assistant"}),
             Flavour::OpenRouter => json!({"role": "assistant", "content": "", "reasoning": null}),
             _ => json!({"role": "assistant", "content": ""}),
-        };
-        deltas.push(first);
-        for piece in reasoning.map(text_pieces).unwrap_or_default() {
-            deltas.push(match f {
-                Flavour::DeepSeek | Flavour::Qwen => json!({"content": null, "reasoning_content": piece}),
-                Flavour::OpenRouter => json!({"role": "assistant", "content": "", "reasoning": piece}),
-                _ => json!({"reasoning_content": piece}),
-            });
         }
-        for piece in text.map(text_pieces).unwrap_or_default() {
-            deltas.push(match f {
-                Flavour::DeepSeek if reasoning.is_some() => json!({"content": piece, "reasoning_content": null}),
-                Flavour::OpenRouter => json!({"role": "assistant", "content": piece, "reasoning": null}),
-                _ => json!({"content": piece}),
-            });
-        }
+    }
+
+    /// Each call's opening delta (unless it went into the role delta), then its arguments in
+    /// pieces.
+    fn push_call_deltas(&self, calls_in_first: bool, deltas: &mut Vec<Value>) {
+        let f = self.flavour;
         for (i, c) in self.calls.iter().enumerate() {
             if !(calls_in_first && i == 0) {
                 let start = json!({"tool_calls": [self.tool_start(i, c)]});
@@ -670,14 +710,14 @@ impl<'a> Render<'a> {
                 });
             }
         }
-        let mut chunks: Vec<Value> = Vec::new();
-        for d in deltas {
-            let n = chunks.len();
-            chunks.push(self.envelope(n, Some(self.choice(d, None)), None));
-        }
+    }
+
+    /// The finishing chunk, and usage where and when the flavour sends it.
+    fn push_finish(&self, chunks: &mut Vec<Value>) {
+        let f = self.flavour;
         let last_delta = match f {
             Flavour::OpenAi => json!({}),
-            Flavour::DeepSeek if reasoning.is_some() => json!({"content": "", "reasoning_content": null}),
+            Flavour::DeepSeek if self.reasoning().is_some() => json!({"content": "", "reasoning_content": null}),
             Flavour::OpenRouter => json!({"role": "assistant", "content": ""}),
             _ => json!({"content": ""}),
         };
@@ -692,7 +732,6 @@ impl<'a> Render<'a> {
                 chunks.push(self.envelope(n + 1, None, Some(self.usage_json())));
             }
         }
-        chunks
     }
 
     /// Mistral: text in pieces, then every call whole in one delta that also finishes and
@@ -831,6 +870,36 @@ fn go_duration(s: f64) -> String {
 
 const DEFAULT_RETRY_S: f64 = 20.0;
 
+/// OpenAI's 429: the RPM message, `x-ratelimit-*` headers, and `retry-after` only when the
+/// scenario gives one (OpenAI does not always send it).
+fn openai_rate_limited(ctx: &FakeCtx, retry: Option<f64>) -> Parts {
+    let model = &ctx.model;
+    let s = retry.unwrap_or(DEFAULT_RETRY_S);
+    let org = fake_id(ctx.seed, SALT_ORG, 24, ALNUM);
+    let mut p = Parts::new(
+        429,
+        format!(
+            "Rate limit reached for {model} in organization org-{org} on requests per min (RPM): Limit 500, Used 500, Requested 1. Please try again in {}. Visit https://platform.openai.com/account/rate-limits to learn more.",
+            go_duration(s)
+        ),
+        Some("requests"),
+        None,
+        Some("rate_limit_exceeded"),
+    );
+    p.headers = vec![
+        ("x-ratelimit-limit-requests".into(), "500".into()),
+        ("x-ratelimit-limit-tokens".into(), "200000".into()),
+        ("x-ratelimit-remaining-requests".into(), "0".into()),
+        ("x-ratelimit-remaining-tokens".into(), "199985".into()),
+        ("x-ratelimit-reset-requests".into(), go_duration(s)),
+        ("x-ratelimit-reset-tokens".into(), "4ms".into()),
+    ];
+    if let Some(s) = retry {
+        p.headers.push(("retry-after".into(), secs_header(s)));
+    }
+    p
+}
+
 fn openai_parts(kind: ErrorKind, ctx: &FakeCtx, retry: Option<f64>) -> Parts {
     let model = &ctx.model;
     match kind {
@@ -876,32 +945,7 @@ fn openai_parts(kind: ErrorKind, ctx: &FakeCtx, retry: Option<f64>) -> Parts {
             None,
             Some("content_policy_violation"),
         ),
-        ErrorKind::RateLimited => {
-            let s = retry.unwrap_or(DEFAULT_RETRY_S);
-            let org = fake_id(ctx.seed, SALT_ORG, 24, ALNUM);
-            let mut p = Parts::new(
-                429,
-                format!(
-                    "Rate limit reached for {model} in organization org-{org} on requests per min (RPM): Limit 500, Used 500, Requested 1. Please try again in {}. Visit https://platform.openai.com/account/rate-limits to learn more.",
-                    go_duration(s)
-                ),
-                Some("requests"),
-                None,
-                Some("rate_limit_exceeded"),
-            );
-            p.headers = vec![
-                ("x-ratelimit-limit-requests".into(), "500".into()),
-                ("x-ratelimit-limit-tokens".into(), "200000".into()),
-                ("x-ratelimit-remaining-requests".into(), "0".into()),
-                ("x-ratelimit-remaining-tokens".into(), "199985".into()),
-                ("x-ratelimit-reset-requests".into(), go_duration(s)),
-                ("x-ratelimit-reset-tokens".into(), "4ms".into()),
-            ];
-            if let Some(s) = retry {
-                p.headers.push(("retry-after".into(), secs_header(s)));
-            }
-            p
-        }
+        ErrorKind::RateLimited => openai_rate_limited(ctx, retry),
         ErrorKind::QuotaExhausted => Parts::new(
             429,
             "You exceeded your current quota, please check your plan and billing details. For more information on this error, read the docs: https://platform.openai.com/docs/guides/error-codes/api-errors.",
