@@ -114,57 +114,231 @@ const RESERVED_HEADERS: &[&str] =
 
 type Overrides = BTreeMap<String, ProviderOverride>;
 
-/// A scenario's provider and family overrides, each checked: a known provider the scenario runs
-/// on (or a known family), and nothing an override may not set.
-fn check_overrides(
-    id: &str,
-    by_provider: BTreeMap<String, Spanned<ProviderOverride>>,
-    by_family: BTreeMap<String, Spanned<ProviderOverride>>,
-    providers: &[String],
-    known: &[String],
-    problem: &dyn Fn(usize, String) -> Problem,
-    problems: &mut Vec<Problem>,
-) -> (Overrides, Overrides) {
-    let mut provider_overrides = BTreeMap::new();
-    for (name, o) in by_provider {
-        let at = o.span().start;
-        if !known.contains(&name) {
-            problems.push(problem(
-                at,
-                format!(
-                    "unknown provider `{name}` in scenario `{id}` provider_overrides; known providers: {}",
-                    known.join(", ")
-                ),
-            ));
-        } else if !providers.is_empty() && !providers.contains(&name) {
-            problems.push(problem(
-                at,
-                format!("scenario `{id}`: provider_overrides.{name} is for a provider the scenario does not run on"),
-            ));
-        }
-        for m in override_problems(o.get_ref()) {
-            problems.push(problem(at, format!("scenario `{id}`: provider_overrides.{name}: {m}")));
-        }
-        provider_overrides.insert(name, o.into_inner());
+/// Collects every problem of one suite file, located; a scenario with problems is still
+/// checked whole, so one run of the loader names all of them.
+struct SuiteChecker<'a> {
+    text: &'a str,
+    path: &'a Path,
+    catalog: &'a Catalog,
+    known: Vec<String>,
+    seen: HashSet<String>,
+    problems: Vec<Problem>,
+}
+
+impl<'a> SuiteChecker<'a> {
+    fn new(text: &'a str, path: &'a Path, catalog: &'a Catalog) -> Self {
+        SuiteChecker { text, path, catalog, known: catalog.names(), seen: HashSet::new(), problems: Vec::new() }
     }
-    let mut family_overrides = BTreeMap::new();
-    for (name, o) in by_family {
-        let at = o.span().start;
-        if !FAMILIES.contains(&name.as_str()) {
-            problems.push(problem(
-                at,
-                format!(
-                    "scenario `{id}`: unknown wire family `{name}` in family_overrides; families: {}",
-                    FAMILIES.join(", ")
-                ),
-            ));
-        }
-        for m in override_problems(o.get_ref()) {
-            problems.push(problem(at, format!("scenario `{id}`: family_overrides.{name}: {m}")));
-        }
-        family_overrides.insert(name, o.into_inner());
+
+    fn problem(&mut self, offset: usize, message: String) {
+        let (line, column) = line_col(self.text, offset);
+        self.problems.push(Problem { file: self.path.to_path_buf(), line, column, message });
     }
-    (provider_overrides, family_overrides)
+
+    fn provider(&mut self, p: &str, offset: usize, what: &str) {
+        if !self.known.iter().any(|k| k == p) {
+            let message = format!("unknown provider `{p}` in {what}; known providers: {}", self.known.join(", "));
+            self.problem(offset, message);
+        }
+    }
+
+    /// One scenario, checked; `None` when its request cannot be built (the problem is kept).
+    fn scenario(&mut self, raw: RawScenario) -> Option<Scenario> {
+        let id_at = raw.id.span().start;
+        let id = raw.id.into_inner();
+        if !is_slug(&id) {
+            self.problem(id_at, format!("scenario id `{id}` must be lowercase letters, digits, `-` or `_`"));
+        }
+        if !self.seen.insert(id.clone()) {
+            self.problem(id_at, format!("duplicate scenario id `{id}`"));
+        }
+        let req_at = raw.request.span().start;
+        let request = match to_request(raw.request.into_inner()) {
+            Ok(r) => Some(r),
+            Err(m) => {
+                self.problem(req_at, format!("scenario `{id}`: invalid request: {m}"));
+                None
+            }
+        };
+        let providers = match raw.providers {
+            Some(p) => {
+                let at = p.span().start;
+                let list = p.into_inner();
+                for name in &list {
+                    self.provider(name, at, &format!("scenario `{id}` providers"));
+                }
+                list
+            }
+            None => Vec::new(),
+        };
+        let xfail = self.xfail(&id, raw.xfail);
+        for name in raw.mock_for.keys() {
+            self.provider(name, id_at, &format!("scenario `{id}` mock_for"));
+        }
+        for name in raw.mock_seq.keys() {
+            self.provider(name, id_at, &format!("scenario `{id}` mock_seq"));
+        }
+        let route = raw.route.map(|r| {
+            let at = r.span().start;
+            let r = r.into_inner();
+            if let Some(msg) = check_route(&r, self.catalog) {
+                self.problem(at, format!("scenario `{id}`: {msg}"));
+            }
+            r
+        });
+        let (provider_overrides, family_overrides) =
+            self.overrides(&id, raw.provider_overrides, raw.family_overrides, &providers);
+        if raw.warm_up && route.is_some() {
+            self.problem(
+                id_at,
+                format!("scenario `{id}`: `warm_up` is for direct calls; a routed scenario sends again with `route.requests`"),
+            );
+        }
+        let modes = raw.modes.unwrap_or_else(|| vec![Mode::NonStream, Mode::Stream]);
+        if modes.is_empty() {
+            self.problem(id_at, format!("scenario `{id}`: `modes` is empty, so it would never run"));
+        }
+        self.settings(&id, id_at, &raw.expect, raw.key.as_ref(), raw.timeout_s.as_ref());
+        let schema = request.as_ref().and_then(|r| r.response_format.as_ref()).and_then(|f| f.schema());
+        self.schemas(&id, id_at, raw.expect.json_schema.as_ref(), schema);
+        let tier = raw.tier.unwrap_or_else(|| "cheap".into());
+        if !matches!(tier.as_str(), "cheap" | "default" | "premium") {
+            self.problem(id_at, format!("scenario `{id}`: unknown tier `{tier}` (cheap, default or premium)"));
+        }
+        Some(Scenario {
+            id,
+            description: raw.description,
+            tags: raw.tags,
+            modes,
+            providers,
+            tier,
+            replay_only: raw.replay_only,
+            timeout_s: raw.timeout_s.map(Spanned::into_inner),
+            key: raw.key.map(Spanned::into_inner),
+            request: request?,
+            expect: raw.expect,
+            xfail,
+            mock: raw.mock,
+            mock_for: raw.mock_for,
+            mock_seq: raw.mock_seq,
+            route,
+            provider_overrides,
+            family_overrides,
+            warm_up: raw.warm_up,
+            line: line_col(self.text, id_at).0,
+        })
+    }
+
+    fn xfail(&mut self, id: &str, raw: Vec<Spanned<Xfail>>) -> Vec<Xfail> {
+        let mut xfail = Vec::new();
+        for x in raw {
+            let at = x.span().start;
+            let x = x.into_inner();
+            self.provider(&x.provider, at, &format!("scenario `{id}` xfail"));
+            if x.reason.trim().is_empty() {
+                self.problem(at, format!("scenario `{id}`: xfail for `{}` needs a reason", x.provider));
+            }
+            xfail.push(x);
+        }
+        xfail
+    }
+
+    /// Expectations that contradict themselves, the deliberately wrong key, the deadline.
+    fn settings(
+        &mut self,
+        id: &str,
+        id_at: usize,
+        expect: &Expect,
+        key: Option<&Spanned<String>>,
+        timeout_s: Option<&Spanned<f64>>,
+    ) {
+        if expect.error_kind.is_some() && expect.outcome == Some(crate::fingerprint::Outcome::Success) {
+            self.problem(id_at, format!("scenario `{id}`: `error_kind` contradicts `outcome = \"success\"`"));
+        }
+        if let Some(k) = key
+            && k.get_ref() != "invalid"
+        {
+            self.problem(k.span().start, format!("scenario `{id}`: `key` may only be \"invalid\""));
+        }
+        if let Some(t) = timeout_s
+            && !(t.get_ref().is_finite() && *t.get_ref() > 0.0 && *t.get_ref() <= 3600.0)
+        {
+            self.problem(
+                t.span().start,
+                format!("scenario `{id}`: `timeout_s` must be seconds, more than 0 and at most 3600"),
+            );
+        }
+    }
+
+    /// Both schemas compiled now, so a broken one is a load error and not a failed case.
+    fn schemas(
+        &mut self,
+        id: &str,
+        id_at: usize,
+        expected: Option<&serde_json::Value>,
+        requested: Option<&serde_json::Value>,
+    ) {
+        for (what, schema) in
+            [("expect.json_schema", expected), ("request.response_format.json_schema.schema", requested)]
+        {
+            if let Some(schema) = schema
+                && let Err(e) = jsonschema::validator_for(schema)
+            {
+                self.problem(id_at, format!("scenario `{id}`: `{what}` is not a usable JSON schema: {e}"));
+            }
+        }
+    }
+
+    /// A scenario's provider and family overrides, each checked: a known provider the scenario
+    /// runs on (or a known family), and nothing an override may not set.
+    fn overrides(
+        &mut self,
+        id: &str,
+        by_provider: BTreeMap<String, Spanned<ProviderOverride>>,
+        by_family: BTreeMap<String, Spanned<ProviderOverride>>,
+        providers: &[String],
+    ) -> (Overrides, Overrides) {
+        let mut provider_overrides = BTreeMap::new();
+        for (name, o) in by_provider {
+            let at = o.span().start;
+            if !self.known.contains(&name) {
+                let known = self.known.join(", ");
+                self.problem(
+                    at,
+                    format!(
+                        "unknown provider `{name}` in scenario `{id}` provider_overrides; known providers: {known}"
+                    ),
+                );
+            } else if !providers.is_empty() && !providers.contains(&name) {
+                self.problem(
+                    at,
+                    format!(
+                        "scenario `{id}`: provider_overrides.{name} is for a provider the scenario does not run on"
+                    ),
+                );
+            }
+            for m in override_problems(o.get_ref()) {
+                self.problem(at, format!("scenario `{id}`: provider_overrides.{name}: {m}"));
+            }
+            provider_overrides.insert(name, o.into_inner());
+        }
+        let mut family_overrides = BTreeMap::new();
+        for (name, o) in by_family {
+            let at = o.span().start;
+            if !FAMILIES.contains(&name.as_str()) {
+                let families = FAMILIES.join(", ");
+                self.problem(
+                    at,
+                    format!("scenario `{id}`: unknown wire family `{name}` in family_overrides; families: {families}"),
+                );
+            }
+            for m in override_problems(o.get_ref()) {
+                self.problem(at, format!("scenario `{id}`: family_overrides.{name}: {m}"));
+            }
+            family_overrides.insert(name, o.into_inner());
+        }
+        (provider_overrides, family_overrides)
+    }
 }
 
 /// What is wrong with one override, in sentences.
@@ -236,10 +410,6 @@ pub fn load_file(path: &Path, catalog: &Catalog) -> Result<Suite, SuiteError> {
 
 /// Parses one suite's text; `path` is only used in messages.
 pub fn load_str(text: &str, name: &str, path: &Path, catalog: &Catalog) -> Result<Suite, SuiteError> {
-    let problem = |offset: usize, message: String| {
-        let (line, column) = line_col(text, offset);
-        Problem { file: path.to_path_buf(), line, column, message }
-    };
     let raw: RawFile = toml::from_str(text).map_err(|e| {
         let (line, column) = e.span().map_or((0, 0), |s| line_col(text, s.start));
         let message = located(text, &e);
@@ -247,157 +417,13 @@ pub fn load_str(text: &str, name: &str, path: &Path, catalog: &Catalog) -> Resul
             message.split_once(": ").filter(|_| e.span().is_some()).map_or(message.clone(), |(_, m)| m.to_string());
         SuiteError { problems: vec![Problem { file: path.to_path_buf(), line, column, message }] }
     })?;
-    let mut problems = Vec::new();
+    let mut checker = SuiteChecker::new(text, path, catalog);
     if !is_slug(name) {
-        problems.push(problem(0, format!("suite file name `{name}` must be lowercase letters, digits, `-` or `_`")));
+        checker.problem(0, format!("suite file name `{name}` must be lowercase letters, digits, `-` or `_`"));
     }
-    let known = catalog.names();
-    let check_provider = |p: &str, offset: usize, what: &str, problems: &mut Vec<Problem>| {
-        if !known.iter().any(|k| k == p) {
-            problems.push(problem(
-                offset,
-                format!("unknown provider `{p}` in {what}; known providers: {}", known.join(", ")),
-            ));
-        }
-    };
-    let mut seen = HashSet::new();
-    let mut scenarios = Vec::new();
-    for raw in raw.scenario {
-        let id_at = raw.id.span().start;
-        let id = raw.id.into_inner();
-        if !is_slug(&id) {
-            problems.push(problem(id_at, format!("scenario id `{id}` must be lowercase letters, digits, `-` or `_`")));
-        }
-        if !seen.insert(id.clone()) {
-            problems.push(problem(id_at, format!("duplicate scenario id `{id}`")));
-        }
-        let req_at = raw.request.span().start;
-        let request = match to_request(raw.request.into_inner()) {
-            Ok(r) => Some(r),
-            Err(m) => {
-                problems.push(problem(req_at, format!("scenario `{id}`: invalid request: {m}")));
-                None
-            }
-        };
-        let providers = match raw.providers {
-            Some(p) => {
-                let at = p.span().start;
-                let list = p.into_inner();
-                for name in &list {
-                    check_provider(name, at, &format!("scenario `{id}` providers"), &mut problems);
-                }
-                list
-            }
-            None => Vec::new(),
-        };
-        let mut xfail = Vec::new();
-        for x in raw.xfail {
-            let at = x.span().start;
-            let x = x.into_inner();
-            check_provider(&x.provider, at, &format!("scenario `{id}` xfail"), &mut problems);
-            if x.reason.trim().is_empty() {
-                problems.push(problem(at, format!("scenario `{id}`: xfail for `{}` needs a reason", x.provider)));
-            }
-            xfail.push(x);
-        }
-        for name in raw.mock_for.keys() {
-            check_provider(name, id_at, &format!("scenario `{id}` mock_for"), &mut problems);
-        }
-        for name in raw.mock_seq.keys() {
-            check_provider(name, id_at, &format!("scenario `{id}` mock_seq"), &mut problems);
-        }
-        let route = raw.route.map(|r| {
-            let at = r.span().start;
-            let r = r.into_inner();
-            if let Some(msg) = check_route(&r, catalog) {
-                problems.push(problem(at, format!("scenario `{id}`: {msg}")));
-            }
-            r
-        });
-        let (provider_overrides, family_overrides) = check_overrides(
-            &id,
-            raw.provider_overrides,
-            raw.family_overrides,
-            &providers,
-            &known,
-            &problem,
-            &mut problems,
-        );
-        if raw.warm_up && route.is_some() {
-            problems.push(problem(
-                id_at,
-                format!("scenario `{id}`: `warm_up` is for direct calls; a routed scenario sends again with `route.requests`"),
-            ));
-        }
-        let modes = raw.modes.unwrap_or_else(|| vec![Mode::NonStream, Mode::Stream]);
-        if modes.is_empty() {
-            problems.push(problem(id_at, format!("scenario `{id}`: `modes` is empty, so it would never run")));
-        }
-        if let Some(kinds) = &raw.expect.error_kind
-            && raw.expect.outcome == Some(crate::fingerprint::Outcome::Success)
-        {
-            let _ = kinds;
-            problems.push(problem(id_at, format!("scenario `{id}`: `error_kind` contradicts `outcome = \"success\"`")));
-        }
-        if let Some(k) = &raw.key
-            && k.get_ref() != "invalid"
-        {
-            problems.push(problem(k.span().start, format!("scenario `{id}`: `key` may only be \"invalid\"")));
-        }
-        if let Some(t) = &raw.timeout_s
-            && !(t.get_ref().is_finite() && *t.get_ref() > 0.0 && *t.get_ref() <= 3600.0)
-        {
-            problems.push(problem(
-                t.span().start,
-                format!("scenario `{id}`: `timeout_s` must be seconds, more than 0 and at most 3600"),
-            ));
-        }
-        let schemas = [
-            ("expect.json_schema", raw.expect.json_schema.as_ref()),
-            (
-                "request.response_format.json_schema.schema",
-                request.as_ref().and_then(|r| r.response_format.as_ref()).and_then(|f| f.schema()),
-            ),
-        ];
-        for (what, schema) in schemas {
-            if let Some(schema) = schema
-                && let Err(e) = jsonschema::validator_for(schema)
-            {
-                problems.push(problem(id_at, format!("scenario `{id}`: `{what}` is not a usable JSON schema: {e}")));
-            }
-        }
-        let tier = raw.tier.unwrap_or_else(|| "cheap".into());
-        if !matches!(tier.as_str(), "cheap" | "default" | "premium") {
-            problems
-                .push(problem(id_at, format!("scenario `{id}`: unknown tier `{tier}` (cheap, default or premium)")));
-        }
-        if let Some(request) = request {
-            scenarios.push(Scenario {
-                id,
-                description: raw.description,
-                tags: raw.tags,
-                modes,
-                providers,
-                tier,
-                replay_only: raw.replay_only,
-                timeout_s: raw.timeout_s.map(Spanned::into_inner),
-                key: raw.key.map(Spanned::into_inner),
-                request,
-                expect: raw.expect,
-                xfail,
-                mock: raw.mock,
-                mock_for: raw.mock_for,
-                mock_seq: raw.mock_seq,
-                route,
-                provider_overrides,
-                family_overrides,
-                warm_up: raw.warm_up,
-                line: line_col(text, id_at).0,
-            });
-        }
-    }
-    if !problems.is_empty() {
-        return Err(SuiteError { problems });
+    let scenarios: Vec<Scenario> = raw.scenario.into_iter().filter_map(|s| checker.scenario(s)).collect();
+    if !checker.problems.is_empty() {
+        return Err(SuiteError { problems: checker.problems });
     }
     Ok(Suite {
         name: name.to_string(),
