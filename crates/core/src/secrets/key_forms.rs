@@ -1,5 +1,6 @@
-//! The forms a key takes in text: as is, URL-encoded, and inside base64 (a `Basic` auth header,
-//! a data URL, a JWT-like blob), so that scrubbing and the final write check catch every one.
+//! The forms a key takes in text: as is, URL-encoded, hex, escaped character by character (JSON
+//! `\u`, `\x`, HTML entities), and inside base64 (a `Basic` auth header, a data URL, a JWT-like
+//! blob), so that scrubbing and the final write check catch every one.
 
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
@@ -29,6 +30,20 @@ pub fn key_forms(key: &str) -> Vec<String> {
     let every_byte_upper: String = key.bytes().map(|b| format!("%{b:02X}")).collect();
     forms.push(every_byte_upper.to_ascii_lowercase());
     forms.push(every_byte_upper);
+    let hex: String = key.bytes().map(|b| format!("{b:02x}")).collect();
+    forms.push(hex.to_ascii_uppercase());
+    forms.push(hex);
+    for escape in [
+        |b: u8| format!("\\u{b:04x}"),
+        |b: u8| format!("\\u{b:04X}"),
+        |b: u8| format!("\\x{b:02x}"),
+        |b: u8| format!("\\x{b:02X}"),
+        |b: u8| format!("&#{b};"),
+        |b: u8| format!("&#x{b:02x};"),
+        |b: u8| format!("&#x{b:02X};"),
+    ] {
+        forms.push(key.bytes().map(escape).collect());
+    }
     for engine in [&STANDARD_NO_PAD, &URL_SAFE_NO_PAD] {
         for offset in 0..3usize {
             let mut bytes = vec![0u8; offset];
@@ -70,6 +85,20 @@ mod tests {
         assert!(forms.contains(&"sk-with%2Fslash%2Bplus%3Deq-and-more".to_string()), "{forms:?}");
         assert!(forms.iter().any(|f| f.starts_with("%73%6B%2D")));
         assert!(forms.iter().any(|f| f.starts_with("%73%6b%2d")));
+    }
+
+    #[test]
+    fn hex_and_character_escapes_are_forms() {
+        let forms = key_forms("sk-abcdefgh");
+        for form in [
+            "736b2d6162636465666768",
+            "736B2D6162636465666768",
+            "\\u0073\\u006b\\u002d",
+            "&#115;&#107;&#45;",
+            "&#x73;&#x6b;",
+        ] {
+            assert!(forms.iter().any(|f| f.starts_with(form)), "{form}: {forms:?}");
+        }
     }
 
     #[test]

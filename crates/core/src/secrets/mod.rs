@@ -13,6 +13,7 @@ mod redactor;
 mod registry;
 mod secret;
 mod stream_scrub;
+mod unescape;
 
 pub use key_forms::{MIN_KEY_LEN, key_forms};
 pub use key_ref::{KeyRef, SecretError};

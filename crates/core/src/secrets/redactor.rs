@@ -4,6 +4,7 @@ use aho_corasick::{AhoCorasick, MatchKind};
 
 use super::REDACTED;
 use super::key_forms::key_forms;
+use super::unescape::{unescaped, unescaped_mapped};
 
 /// Replaces every form of every known key (see [`key_forms`]) in text, and tells whether bytes
 /// still hold one: the one scrubber provider-supplied strings pass through, and the final check
@@ -37,26 +38,37 @@ impl Redactor {
         self.matcher.is_none()
     }
 
-    /// `text` with every form of every key replaced by `<redacted>`. A key percent-encoded in an
-    /// unusual way (some unreserved characters escaped, others not) is found in the decoded text,
-    /// and then the decoded text is what comes back, redacted.
+    /// `text` with every form of every key replaced by `<redacted>`. A key escaped in an unusual
+    /// way (some characters percent-, JSON- or HTML-escaped, others not) is found in the text
+    /// with its escapes undone, and the escapes it spans are replaced in the original, so the
+    /// rest of the text (a JSON body, say) keeps its own escapes.
     pub fn redact<'a>(&self, text: &'a str) -> Cow<'a, str> {
         let Some(m) = &self.matcher else { return Cow::Borrowed(text) };
         let replaced = if m.is_match(text) { Cow::Owned(self.replace(m, text)) } else { Cow::Borrowed(text) };
-        match percent_decoded(replaced.as_bytes()) {
-            Some(decoded) if m.is_match(&decoded) => Cow::Owned(self.replace(m, &String::from_utf8_lossy(&decoded))),
-            _ => replaced,
+        let Some((decoded, origin)) = unescaped_mapped(replaced.as_bytes()) else { return replaced };
+        if !m.is_match(&decoded) {
+            return replaced;
         }
+        let mut out = String::with_capacity(replaced.len());
+        let mut at = 0;
+        for mat in m.find_iter(&decoded) {
+            let (start, end) = (origin[mat.start()], origin[mat.end()]);
+            out.push_str(&replaced[at..start]);
+            out.push_str(REDACTED);
+            at = end;
+        }
+        out.push_str(&replaced[at..]);
+        Cow::Owned(out)
     }
 
     fn replace(&self, m: &AhoCorasick, text: &str) -> String {
         m.replace_all(text, &vec![REDACTED; m.patterns_len()])
     }
 
-    /// Whether `bytes` contain any form of any key, however percent-encoded.
+    /// Whether `bytes` contain any form of any key, however escaped.
     pub fn leaks(&self, bytes: &[u8]) -> bool {
         let Some(m) = &self.matcher else { return false };
-        m.is_match(bytes) || percent_decoded(bytes).is_some_and(|d| m.is_match(&d))
+        m.is_match(bytes) || unescaped(bytes).is_some_and(|d| m.is_match(&d))
     }
 
     /// Redacts a sequence of parts that were one text on the wire (the events of a stream), so a
@@ -96,12 +108,6 @@ impl Redactor {
     }
 }
 
-/// `bytes` with `%XX` escapes decoded, when there are any.
-fn percent_decoded(bytes: &[u8]) -> Option<Vec<u8>> {
-    memchr::memchr(b'%', bytes)?;
-    Some(percent_encoding::percent_decode(bytes).collect())
-}
-
 #[cfg(test)]
 mod tests {
     use base64::Engine;
@@ -125,6 +131,29 @@ mod tests {
             assert!(clean.contains(REDACTED));
         }
         assert!(matches!(r.redact("nothing here"), Cow::Borrowed(_)));
+    }
+
+    /// A key escaped in a mixture of ways is cut out of the original text; the rest of a JSON
+    /// body keeps its own escapes and stays valid JSON.
+    #[test]
+    fn a_mixed_escape_key_is_cut_from_the_original() {
+        let r = Redactor::new([KEY.to_string()]);
+        let escaped: String = KEY
+            .bytes()
+            .enumerate()
+            .map(|(i, b)| match i % 4 {
+                0 => format!("\\u{b:04x}"),
+                1 => format!("%{b:02X}"),
+                2 => format!("&#{b};"),
+                _ => (b as char).to_string(),
+            })
+            .collect();
+        let body = format!(r#"{{"error":{{"message":"bad key \u0022{escaped}\u0022\n"}}}}"#);
+        assert!(r.leaks(body.as_bytes()), "{body}");
+        let clean = r.redact(&body);
+        assert!(!r.leaks(clean.as_bytes()), "{clean}");
+        assert_eq!(clean, r#"{"error":{"message":"bad key \u0022<redacted>\u0022\n"}}"#);
+        serde_json::from_str::<serde_json::Value>(&clean).expect("still JSON");
     }
 
     #[test]
