@@ -27,8 +27,15 @@ pub struct CompletionTokensDetails {
 }
 
 impl Usage {
-    /// Builds usage from the three counts every provider reports in some form.
+    /// The most tokens one count may say. Counts come from the wire; no model's context is a
+    /// hundredth of this, so a larger count is a provider's bug or an attack, and it is capped
+    /// here so that sums, costs, budgets and percentiles stay finite and meaningful.
+    pub const MAX_TOKENS: u64 = 1_000_000_000;
+
+    /// Builds usage from the three counts every provider reports in some form, each capped at
+    /// [`Usage::MAX_TOKENS`].
     pub fn new(prompt: u64, completion: u64, cached: u64, reasoning: u64) -> Self {
+        let [prompt, completion, cached, reasoning] = [prompt, completion, cached, reasoning].map(Self::cap);
         Usage {
             prompt_tokens: prompt,
             completion_tokens: completion,
@@ -45,12 +52,17 @@ impl Usage {
     /// `total_tokens`), and the total is what they bill. A total below prompt plus completion
     /// cannot be a count of both and is not kept.
     pub fn with_reported_total(mut self, total: Option<u64>) -> Self {
-        if let Some(t) = total
+        if let Some(t) = total.map(Self::cap)
             && t >= self.total_tokens
         {
             self.total_tokens = t;
         }
         self
+    }
+
+    /// A count from the wire, capped at [`Usage::MAX_TOKENS`].
+    pub fn cap(count: u64) -> u64 {
+        count.min(Self::MAX_TOKENS)
     }
 
     pub fn cached_tokens(&self) -> u64 {
@@ -65,6 +77,17 @@ impl Usage {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A provider that reports `u64::MAX` tokens must not make a call cost more than the world.
+    #[test]
+    fn absurd_counts_are_capped() {
+        let u = Usage::new(u64::MAX, u64::MAX, u64::MAX, u64::MAX).with_reported_total(Some(u64::MAX));
+        assert_eq!(u.prompt_tokens, Usage::MAX_TOKENS);
+        assert_eq!(u.completion_tokens, Usage::MAX_TOKENS);
+        assert_eq!(u.total_tokens, 2 * Usage::MAX_TOKENS);
+        assert_eq!(u.cached_tokens(), Usage::MAX_TOKENS);
+        assert_eq!(u.reasoning_tokens(), Usage::MAX_TOKENS);
+    }
 
     #[test]
     fn reported_total_is_kept_unless_it_undercounts() {

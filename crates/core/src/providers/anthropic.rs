@@ -815,12 +815,11 @@ impl WireUsage {
 
 /// Canonical usage from Anthropic's counts, where input excludes cache reads and writes.
 fn usage(input: u64, output: u64, cache_read: u64, cache_write: u64) -> Usage {
-    // Counts come from the wire: keep the sums from overflowing on absurd values.
-    const CAP: u64 = u64::MAX / 4;
-    let prompt = input.saturating_add(cache_read).saturating_add(cache_write).min(CAP);
-    let mut u = Usage::new(prompt, output.min(CAP), cache_read.min(CAP), 0);
+    // Counts come from the wire: `Usage::new` caps them; the sum must not overflow first.
+    let prompt = input.saturating_add(cache_read).saturating_add(cache_write);
+    let mut u = Usage::new(prompt, output, cache_read, 0);
     if cache_write > 0 {
-        u.prompt_tokens_details.get_or_insert_with(Default::default).cache_write_tokens = Some(cache_write.min(CAP));
+        u.prompt_tokens_details.get_or_insert_with(Default::default).cache_write_tokens = Some(Usage::cap(cache_write));
     }
     u
 }
