@@ -65,7 +65,7 @@ fn default_per_provider() -> usize {
     4
 }
 fn default_timeout() -> f64 {
-    60.0
+    llm_conform_core::transport::DEFAULT_CALL_TIMEOUT.as_secs_f64()
 }
 fn default_suites() -> PathBuf {
     "suites".into()

@@ -11,7 +11,7 @@ use super::EXIT_FAILURE;
 use super::args::GlobalArgs;
 use super::console::{errln, out, outln};
 use super::input::{parse_request, read_input};
-use crate::config::Config;
+use crate::config::{Config, RunSettings};
 use llm_conform_core::providers::Catalog;
 use llm_conform_core::router::{CallResult, Candidate, PlannedCandidate, Router, RouterPolicy, SendOutcome, Target};
 use llm_conform_core::secrets::KeyStore;
@@ -74,16 +74,24 @@ pub fn run(global: &GlobalArgs, args: RouteArgs) -> anyhow::Result<ExitCode> {
         errln!("error: no candidate has its key: {}", missing.join(", "));
         return Ok(ExitCode::from(super::EXIT_USAGE));
     }
-    route_live(&args, &catalog, &router, &target)
+    route_live(&args, &cfg.run, &catalog, &router, &target)
 }
 
 /// Sends the request through the router, live, and prints the answer and the attempts.
-fn route_live(args: &RouteArgs, catalog: &Catalog, router: &Router, target: &Target) -> anyhow::Result<ExitCode> {
+fn route_live(
+    args: &RouteArgs,
+    settings: &RunSettings,
+    catalog: &Catalog,
+    router: &Router,
+    target: &Target,
+) -> anyhow::Result<ExitCode> {
     let input = args.request.as_deref().context("a request file (or -) is needed unless --explain is given")?;
     let bytes = read_input(input)?;
     let req = parse_request(&bytes, if input == "-" { "standard input" } else { input })?;
-    let keys = Arc::new(KeyStore::new(Duration::from_secs(10)));
-    let transport = HttpTransport::new(TransportConfig::default()).map_err(|e| anyhow::anyhow!("{e}"))?;
+    // The same deadlines as `run`: the config's, else the one set of defaults.
+    let keys = Arc::new(KeyStore::new(Duration::from_secs_f64(settings.key_timeout_s)));
+    let config = TransportConfig { timeout: Duration::from_secs_f64(settings.timeout_s), ..TransportConfig::default() };
+    let transport = HttpTransport::new(config).map_err(|e| anyhow::anyhow!("{e}"))?;
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let outcome = rt.block_on(router.route(&req, target, |cand, r, deadline, _| {
         let (catalog, keys, transport) = (catalog, keys.clone(), transport.clone());

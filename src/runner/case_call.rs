@@ -60,7 +60,7 @@ pub async fn run_calls(
         router = &owned;
         requests = route.requests.max(1);
     } else {
-        let source = ctx.source(id).map_err(|e| Evidence::Stopped(CaseStop::HarnessError(e)))?;
+        let source = ctx.source(id).map_err(|e| Evidence::Stopped(CaseStop::HarnessError(e.to_string())))?;
         router =
             if matches!(source, Source::Replay(_)) || ctx.local_upstream { &ctx.direct_once } else { &ctx.direct_live };
         target = Target::Model(Candidate { provider: id.provider.clone(), model: req.model.clone() });

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use tokio::sync::Semaphore;
 
-use llm_conform_core::providers::{Catalog, ProviderSpec};
+use llm_conform_core::providers::{Catalog, CatalogError, ProviderSpec};
 use llm_conform_core::router::{Limiters, RealClock, Router, RouterPolicy};
 use llm_conform_core::secrets::KeyStore;
 use llm_conform_core::transport::HttpTransport;
@@ -83,8 +83,8 @@ impl ExecContext {
     }
 
     /// Where the call for `id` goes in this run's mode.
-    pub fn source(&self, id: &CaseId) -> Result<Source<'_>, String> {
-        let live = self.live.get(&id.provider).map_err(|e| e.to_string())?;
+    pub fn source(&self, id: &CaseId) -> Result<Source<'_>, CatalogError> {
+        let live = self.live.get(&id.provider)?;
         let replay = || self.replay.as_ref().and_then(|c| c.get(&id.provider).ok()).unwrap_or(live);
         Ok(match self.options.mode {
             RunMode::Replay => Source::Replay(replay()),

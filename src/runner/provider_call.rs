@@ -33,7 +33,7 @@ pub async fn call_provider(
     req: &ChatRequest,
     deadline: Duration,
 ) -> Result<ProviderCall, CaseStop> {
-    let source = ctx.source(id).map_err(CaseStop::HarnessError)?;
+    let source = ctx.source(id).map_err(|e| CaseStop::HarnessError(e.to_string()))?;
     if let Source::Live { .. } = source
         && scenario.replay_only
         && !ctx.local_upstream

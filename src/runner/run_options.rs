@@ -50,13 +50,15 @@ pub struct RunOptions {
 }
 
 impl Default for RunOptions {
+    /// The config file's defaults ([`crate::config::RunSettings`]), so there is one set.
     fn default() -> Self {
+        let settings = crate::config::RunSettings::default();
         RunOptions {
             mode: RunMode::Replay,
-            concurrency: 16,
-            per_provider: 4,
-            timeout: Duration::from_secs(60),
-            fixtures: "fixtures".into(),
+            concurrency: settings.concurrency,
+            per_provider: settings.per_provider,
+            timeout: Duration::from_secs_f64(settings.timeout_s),
+            fixtures: settings.fixtures,
             snapshots: None,
             snapshot_update: crate::snapshot_update::SnapshotUpdate::No,
             provenance_source: "recorded".into(),

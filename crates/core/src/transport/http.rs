@@ -18,10 +18,14 @@ pub struct TransportConfig {
     pub limits: ResponseLimits,
 }
 
+/// The whole-call deadline when nobody sets one: the harness's `run.timeout_s` defaults to it,
+/// so an embedding application, `run`, `route` and `serve` agree.
+pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(60);
+
 impl Default for TransportConfig {
     fn default() -> Self {
         TransportConfig {
-            timeout: Duration::from_secs(120),
+            timeout: DEFAULT_CALL_TIMEOUT,
             connect_timeout: Duration::from_secs(10),
             limits: ResponseLimits::default(),
         }

@@ -8,7 +8,7 @@ mod stream_call;
 mod stream_driver;
 
 pub use exchange::{CallOutcome, RawResponse, Timings};
-pub use http::{HttpTransport, TransportConfig};
+pub use http::{DEFAULT_CALL_TIMEOUT, HttpTransport, TransportConfig};
 pub use response_limits::{DEFAULT_MAX_RESPONSE_BYTES, ResponseLimits};
 pub use scrub::scrub_error;
 pub use stream_call::{ChunkStream, MAX_RESPONSE_BYTES, StreamStart};
