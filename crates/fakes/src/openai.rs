@@ -351,17 +351,22 @@ impl<'a> Render<'a> {
         }
     }
 
+    /// The reasoning (under the flavour's field name) and the tool calls, each only when there
+    /// are any.
+    fn add_reasoning_and_calls(&self, msg: &mut Map<String, Value>, reasoning_field: &str) {
+        if let Some(r) = self.reasoning() {
+            msg.insert(reasoning_field.into(), json!(r));
+        }
+        if !self.calls.is_empty() {
+            msg.insert("tool_calls".into(), Value::Array(self.calls_json()));
+        }
+    }
+
     fn openai_body(&self) -> Value {
-        let has_calls = !self.calls.is_empty();
         let mut msg = Map::new();
         msg.insert("role".into(), json!("assistant"));
         msg.insert("content".into(), json!(self.text()));
-        if let Some(r) = self.reasoning() {
-            msg.insert("reasoning_content".into(), json!(r));
-        }
-        if has_calls {
-            msg.insert("tool_calls".into(), Value::Array(self.calls_json()));
-        }
+        self.add_reasoning_and_calls(&mut msg, "reasoning_content");
         msg.insert("refusal".into(), Value::Null);
         msg.insert("annotations".into(), json!([]));
         json!({
@@ -377,16 +382,10 @@ impl<'a> Render<'a> {
     }
 
     fn deepseek_body(&self) -> Value {
-        let has_calls = !self.calls.is_empty();
         let mut msg = Map::new();
         msg.insert("role".into(), json!("assistant"));
         msg.insert("content".into(), json!(self.text().unwrap_or("")));
-        if let Some(r) = self.reasoning() {
-            msg.insert("reasoning_content".into(), json!(r));
-        }
-        if has_calls {
-            msg.insert("tool_calls".into(), Value::Array(self.calls_json()));
-        }
+        self.add_reasoning_and_calls(&mut msg, "reasoning_content");
         json!({
             "id": self.id,
             "object": "chat.completion",
@@ -440,12 +439,7 @@ impl<'a> Render<'a> {
             }
             None => {}
         }
-        if let Some(r) = self.reasoning() {
-            msg.insert("reasoning".into(), json!(r));
-        }
-        if has_calls {
-            msg.insert("tool_calls".into(), Value::Array(self.calls_json()));
-        }
+        self.add_reasoning_and_calls(&mut msg, "reasoning");
         json!({
             "id": self.id,
             "object": "chat.completion",
