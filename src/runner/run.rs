@@ -147,10 +147,11 @@ impl Runner {
                     Ok(results) => results,
                     Err(payload) => panicked(&g, &*payload),
                 };
-                for r in &results {
-                    let _ = events.send(RunEvent::CaseFinished(Box::new(r.clone())));
+                let shared: Vec<Arc<CaseResult>> = results.into_iter().map(Arc::new).collect();
+                for r in &shared {
+                    let _ = events.send(RunEvent::CaseFinished(r.clone()));
                 }
-                Some(results)
+                Some(shared)
             });
             groups.insert(handle.id(), group);
         }
@@ -182,12 +183,13 @@ impl Runner {
                 Err(e) => {
                     // catch_unwind holds panics inside the task; anything else still gets a row.
                     if let Some(g) = groups.get(&e.id()) {
-                        cases.extend(panicked(g, &format!("the case task failed: {e}")));
+                        cases.extend(panicked(g, &format!("the case task failed: {e}")).into_iter().map(Arc::new));
                     }
                 }
             }
         }
-        cases.sort_by_key(|c| c.case_id());
+        cases.sort_by_cached_key(|c| c.case_id());
+        let cases: Vec<CaseResult> = cases.into_iter().map(unshare).collect();
         let interrupted = shutdown
             .reason()
             .map(|signal| Interruption { signal: signal.to_string(), not_run: plan.case_count() - cases.len() });
@@ -202,9 +204,16 @@ impl Runner {
             bench: None,
             interrupted,
         };
-        let _ = events.send(RunEvent::Finished(Box::new(results.clone())));
+        let _ =
+            events.send(RunEvent::Finished { cases: results.cases.len(), interrupted: results.interrupted.is_some() });
         results
     }
+}
+
+/// The row itself once reporters are done with it; a copy only of a row a reporter has not
+/// consumed yet (the last few of a run, at most).
+fn unshare(row: Arc<CaseResult>) -> CaseResult {
+    Arc::try_unwrap(row).unwrap_or_else(|shared| (*shared).clone())
 }
 
 /// One `error` row per mode of a group whose task panicked, with the panic's message scrubbed of

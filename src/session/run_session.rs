@@ -99,7 +99,7 @@ impl RunSession {
                             errors.push(format!("{}: {e}", c.case_id()));
                         }
                     }
-                    RunEvent::Finished(_) => progress.finish(),
+                    RunEvent::Finished { .. } => progress.finish(),
                     RunEvent::Started { .. } | RunEvent::CaseStarted { .. } => {}
                 }
             }
