@@ -7,6 +7,8 @@ mod bench_section;
 mod bench_table;
 mod charts;
 mod html;
+mod html_cases;
+mod html_matrix;
 mod jsonl;
 mod junit;
 mod merge;
@@ -23,7 +25,7 @@ pub use baseline::{
 };
 pub use bench_section::render_bench_section;
 pub use bench_table::{format_ms, render_table};
-pub use html::{render_html, symbol};
+pub use html::{render_html, symbol, write_html};
 pub use jsonl::JsonlWriter;
 pub use junit::{JunitError, render_junit};
 pub use merge::{MergeError, merge_results};

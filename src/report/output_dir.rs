@@ -1,9 +1,9 @@
 use std::path::{Path, PathBuf};
 
 use super::baseline::Comparison;
-use super::{render_html, render_junit, render_summary};
+use super::{render_junit, render_summary, write_html};
 use crate::results::RunResults;
-use crate::write_guard::{WriteError, write_file};
+use crate::write_guard::{GuardedFile, WriteError, write_file};
 
 /// `reports/<run-id>/`, published as `reports/latest/` when the run ends; the baseline the next
 /// run compares with lives in `reports/baseline/`.
@@ -165,20 +165,38 @@ pub fn default_baseline(root: &Path) -> PathBuf {
 pub const REPORT_FILES: [&str; 4] = ["results.json", "index.html", "junit.xml", "summary.md"];
 
 /// Writes `results.json`, `index.html`, `junit.xml` and `summary.md` into `dir`, each whole.
+/// The two that grow with the run (results and the page) are written as they are rendered, never
+/// held whole in memory.
 pub fn write_report_files(
     dir: &Path,
     results: &RunResults,
     comparison: Option<&Comparison>,
 ) -> Result<(), OutputError> {
-    let render = |file, e: &dyn std::fmt::Display| OutputError::Render { file, message: e.to_string() };
-    let json = serde_json::to_string_pretty(results).map_err(|e| render("results.json", &e))?;
-    write_file(&dir.join("results.json"), json.as_bytes())?;
-    let html = render_html(results, comparison).map_err(|e| render("index.html", &e))?;
-    write_file(&dir.join("index.html"), html.as_bytes())?;
-    let junit = render_junit(results, comparison).map_err(|e| render("junit.xml", &e))?;
+    write_streamed(&dir.join("results.json"), "results.json", |out| serde_json::to_writer_pretty(out, results))?;
+    write_streamed(&dir.join("index.html"), "index.html", |out| write_html(out, results, comparison))?;
+    let junit = render_junit(results, comparison)
+        .map_err(|e| OutputError::Render { file: "junit.xml", message: e.to_string() })?;
     write_file(&dir.join("junit.xml"), junit.as_bytes())?;
     write_file(&dir.join("summary.md"), render_summary(results, comparison).as_bytes())?;
     Ok(())
+}
+
+/// Renders into a [`GuardedFile`] at `path`: in place whole if `render` succeeds and no piece
+/// holds a key, absent otherwise (a refused piece is reported as such, not as the render error
+/// it caused).
+fn write_streamed<E: std::fmt::Display>(
+    path: &Path,
+    file: &'static str,
+    render: impl FnOnce(&mut GuardedFile) -> Result<(), E>,
+) -> Result<(), OutputError> {
+    let mut out = GuardedFile::create(path)?;
+    match render(&mut out) {
+        Ok(()) => Ok(out.finish()?),
+        Err(e) => {
+            out.abandon()?;
+            Err(OutputError::Render { file, message: e.to_string() })
+        }
+    }
 }
 
 /// Writes the report files into the run directory, then publishes it as `latest/`.
@@ -193,9 +211,7 @@ pub fn write_reports(
 
 /// Replaces the baseline at `path` with `results`, whole or not at all.
 pub fn write_baseline(path: &Path, results: &RunResults) -> Result<(), OutputError> {
-    let json = serde_json::to_string_pretty(results)
-        .map_err(|e| OutputError::Render { file: "baseline results.json", message: e.to_string() })?;
-    Ok(write_file(path, json.as_bytes())?)
+    write_streamed(path, "baseline results.json", |out| serde_json::to_writer_pretty(out, results))
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::{Expect, MockAnswer, Mode, RouteSpec, Scenario, Suite, Xfail};
-use crate::toml_location::{line_col, located};
+use crate::toml_location::{LineIndex, line_col, located};
 use llm_conform_core::api::ChatRequest;
 use llm_conform_core::providers::Catalog;
 
@@ -167,6 +167,7 @@ pub fn load_str(text: &str, name: &str, path: &Path, catalog: &Catalog) -> Resul
             ));
         }
     };
+    let lines = LineIndex::new(text);
     let mut seen = HashSet::new();
     let mut scenarios = Vec::new();
     for raw in raw.scenario {
@@ -281,7 +282,7 @@ pub fn load_str(text: &str, name: &str, path: &Path, catalog: &Catalog) -> Resul
                 mock_for: raw.mock_for,
                 mock_seq: raw.mock_seq,
                 route,
-                line: line_col(text, id_at).0,
+                line: lines.line(id_at),
             });
         }
     }

@@ -53,6 +53,13 @@ impl Redactor {
         m.replace_all(text, &vec![REDACTED; m.patterns_len()])
     }
 
+    /// The longest form of any key, in bytes (0 with no keys). Every form, and every
+    /// percent-encoding of a key, fits in it: a check of a text written in pieces that carries
+    /// this many bytes of each piece into the next finds a key split between pieces.
+    pub fn longest_form(&self) -> usize {
+        self.matcher.as_ref().map_or(0, |m| m.max_pattern_len())
+    }
+
     /// Whether `bytes` contain any form of any key, however percent-encoded.
     pub fn leaks(&self, bytes: &[u8]) -> bool {
         let Some(m) = &self.matcher else { return false };
@@ -147,5 +154,12 @@ mod tests {
         let r = Redactor::new(Vec::<String>::new());
         assert!(r.is_empty());
         assert!(!r.leaks(b"anything"));
+    }
+
+    #[test]
+    fn longest_form_covers_a_key_percent_encoded_byte_by_byte() {
+        assert_eq!(Redactor::default().longest_form(), 0);
+        let r = Redactor::new([KEY.to_string(), "short-key-1".to_string()]);
+        assert_eq!(r.longest_form(), 3 * KEY.len());
     }
 }
