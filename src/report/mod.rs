@@ -21,7 +21,8 @@ mod terminal_style;
 mod unavailability;
 
 pub use baseline::{
-    CaseChange, ChangeClass, CompareOptions, Comparison, LatencyChange, compare, fingerprint_diff, updated_baseline,
+    CaseChange, ChangeClass, CompareOptions, Comparison, LatencyChange, NextBaseline, compare, fingerprint_diff,
+    updated_baseline,
 };
 pub use bench_section::render_bench_section;
 pub use bench_table::{format_ms, render_table};

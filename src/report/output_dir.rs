@@ -209,8 +209,9 @@ pub fn write_reports(
     dir.publish_latest()
 }
 
-/// Replaces the baseline at `path` with `results`, whole or not at all.
-pub fn write_baseline(path: &Path, results: &RunResults) -> Result<(), OutputError> {
+/// Replaces the baseline at `path` with `results` (a [`RunResults`], or the
+/// [`super::NextBaseline`] that borrows its rows), whole or not at all.
+pub fn write_baseline(path: &Path, results: &impl serde::Serialize) -> Result<(), OutputError> {
     write_streamed(path, "baseline results.json", |out| serde_json::to_writer_pretty(out, results))
 }
 

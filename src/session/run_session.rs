@@ -11,8 +11,8 @@ use llm_conform_core::router::RouterPolicy;
 use llm_conform_core::secrets::KeyStore;
 
 use crate::report::{
-    CompareOptions, Comparison, JsonlWriter, LoadError, OutputDir, OutputError, Progress, compare, load_results,
-    updated_baseline, write_baseline, write_reports,
+    CompareOptions, Comparison, JsonlWriter, LoadError, NextBaseline, OutputDir, OutputError, Progress, compare,
+    load_results, write_baseline, write_reports,
 };
 use crate::results::{RunEvent, RunResults};
 use crate::runner::{Plan, RunError, RunOptions, Runner, Shutdown};
@@ -77,9 +77,9 @@ impl RunSession {
             Err(LoadError::Read(e)) if e.is_not_found() => (None, None),
             Err(e) => (None, Some(e)),
         };
-        let baseline: Option<(String, RunResults)> = match &self.explicit_baseline {
+        let explicit: Option<(String, RunResults)> = match &self.explicit_baseline {
             Some(p) => Some((p.display().to_string(), load_results(p).map_err(SessionError::Baseline)?)),
-            None => previous.clone().map(|r| (previous_path.display().to_string(), r)),
+            None => None,
         };
         let runner =
             Runner::new(self.catalog, self.options, self.keys, false).await?.with_router_policy(self.router_policy);
@@ -109,14 +109,18 @@ impl RunSession {
         let snapshots = runner.snapshots_written();
         drop(runner);
         let jsonl_errors = reporter.await.unwrap_or_default();
-        let comparison = baseline.as_ref().map(|(source, base)| {
-            compare(&results, base, source, &CompareOptions { scope: self.scope.clone(), ..self.compare.clone() })
+        // Compared with the explicit baseline, else the previous run's: borrowed, never copied.
+        let baseline = match &explicit {
+            Some((source, base)) => Some((source.clone(), base)),
+            None => previous.as_ref().map(|r| (previous_path.display().to_string(), r)),
+        };
+        let comparison = baseline.map(|(source, base)| {
+            compare(&results, base, &source, &CompareOptions { scope: self.scope.clone(), ..self.compare.clone() })
         });
         write_reports(&self.out, &results, comparison.as_ref())?;
         // An interrupted run is not what the next run should be compared with.
         let baseline_written = if self.update_baseline && results.interrupted.is_none() {
-            let next = updated_baseline(previous.as_ref(), &results, self.scope.as_ref());
-            write_baseline(&previous_path, &next)?;
+            write_baseline(&previous_path, &NextBaseline::of(previous.as_ref(), &results, self.scope.as_ref()))?;
             Some(previous_path)
         } else {
             None
