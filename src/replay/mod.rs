@@ -1,6 +1,6 @@
 //! Fixtures and the servers that replay them: record (a live exchange, scrubbed, written as a
-//! fixture), the wiremock replay server of offline runs, and the timed replay server that
-//! serves stream events at their recorded offsets for benchmarks.
+//! fixture), the replay server of offline runs, and the timed replay server under it that can
+//! also serve stream events at their recorded offsets, for benchmarks.
 
 mod fixture;
 mod record;

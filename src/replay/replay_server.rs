@@ -1,105 +1,45 @@
-//! Replay: a wiremock server on 127.0.0.1 that serves recorded fixtures, so offline runs take
-//! the same HTTP path as live ones. Nothing else is reachable: every provider's base URL points
-//! here, and a request without a fixture is answered with an error naming the missing file and
-//! the command that records it.
+//! Replay: a server on 127.0.0.1 that serves recorded fixtures, so offline runs take the same
+//! HTTP path as live ones. Nothing else is reachable: every provider's base URL points here, and
+//! a request without a fixture is answered with an error naming the missing file and the command
+//! that records it.
+//!
+//! It is the timed replay server with timing off (every stream event at once) and nothing kept
+//! between requests: each fixture is read when asked for. wiremock served this before, and kept
+//! every request it matched (headers and body, and through the headers hyper's whole read
+//! buffer) for the server's lifetime, about 8 KB a case whatever recording options it was
+//! given — most of the memory of a large run.
 
-use std::path::{Path, PathBuf};
+use std::io;
+use std::path::Path;
 use std::time::Duration;
 
-use serde_json::Value;
-use wiremock::matchers::any;
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
-
-use llm_conform_mock::CASE_HEADER;
-
-use super::Fixture;
-use crate::diff::json_diff;
+use super::{TimedReplayOptions, TimedReplayServer};
 use crate::suite::CaseId;
 
 /// Marks a response that the replay server made up because it could not serve a fixture; the
 /// runner reports it as a harness error, never as provider behaviour.
 pub const REPLAY_ERROR_HEADER: &str = "x-llm-conform-replay-error";
 
-/// A running replay server.
+/// A running replay server; stops when dropped.
 pub struct ReplayServer {
-    server: MockServer,
+    server: TimedReplayServer,
 }
 
 impl ReplayServer {
-    /// Starts the server. Request recording is off: wiremock would otherwise keep every request
-    /// (headers and body) for the server's lifetime, about 9 KB a case, for nothing to read them.
-    pub async fn start(fixtures_root: &Path) -> ReplayServer {
-        let server = MockServer::builder().disable_request_recording().start().await;
-        Mock::given(any()).respond_with(ReplayResponder { root: fixtures_root.to_path_buf() }).mount(&server).await;
-        ReplayServer { server }
+    pub async fn start(fixtures_root: &Path) -> io::Result<ReplayServer> {
+        let options = TimedReplayOptions {
+            timing: false,
+            cache: false,
+            // A run may go a long time without replaying anything (record-missing records the
+            // rest live): the server must not stop by itself before the run ends.
+            idle_timeout: Duration::from_secs(24 * 3600),
+            ..TimedReplayOptions::default()
+        };
+        Ok(ReplayServer { server: TimedReplayServer::start(fixtures_root, options).await? })
     }
 
     pub fn uri(&self) -> String {
         self.server.uri()
-    }
-}
-
-struct ReplayResponder {
-    root: PathBuf,
-}
-
-impl Respond for ReplayResponder {
-    fn respond(&self, req: &Request) -> ResponseTemplate {
-        match self.serve(req) {
-            Ok(t) => t,
-            Err(message) => ResponseTemplate::new(599)
-                .insert_header(REPLAY_ERROR_HEADER, "1")
-                .set_body_raw(message.into_bytes(), "text/plain"),
-        }
-    }
-}
-
-impl ReplayResponder {
-    fn serve(&self, req: &Request) -> Result<ResponseTemplate, String> {
-        let case_header = req.headers.get(CASE_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
-        let case = CaseId::parse(case_header)
-            .ok_or_else(|| format!("replay: request to {} has no valid {CASE_HEADER} header", req.url.path()))?;
-        let path = self.root.join(case.fixture_path());
-        if !path.exists() {
-            return Err(missing_fixture(&path, &case));
-        }
-        let fixture = Fixture::load(&path).map_err(|e| e.to_string())?;
-        let got_path = match req.url.query() {
-            Some(q) => format!("{}?{q}", req.url.path()),
-            None => req.url.path().to_string(),
-        };
-        if fixture.request.method != req.method.as_str() || fixture.request.path != got_path {
-            return Err(format!(
-                "replay: {} {} does not match fixture {} ({} {}); re-record it",
-                req.method,
-                got_path,
-                path.display(),
-                fixture.request.method,
-                fixture.request.path
-            ));
-        }
-        let body: Value = serde_json::from_slice(&req.body).unwrap_or(Value::Null);
-        if body != fixture.request.body {
-            return Err(format!(
-                "replay: request body differs from fixture {} (the encoder changed, or the scenario did):\n{}",
-                path.display(),
-                json_diff(("fixture", &fixture.request.body), ("request", &body))
-            ));
-        }
-        let r = &fixture.response;
-        let (bytes, content_type) = fixture.wire_body();
-        if let Some(waited) = r.no_response_ms {
-            // The recorded call timed out: answer far later than the client will wait.
-            let delay = Duration::from_millis((waited * 20.0).max(10_000.0) as u64);
-            return Ok(ResponseTemplate::new(504).set_delay(delay));
-        }
-        let mut t = ResponseTemplate::new(r.status).set_body_raw(bytes, &content_type);
-        for (k, v) in &r.headers {
-            if !k.eq_ignore_ascii_case("content-type") {
-                t = t.insert_header(k.as_str(), v.as_str());
-            }
-        }
-        Ok(t)
     }
 }
 
@@ -119,21 +59,84 @@ mod tests {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
     use super::*;
+    use crate::replay::{TimedReplayOptions, TimedReplayServer};
 
-    #[tokio::test]
-    async fn requests_are_not_recorded() {
-        let dir = tempfile::tempdir().unwrap();
-        let server = ReplayServer::start(dir.path()).await;
-        let addr = server.uri().trim_start_matches("http://").to_string();
+    /// One request on a new connection; the whole answer.
+    async fn ask(uri: &str, case: &str, body: &str) -> String {
+        let addr = uri.trim_start_matches("http://").to_string();
         let mut conn = tokio::net::TcpStream::connect(&addr).await.unwrap();
         let req = format!(
-            "POST /v1/chat/completions HTTP/1.1\r\nhost: {addr}\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{{}}"
+            "POST /v1/chat/completions HTTP/1.1\r\nhost: {addr}\r\nx-llm-conform-case: {case}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+            body.len()
         );
         conn.write_all(req.as_bytes()).await.unwrap();
         let mut answer = String::new();
         conn.read_to_string(&mut answer).await.unwrap();
-        // No case header: the replay server answers with its own error, but it answered.
-        assert!(answer.starts_with("HTTP/1.1 599"), "{answer}");
-        assert!(server.server.received_requests().await.is_none(), "wiremock kept the request");
+        answer
+    }
+
+    fn fixture(answer: &str) -> String {
+        serde_json::json!({
+            "provenance": {"source": "synthesized", "date": "2026-12-01"},
+            "case": "s/a/openai/non_stream",
+            "request": {"method": "POST", "path": "/v1/chat/completions", "body": {"model": "m"}},
+            "response": {"status": 200, "headers": {"content-type": "application/json"}, "body": {"answer": answer}}
+        })
+        .to_string()
+    }
+
+    #[tokio::test]
+    async fn fixtures_are_read_when_asked_for_and_nothing_is_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("openai/s/a.json");
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, fixture("first")).unwrap();
+        let server = ReplayServer::start(dir.path()).await.unwrap();
+        let answer = ask(&server.uri(), "s/a/openai/non_stream", r#"{"model":"m"}"#).await;
+        assert!(answer.starts_with("HTTP/1.1 200") && answer.ends_with(r#"{"answer":"first"}"#), "{answer}");
+        // A server that kept what it served would answer "first" again.
+        std::fs::write(&path, fixture("second")).unwrap();
+        let answer = ask(&server.uri(), "s/a/openai/non_stream", r#"{"model":"m"}"#).await;
+        assert!(answer.ends_with(r#"{"answer":"second"}"#), "{answer}");
+        // What it cannot serve is a replay error naming the file and how to record it.
+        let answer = ask(&server.uri(), "s/b/openai/non_stream", r#"{"model":"m"}"#).await;
+        assert!(answer.starts_with("HTTP/1.1 599") && answer.contains(REPLAY_ERROR_HEADER), "{answer}");
+        assert!(answer.contains("record-missing --provider openai --suite s --scenario b"), "{answer}");
+        let answer = ask(&server.uri(), "s/a/openai/non_stream", r#"{"model":"other"}"#).await;
+        assert!(answer.contains("request body differs from fixture"), "{answer}");
+    }
+
+    #[tokio::test]
+    async fn a_recorded_timeout_frees_its_connection_when_the_client_hangs_up() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("openai/s/t.json");
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let hang = serde_json::json!({
+            "provenance": {"source": "synthesized", "date": "2026-12-01"},
+            "case": "s/t/openai/non_stream",
+            "request": {"method": "POST", "path": "/v1/chat/completions", "body": {"model": "m"}},
+            "response": {"no_response_ms": 300.0}
+        });
+        std::fs::write(&path, hang.to_string()).unwrap();
+        std::fs::write(dir.path().join("openai/s/a.json"), fixture("after")).unwrap();
+        // One connection at a time: a held timeout would keep the next request waiting for the
+        // whole hold (at least 10 s).
+        let options = TimedReplayOptions { timing: false, cache: false, max_connections: 1, ..Default::default() };
+        let server = TimedReplayServer::start(dir.path(), options).await.unwrap();
+        let addr = server.uri().trim_start_matches("http://").to_string();
+        let mut conn = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        let body = r#"{"model":"m"}"#;
+        let req = format!(
+            "POST /v1/chat/completions HTTP/1.1\r\nhost: {addr}\r\nx-llm-conform-case: s/t/openai/non_stream\r\ncontent-length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        conn.write_all(req.as_bytes()).await.unwrap();
+        while server.requests() == 0 {
+            tokio::task::yield_now().await;
+        }
+        drop(conn);
+        let next =
+            tokio::time::timeout(Duration::from_secs(5), ask(&server.uri(), "s/a/openai/non_stream", body)).await;
+        assert!(next.is_ok_and(|a| a.ends_with(r#"{"answer":"after"}"#)), "the held connection was not let go");
     }
 }

@@ -1,16 +1,17 @@
 //! Timed replay: a small HTTP/1.1 server on 127.0.0.1 that serves fixtures with their recorded
 //! timing, so time to first token behaves offline as it did when the fixture was recorded.
 //!
-//! The wiremock replay server answers with whole bodies; a stream's events all arrive at once,
-//! so a replayed TTFT says nothing. Here each stream event is written as its own chunk
+//! With timing off every stream event goes out at once: that is the replay server of offline
+//! runs ([`super::ReplayServer`]), where a replayed TTFT says nothing. With timing on each
+//! stream event is written as its own chunk
 //! (`transfer-encoding: chunked`) at its `t_ms` offset from the moment the request arrived;
 //! events recorded at the same offset go out in one write. Non-stream bodies carry no timing
 //! and are sent at once with a `content-length`.
 //!
-//! It answers exactly as the wiremock replay server does where it cannot serve a fixture (a 599
-//! marked with [`REPLAY_ERROR_HEADER`], naming the missing file or the request diff), so the
-//! runner reports the same harness errors. Fixtures are parsed once and kept in memory: a
-//! benchmark repeats the same cases, and re-reading them would be what it measures.
+//! Where it cannot serve a fixture it answers a 599 marked with [`REPLAY_ERROR_HEADER`], naming
+//! the missing file or the request diff, which the runner reports as a harness error. Fixtures
+//! are parsed once and kept in memory when [`TimedReplayOptions::cache`] says so: a benchmark
+//! repeats the same cases, and re-reading them would be what it measures.
 //!
 //! It is bounded — at most [`TimedReplayOptions::max_connections`] connections, request heads
 //! up to 64 KiB and bodies up to 16 MiB, keep-alive connections closed after the idle timeout —
@@ -60,11 +61,14 @@ pub struct TimedReplayOptions {
     /// A keep-alive connection with no request for this long is closed, and the server stops
     /// once no connection has been opened for this long and none is open.
     pub idle_timeout: Duration,
+    /// Keep every fixture served, parsed: a benchmark asks for the same cases again and again.
+    /// A replay run asks for each once, and would only hold them all until it ends.
+    pub cache: bool,
 }
 
 impl Default for TimedReplayOptions {
     fn default() -> Self {
-        TimedReplayOptions { timing: true, max_connections: 256, idle_timeout: Duration::from_secs(300) }
+        TimedReplayOptions { timing: true, max_connections: 256, idle_timeout: Duration::from_secs(300), cache: true }
     }
 }
 
@@ -127,7 +131,7 @@ impl Reply {
     pub fn from_fixture(fixture: &Fixture, timing: bool) -> Reply {
         let r = &fixture.response;
         if let Some(waited) = r.no_response_ms {
-            // As the wiremock replay: answer far later than the client will wait.
+            // Answer far later than the client will wait.
             let hold = Duration::from_millis((waited * 20.0).max(10_000.0) as u64).min(MAX_OFFSET);
             return Reply { status: 504, headers: Vec::new(), body: ReplyBody::Hang(hold) };
         }
@@ -179,7 +183,12 @@ struct Prepared {
 
 /// What the server answers with.
 enum Responder {
-    Fixtures { root: PathBuf, timing: bool, cache: Mutex<HashMap<String, Arc<Prepared>>> },
+    /// `cache` is `None` when fixtures are read for every request.
+    Fixtures {
+        root: PathBuf,
+        timing: bool,
+        cache: Option<Mutex<HashMap<String, Arc<Prepared>>>>,
+    },
     Fixed(Arc<Reply>),
 }
 
@@ -198,10 +207,12 @@ impl Responder {
     fn reply(&self, head: &RequestHead, body: &[u8]) -> Arc<Reply> {
         match self {
             Responder::Fixed(r) => r.clone(),
-            Responder::Fixtures { root, timing, cache } => match serve_fixture(root, *timing, cache, head, body) {
-                Ok(r) => r,
-                Err(message) => Arc::new(Reply::replay_error(message)),
-            },
+            Responder::Fixtures { root, timing, cache } => {
+                match serve_fixture(root, *timing, cache.as_ref(), head, body) {
+                    Ok(r) => r,
+                    Err(message) => Arc::new(Reply::replay_error(message)),
+                }
+            }
         }
     }
 }
@@ -209,7 +220,7 @@ impl Responder {
 fn serve_fixture(
     root: &Path,
     timing: bool,
-    cache: &Mutex<HashMap<String, Arc<Prepared>>>,
+    cache: Option<&Mutex<HashMap<String, Arc<Prepared>>>>,
     head: &RequestHead,
     body: &[u8],
 ) -> Result<Arc<Reply>, String> {
@@ -217,7 +228,7 @@ fn serve_fixture(
     let case = CaseId::parse(case_header)
         .ok_or_else(|| format!("replay: request to {} has no valid {CASE_HEADER} header", head.target))?;
     let key = case.to_string();
-    let cached = cache.lock().ok().and_then(|c| c.get(&key).cloned());
+    let cached = cache.and_then(|c| c.lock().ok()).and_then(|c| c.get(&key).cloned());
     let prepared = match cached {
         Some(p) => p,
         None => {
@@ -232,7 +243,7 @@ fn serve_fixture(
                 body: fixture.request.body.clone(),
                 reply: Arc::new(Reply::from_fixture(&fixture, timing)),
             });
-            if let Ok(mut c) = cache.lock() {
+            if let Some(mut c) = cache.and_then(|c| c.lock().ok()) {
                 c.insert(key, p.clone());
             }
             p
@@ -273,7 +284,7 @@ impl TimedReplayServer {
         let responder = Responder::Fixtures {
             root: fixtures_root.to_path_buf(),
             timing: options.timing,
-            cache: Mutex::new(HashMap::new()),
+            cache: options.cache.then(|| Mutex::new(HashMap::new())),
         };
         Self::spawn(responder, options).await
     }
@@ -506,7 +517,13 @@ async fn write_reply(
             stream.write_all(out).await
         }
         ReplyBody::Hang(hold) => {
-            tokio::time::sleep_until(arrived + *hold).await;
+            // The client gives up first (it is a recorded timeout): stop holding once it hangs
+            // up, or a run of many such cases keeps a connection slot each for the whole hold.
+            let mut probe = [0u8; 1];
+            tokio::select! {
+                _ = tokio::time::sleep_until(arrived + *hold) => {}
+                _ = stream.read(&mut probe) => return Ok(()),
+            }
             status_line(out, reply.status);
             headers(out, reply, true);
             out.extend_from_slice(b"content-length: 0\r\n\r\n");

@@ -347,7 +347,7 @@ fn templates() -> anyhow::Result<&'static tera::Tera> {
 /// finds it), so the matrix and the cases look changes up without a scan per case.
 pub(super) type ChangeIndex<'a> = HashMap<&'a str, &'a CaseChange>;
 
-fn change_index(cmp: &Comparison) -> ChangeIndex<'_> {
+pub(super) fn change_index(cmp: &Comparison) -> ChangeIndex<'_> {
     let mut index = HashMap::with_capacity(cmp.changes.len());
     for ch in &cmp.changes {
         index.entry(ch.id.as_str()).or_insert(ch);

@@ -28,7 +28,7 @@ pub use bench_section::render_bench_section;
 pub use bench_table::{format_ms, render_table};
 pub use html::{render_html, symbol, write_html};
 pub use jsonl::JsonlWriter;
-pub use junit::{JunitError, render_junit};
+pub use junit::{JunitError, render_junit, write_junit};
 pub use merge::{MergeError, merge_results};
 pub use output_dir::{
     OutputDir, OutputError, REPORT_FILES, default_baseline, validate_run_id, write_baseline, write_report_files,

@@ -1,7 +1,7 @@
 use std::path::{Path, PathBuf};
 
 use super::baseline::Comparison;
-use super::{render_junit, render_summary, write_html};
+use super::{render_summary, write_html, write_junit};
 use crate::results::RunResults;
 use crate::write_guard::{GuardedFile, WriteError, write_file};
 
@@ -165,8 +165,8 @@ pub fn default_baseline(root: &Path) -> PathBuf {
 pub const REPORT_FILES: [&str; 4] = ["results.json", "index.html", "junit.xml", "summary.md"];
 
 /// Writes `results.json`, `index.html`, `junit.xml` and `summary.md` into `dir`, each whole.
-/// The two that grow with the run (results and the page) are written as they are rendered, never
-/// held whole in memory.
+/// The three that grow with the run (results, the page, JUnit) are written as they are rendered,
+/// never held whole in memory.
 pub fn write_report_files(
     dir: &Path,
     results: &RunResults,
@@ -174,9 +174,7 @@ pub fn write_report_files(
 ) -> Result<(), OutputError> {
     write_streamed(&dir.join("results.json"), "results.json", |out| serde_json::to_writer_pretty(out, results))?;
     write_streamed(&dir.join("index.html"), "index.html", |out| write_html(out, results, comparison))?;
-    let junit = render_junit(results, comparison)
-        .map_err(|e| OutputError::Render { file: "junit.xml", message: e.to_string() })?;
-    write_file(&dir.join("junit.xml"), junit.as_bytes())?;
+    write_streamed(&dir.join("junit.xml"), "junit.xml", |out| write_junit(out, results, comparison))?;
     write_file(&dir.join("summary.md"), render_summary(results, comparison).as_bytes())?;
     Ok(())
 }

@@ -26,6 +26,8 @@ pub enum RunError {
     Client(#[source] llm_conform_core::api::ProviderError),
     #[error("fixture directory {0} does not exist; record fixtures first or pass --fixtures")]
     NoFixtures(String),
+    #[error("failed to start the replay server")]
+    ReplayServer(#[source] std::io::Error),
 }
 
 /// Runs plans: owns the transport, the replay server (when replaying) and the shared context.
@@ -49,7 +51,7 @@ impl Runner {
             return Err(RunError::NoFixtures(options.fixtures.display().to_string()));
         }
         let (replay, replay_catalog) = if replay_needed {
-            let server = ReplayServer::start(&options.fixtures).await;
+            let server = ReplayServer::start(&options.fixtures).await.map_err(RunError::ReplayServer)?;
             let rewritten = point_at(&catalog, &server.uri());
             (Some(server), Some(rewritten))
         } else {
