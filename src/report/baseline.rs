@@ -27,6 +27,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::provider_stats;
+use super::provider_stats::provider_stats_of;
 use crate::results::{CaseResult, CaseStatus, RunResults};
 
 /// How one case changed between the baseline and this run.
@@ -255,8 +256,8 @@ pub fn compare(current: &RunResults, baseline: &RunResults, source: &str, opts: 
             )),
         )
     } else {
-        let scoped: Vec<CaseResult> = baseline.cases.iter().filter(|c| in_scope(&c.case_id())).cloned().collect();
-        (latency_changes(&provider_stats(&scoped), &provider_stats(&current.cases), opts), None)
+        let scoped = baseline.cases.iter().filter(|c| in_scope(&c.case_id()));
+        (latency_changes(&provider_stats_of(scoped), &provider_stats(&current.cases), opts), None)
     };
 
     Comparison {
