@@ -31,8 +31,8 @@ pub use jsonl::JsonlWriter;
 pub use junit::{JunitError, render_junit, write_junit};
 pub use merge::{MergeError, merge_results};
 pub use output_dir::{
-    OutputDir, OutputError, REPORT_FILES, default_baseline, validate_run_id, write_baseline, write_report_files,
-    write_reports,
+    OutputDir, OutputError, PreparedBaseline, REPORT_FILES, default_baseline, prepare_baseline, validate_run_id,
+    write_baseline, write_report_files, write_reports,
 };
 pub use progress::Progress;
 pub use provider_stats::{ProviderStats, provider_stats};

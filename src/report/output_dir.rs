@@ -166,17 +166,31 @@ pub const REPORT_FILES: [&str; 4] = ["results.json", "index.html", "junit.xml", 
 
 /// Writes `results.json`, `index.html`, `junit.xml` and `summary.md` into `dir`, each whole.
 /// The three that grow with the run (results, the page, JUnit) are written as they are rendered,
-/// never held whole in memory.
+/// never held whole in memory. The page, the largest, is written on a thread of its own beside
+/// the others; the first failure in that order is the one reported.
 pub fn write_report_files(
     dir: &Path,
     results: &RunResults,
     comparison: Option<&Comparison>,
 ) -> Result<(), OutputError> {
-    write_streamed(&dir.join("results.json"), "results.json", |out| serde_json::to_writer_pretty(out, results))?;
-    write_streamed(&dir.join("index.html"), "index.html", |out| write_html(out, results, comparison))?;
-    write_streamed(&dir.join("junit.xml"), "junit.xml", |out| write_junit(out, results, comparison))?;
-    write_file(&dir.join("summary.md"), render_summary(results, comparison).as_bytes())?;
-    Ok(())
+    let (json, page, rest) = std::thread::scope(|s| {
+        let page = s.spawn(|| {
+            write_streamed(&dir.join("index.html"), "index.html", |out| write_html(out, results, comparison))
+        });
+        let json =
+            write_streamed(&dir.join("results.json"), "results.json", |out| serde_json::to_writer_pretty(out, results));
+        let rest = if json.is_ok() {
+            write_streamed(&dir.join("junit.xml"), "junit.xml", |out| write_junit(out, results, comparison))
+                .and_then(|()| Ok(write_file(&dir.join("summary.md"), render_summary(results, comparison).as_bytes())?))
+        } else {
+            Ok(())
+        };
+        // A panic in the page's renderer is the same defect on this thread as on its own.
+        (json, page.join().unwrap_or_else(|p| std::panic::resume_unwind(p)), rest)
+    });
+    json?;
+    page?;
+    rest
 }
 
 /// Renders into a [`GuardedFile`] at `path`: in place whole if `render` succeeds and no piece
@@ -210,12 +224,52 @@ pub fn write_reports(
 /// Replaces the baseline at `path` with `results` (a [`RunResults`], or the
 /// [`super::NextBaseline`] that borrows its rows), whole or not at all.
 pub fn write_baseline(path: &Path, results: &impl serde::Serialize) -> Result<(), OutputError> {
-    write_streamed(path, "baseline results.json", |out| serde_json::to_writer_pretty(out, results))
+    prepare_baseline(path, results)?.commit()
+}
+
+/// A baseline written beside its place, not yet in it: prepared while the reports are written,
+/// put in place only once they are (a run whose reports failed leaves the old baseline).
+pub struct PreparedBaseline(GuardedFile);
+
+impl PreparedBaseline {
+    pub fn commit(self) -> Result<(), OutputError> {
+        Ok(self.0.finish()?)
+    }
+}
+
+/// Writes the baseline for `path` into a temporary file beside it; dropped uncommitted, it
+/// leaves nothing.
+pub fn prepare_baseline(path: &Path, results: &impl serde::Serialize) -> Result<PreparedBaseline, OutputError> {
+    let mut out = GuardedFile::create(path)?;
+    match serde_json::to_writer_pretty(&mut out, results) {
+        Ok(()) => Ok(PreparedBaseline(out)),
+        Err(e) => {
+            out.abandon()?;
+            Err(OutputError::Render { file: "baseline results.json", message: e.to_string() })
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_prepared_baseline_replaces_the_old_one_only_when_committed() {
+        let root = tempfile::tempdir().unwrap();
+        let path = default_baseline(root.path());
+        write_baseline(&path, &serde_json::json!({"run": "old"})).unwrap();
+        let files = || std::fs::read_dir(path.parent().unwrap()).unwrap().count();
+        // Reports failed: the prepared baseline is dropped, the old one stays, nothing is left.
+        drop(prepare_baseline(&path, &serde_json::json!({"run": "new"})).unwrap());
+        assert!(std::fs::read_to_string(&path).unwrap().contains("old"));
+        assert_eq!(files(), 1);
+        let prepared = prepare_baseline(&path, &serde_json::json!({"run": "new"})).unwrap();
+        assert!(std::fs::read_to_string(&path).unwrap().contains("old"), "not in place before commit");
+        prepared.commit().unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "{\n  \"run\": \"new\"\n}");
+        assert_eq!(files(), 1);
+    }
 
     #[test]
     fn run_ids_are_one_plain_component() {
