@@ -18,7 +18,7 @@ use crate::runner::{Plan, RunMode, RunOptions, Shard, Shutdown};
 use crate::session::{ExitPolicy, ExitStatus, RunSession, signals};
 
 pub fn run(global: &GlobalArgs, args: RunArgs) -> anyhow::Result<ExitCode> {
-    let sel = select(global, &args.filter)?;
+    let mut sel = select(global, &args.filter)?;
     let mode = match args.mode.as_str() {
         "record" => RunMode::Record,
         "record-missing" => RunMode::RecordMissing,
@@ -66,6 +66,8 @@ pub fn run(global: &GlobalArgs, args: RunArgs) -> anyhow::Result<ExitCode> {
         }
     }
     let mut plan = Plan::build(&sel.suites, &providers, &sel.filters, shard)?;
+    // The plan holds what the run needs of the suites; the parsed files are not kept for it.
+    drop(std::mem::take(&mut sel.suites));
     let reports = args.out.clone().unwrap_or_else(|| sel.config.run.reports.clone());
     if args.rerun_failed {
         let previous = args.baseline.baseline.clone().unwrap_or_else(|| crate::report::default_baseline(&reports));

@@ -2,7 +2,6 @@ use std::fs::{File, OpenOptions};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use crate::results::CaseResult;
 use crate::write_guard::{WriteError, check};
 
 /// Appends one line per finished case, flushed as soon as no other case is waiting to be written
@@ -23,12 +22,12 @@ impl JsonlWriter {
         Ok(JsonlWriter { path: path.to_path_buf(), out: BufWriter::new(f) })
     }
 
-    pub fn append(&mut self, case: &CaseResult) -> Result<(), WriteError> {
+    /// Appends a row written as one line of JSON (a [`crate::results::FinishedCase`]'s).
+    pub fn append_line(&mut self, row_json: &str) -> Result<(), WriteError> {
         let io = |source| WriteError::Io { path: self.path.clone(), source };
-        let mut line = serde_json::to_vec(case).map_err(|e| io(e.into()))?;
-        line.push(b'\n');
-        check(&self.path, &line)?;
-        self.out.write_all(&line).map_err(io)
+        check(&self.path, row_json.as_bytes())?;
+        self.out.write_all(row_json.as_bytes()).map_err(io)?;
+        self.out.write_all(b"\n").map_err(io)
     }
 
     /// Writes out what was appended.

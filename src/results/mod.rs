@@ -19,6 +19,6 @@ pub use case_status::CaseStatus;
 pub use json_text::JsonText;
 pub use llm_conform_core::router::{Attempt, AttemptOutcome};
 pub use mode::Mode;
-pub use run_event::RunEvent;
+pub use run_event::{FinishedCase, RunEvent};
 pub use run_results::{Interruption, RunResults};
 pub use snapshot_state::SnapshotState;

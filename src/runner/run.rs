@@ -13,7 +13,7 @@ use super::group::run_group;
 use super::plan::CaseGroup;
 use super::{Plan, RunMode, RunOptions, Shutdown, StopLevel};
 use crate::replay::ReplayServer;
-use crate::results::{CaseResult, CaseStatus, Interruption, RunEvent, RunResults};
+use crate::results::{CaseResult, CaseStatus, FinishedCase, Interruption, RunEvent, RunResults};
 use crate::snapshot::SnapshotStore;
 use llm_conform_core::providers::Catalog;
 use llm_conform_core::router::RouterPolicy;
@@ -149,11 +149,10 @@ impl Runner {
                     Ok(results) => results,
                     Err(payload) => panicked(&g, &*payload),
                 };
-                let shared: Vec<Arc<CaseResult>> = results.into_iter().map(Arc::new).collect();
-                for r in &shared {
-                    let _ = events.send(RunEvent::CaseFinished(r.clone()));
+                for r in &results {
+                    let _ = events.send(RunEvent::CaseFinished(FinishedCase::of(r)));
                 }
-                Some(shared)
+                Some(results)
             });
             groups.insert(handle.id(), group);
         }
@@ -185,13 +184,12 @@ impl Runner {
                 Err(e) => {
                     // catch_unwind holds panics inside the task; anything else still gets a row.
                     if let Some(g) = groups.get(&e.id()) {
-                        cases.extend(panicked(g, &format!("the case task failed: {e}")).into_iter().map(Arc::new));
+                        cases.extend(panicked(g, &format!("the case task failed: {e}")));
                     }
                 }
             }
         }
         cases.sort_by_cached_key(|c| c.case_id());
-        let cases: Vec<CaseResult> = cases.into_iter().map(unshare).collect();
         let interrupted = shutdown
             .reason()
             .map(|signal| Interruption { signal: signal.to_string(), not_run: plan.case_count() - cases.len() });
@@ -210,12 +208,6 @@ impl Runner {
             events.send(RunEvent::Finished { cases: results.cases.len(), interrupted: results.interrupted.is_some() });
         results
     }
-}
-
-/// The row itself once reporters are done with it; a copy only of a row a reporter has not
-/// consumed yet (the last few of a run, at most).
-fn unshare(row: Arc<CaseResult>) -> CaseResult {
-    Arc::try_unwrap(row).unwrap_or_else(|shared| (*shared).clone())
 }
 
 /// One `error` row per mode of a group whose task panicked, with the panic's message scrubbed of

@@ -148,9 +148,14 @@ async fn follow(total: usize, mut jsonl: JsonlWriter, mut rx: UnboundedReceiver<
         while let Some(ev) = next {
             match ev {
                 RunEvent::CaseFinished(c) => {
-                    progress.case_finished(&c);
-                    if let Err(e) = jsonl.append(&c) {
-                        errors.push(format!("{}: {e}", c.case_id()));
+                    progress.case_finished(c.status, &c.id, c.reason.as_deref());
+                    let written = c
+                        .row_json
+                        .as_deref()
+                        .map_err(String::clone)
+                        .and_then(|line| jsonl.append_line(line).map_err(|e| e.to_string()));
+                    if let Err(e) = written {
+                        errors.push(format!("{}: {e}", c.id));
                     }
                 }
                 RunEvent::Finished { .. } => progress.finish(),

@@ -1,11 +1,12 @@
-//! What reporters receive while a run goes on: every finished case once, as the row the results
-//! hold (shared, not a second copy of the run), then the end of the run with its counts only.
+//! What reporters receive while a run goes on: every finished case once, with its verdict and
+//! its row as the line results.jsonl holds (not a second copy of the row), then the end of the
+//! run with its counts only.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use llm_conform::results::{CaseResult, RunEvent};
+use llm_conform::results::{FinishedCase, RunEvent};
 use llm_conform::runner::{Filters, Plan, RunMode, Runner};
 use llm_conform_core::providers::Catalog;
 use llm_conform_core::secrets::KeyStore;
@@ -13,7 +14,7 @@ use llm_conform_core::secrets::KeyStore;
 use crate::support::{options, suites};
 
 #[test]
-fn reporters_get_each_row_once_and_the_end_of_the_run_without_a_copy_of_it() {
+fn reporters_get_each_case_once_as_its_jsonl_line_and_the_end_of_the_run_as_counts() {
     let fixtures = crate::common::root().join("fixtures");
     let suites: Vec<_> = suites().into_iter().filter(|s| s.name == "basics").collect();
     let providers = vec!["anthropic".to_string(), "openai".to_string()];
@@ -43,7 +44,7 @@ fn reporters_get_each_row_once_and_the_end_of_the_run_without_a_copy_of_it() {
         }
         other => panic!("the last event is not Finished: {other:?}"),
     }
-    let finished: Vec<&Arc<CaseResult>> = events
+    let finished: Vec<&FinishedCase> = events
         .iter()
         .filter_map(|e| match e {
             RunEvent::CaseFinished(c) => Some(c),
@@ -51,9 +52,12 @@ fn reporters_get_each_row_once_and_the_end_of_the_run_without_a_copy_of_it() {
         })
         .collect();
     assert_eq!(finished.len(), results.cases.len(), "one event per case");
-    let by_id: BTreeMap<String, &CaseResult> = finished.iter().map(|c| (c.case_id(), c.as_ref())).collect();
+    let by_id: BTreeMap<&str, &FinishedCase> = finished.iter().map(|c| (c.id.as_str(), *c)).collect();
     assert_eq!(by_id.len(), results.cases.len(), "no case reported twice");
     for row in &results.cases {
-        assert_eq!(by_id.get(&row.case_id()).copied(), Some(row), "{}: the event row is the result row", row.case_id());
+        let id = row.case_id();
+        let event = by_id.get(id.as_str()).unwrap_or_else(|| panic!("no event for {id}"));
+        assert_eq!((event.status, event.reason.as_ref()), (row.status, row.reason.as_ref()), "{id}");
+        assert_eq!(event.row_json.as_deref(), Ok(serde_json::to_string(row).unwrap().as_str()), "{id}");
     }
 }
