@@ -237,12 +237,15 @@ impl PreparedBaseline {
     }
 }
 
-/// Writes the baseline for `path` into a temporary file beside it; dropped uncommitted, it
-/// leaves nothing.
+/// Writes the baseline for `path` into a temporary file beside it, synced to disk; dropped
+/// uncommitted, it leaves nothing.
 pub fn prepare_baseline(path: &Path, results: &impl serde::Serialize) -> Result<PreparedBaseline, OutputError> {
     let mut out = GuardedFile::create(path)?;
     match serde_json::to_writer_pretty(&mut out, results) {
-        Ok(()) => Ok(PreparedBaseline(out)),
+        Ok(()) => {
+            out.sync()?;
+            Ok(PreparedBaseline(out))
+        }
         Err(e) => {
             out.abandon()?;
             Err(OutputError::Render { file: "baseline results.json", message: e.to_string() })
