@@ -156,39 +156,7 @@ impl Runner {
             });
             groups.insert(handle.id(), group);
         }
-        let mut cases = Vec::with_capacity(plan.case_count());
-        let mut not_run = 0usize;
-        let mut deadline: Option<tokio::time::Instant> = None;
-        loop {
-            let next = tokio::select! {
-                biased;
-                joined = set.join_next_with_id() => joined,
-                _ = shutdown.reached(StopLevel::Drain), if deadline.is_none() => {
-                    deadline = Some(tokio::time::Instant::now() + shutdown.grace);
-                    continue;
-                }
-                _ = shutdown.reached(StopLevel::Abort) => {
-                    set.abort_all();
-                    set.join_next_with_id().await
-                }
-                _ = tokio::time::sleep_until(deadline.unwrap_or_else(tokio::time::Instant::now)), if deadline.is_some() => {
-                    set.abort_all();
-                    set.join_next_with_id().await
-                }
-            };
-            let Some(joined) = next else { break };
-            match joined {
-                Ok((_, Some(results))) => cases.extend(results),
-                Ok((id, None)) => not_run += groups.get(&id).map_or(0, |g| g.modes.len()),
-                Err(e) if e.is_cancelled() => not_run += groups.get(&e.id()).map_or(0, |g| g.modes.len()),
-                Err(e) => {
-                    // catch_unwind holds panics inside the task; anything else still gets a row.
-                    if let Some(g) = groups.get(&e.id()) {
-                        cases.extend(panicked(g, &format!("the case task failed: {e}")));
-                    }
-                }
-            }
-        }
+        let (mut cases, not_run) = gather(&mut set, &groups, &shutdown, plan.case_count()).await;
         cases.sort_by_cached_key(|c| c.case_id());
         let interrupted = shutdown
             .reason()
@@ -208,6 +176,51 @@ impl Runner {
             events.send(RunEvent::Finished { cases: results.cases.len(), interrupted: results.interrupted.is_some() });
         results
     }
+}
+
+/// Collects the groups' rows as their tasks end, until all have: at a drain no new case starts
+/// and the grace period runs; at an abort, or when the grace period ends, the rest are
+/// abandoned. Returns the rows and how many cases did not run.
+async fn gather(
+    set: &mut JoinSet<Option<Vec<CaseResult>>>,
+    groups: &HashMap<tokio::task::Id, CaseGroup>,
+    shutdown: &Shutdown,
+    capacity: usize,
+) -> (Vec<CaseResult>, usize) {
+    let mut cases = Vec::with_capacity(capacity);
+    let mut not_run = 0usize;
+    let mut deadline: Option<tokio::time::Instant> = None;
+    loop {
+        let next = tokio::select! {
+            biased;
+            joined = set.join_next_with_id() => joined,
+            _ = shutdown.reached(StopLevel::Drain), if deadline.is_none() => {
+                deadline = Some(tokio::time::Instant::now() + shutdown.grace);
+                continue;
+            }
+            _ = shutdown.reached(StopLevel::Abort) => {
+                set.abort_all();
+                set.join_next_with_id().await
+            }
+            _ = tokio::time::sleep_until(deadline.unwrap_or_else(tokio::time::Instant::now)), if deadline.is_some() => {
+                set.abort_all();
+                set.join_next_with_id().await
+            }
+        };
+        let Some(joined) = next else { break };
+        match joined {
+            Ok((_, Some(results))) => cases.extend(results),
+            Ok((id, None)) => not_run += groups.get(&id).map_or(0, |g| g.modes.len()),
+            Err(e) if e.is_cancelled() => not_run += groups.get(&e.id()).map_or(0, |g| g.modes.len()),
+            Err(e) => {
+                // catch_unwind holds panics inside the task; anything else still gets a row.
+                if let Some(g) = groups.get(&e.id()) {
+                    cases.extend(panicked(g, &format!("the case task failed: {e}")));
+                }
+            }
+        }
+    }
+    (cases, not_run)
 }
 
 /// One `error` row per mode of a group whose task panicked, with the panic's message scrubbed of
