@@ -1,6 +1,10 @@
 //! Router candidate selection: ordering a tier of 10 and of 100 candidates with a limit bucket
 //! and health state for every provider, and one routing decision with no I/O (the send step
 //! answers at once), so the router's own cost is visible apart from the network.
+//!
+//! `candidates` is the order a route plans on every call (tiers precomputed when the router is
+//! built, nothing formatted); `plan` is the same order with states, prices and reasons in words,
+//! as `route --explain` and the gateway's metrics ask for it.
 
 mod common;
 
@@ -101,7 +105,12 @@ fn selection(c: &mut Criterion) {
             });
             let planned = router.plan(&target).unwrap_or_else(|e| panic!("{e}"));
             assert_eq!(planned.len(), n);
+            let order = router.candidates(&target).unwrap_or_else(|e| panic!("{e}"));
+            assert!(order.iter().copied().eq(planned.iter().map(|p| &p.candidate)), "the two paths disagree");
             let id = format!("{n}/{profile}");
+            g.bench_function(BenchmarkId::new("candidates", &id), |b| {
+                b.iter(|| black_box(router.candidates(black_box(&target))))
+            });
             g.bench_function(BenchmarkId::new("plan", &id), |b| b.iter(|| black_box(router.plan(black_box(&target)))));
             g.bench_function(BenchmarkId::new("route_no_io", &id), |b| {
                 b.iter(|| {

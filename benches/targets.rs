@@ -8,7 +8,12 @@
 //!
 //! Peak RSS comes from GNU time (`/usr/bin/time`) when it is installed. `TARGETS_RUNS` (default
 //! 5) sets how many times each command runs; medians are reported. `TARGETS_ONLY=matrix|scaling|live`
-//! runs one part; `TARGETS_WRAP="valgrind --tool=callgrind"` runs every command under a profiler.
+//! runs one part; `TARGETS_WRAP="valgrind --tool=callgrind"` runs every command under a profiler;
+//! `TARGETS_BIN=path` measures another build of `llm-conform` (an older one, side by side).
+//!
+//! Memory per case is the slope of peak RSS between the 1× and the 16× matrix. Each scaling
+//! factor's first run has no baseline; later runs compare with the previous one (as a weekly run
+//! does), which holds the baseline's rows too: both peaks are reported.
 
 mod common;
 
@@ -20,7 +25,13 @@ use llm_conform::replay::Reply;
 
 use common::{Upstream, root};
 
-const BIN: &str = env!("CARGO_BIN_EXE_llm-conform");
+/// The binary measured: this build's, or `TARGETS_BIN`.
+fn bin() -> String {
+    std::env::var("TARGETS_BIN")
+        .ok()
+        .filter(|b| !b.trim().is_empty())
+        .unwrap_or_else(|| env!("CARGO_BIN_EXE_llm-conform").to_string())
+}
 
 struct Measured {
     wall_s: f64,
@@ -39,21 +50,21 @@ fn measure(args: &[&str], envs: &[(&str, &str)], scratch: &Path) -> Measured {
         // point, so RSS is not measured.
         let mut parts = w.split_whitespace();
         let mut c = Command::new(parts.next().unwrap_or("env"));
-        c.args(parts).arg(BIN);
+        c.args(parts).arg(bin());
         c
     } else if gnu_time {
         let mut c = Command::new("/usr/bin/time");
-        c.arg("-f").arg("%M").arg("-o").arg(&time_out).arg(BIN);
+        c.arg("-f").arg("%M").arg("-o").arg(&time_out).arg(bin());
         c
     } else {
-        Command::new(BIN)
+        Command::new(bin())
     };
     cmd.args(args).current_dir(root());
     for (k, v) in envs {
         cmd.env(k, v);
     }
     let t = Instant::now();
-    let out = cmd.output().unwrap_or_else(|e| panic!("failed to run {BIN}: {e}"));
+    let out = cmd.output().unwrap_or_else(|e| panic!("failed to run {}: {e}", bin()));
     let wall_s = t.elapsed().as_secs_f64();
     let rss_mb = gnu_time
         .then(|| std::fs::read_to_string(&time_out).ok())
@@ -77,22 +88,46 @@ fn median(mut v: Vec<f64>) -> f64 {
     v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
 }
 
-/// Runs `args` `runs` times; returns (median wall, max RSS, the last run).
-fn repeat(runs: usize, args: &[&str], envs: &[(&str, &str)], scratch: &Path) -> (f64, Option<f64>, Measured) {
+/// What `runs` runs of one command came to.
+struct Repeated {
+    wall_s: f64,
+    /// Peak RSS of the first run, which had no baseline to compare with.
+    first_rss: Option<f64>,
+    /// Highest peak RSS of the later runs, each compared with the run before.
+    later_rss: Option<f64>,
+    last: Measured,
+}
+
+impl Repeated {
+    fn max_rss(&self) -> Option<f64> {
+        max_of(self.first_rss, self.later_rss)
+    }
+}
+
+fn max_of(a: Option<f64>, b: Option<f64>) -> Option<f64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// Runs `args` `runs` times: median wall, peak RSS of the first and of the later runs.
+fn repeat(runs: usize, args: &[&str], envs: &[(&str, &str)], scratch: &Path) -> Repeated {
     let mut walls = Vec::new();
-    let mut rss: Option<f64> = None;
+    let (mut first_rss, mut later_rss) = (None, None);
     let mut last = None;
-    for _ in 0..runs {
+    for i in 0..runs {
         let m = measure(args, envs, scratch);
         walls.push(m.wall_s);
-        rss = match (rss, m.rss_mb) {
-            (Some(a), Some(b)) => Some(a.max(b)),
-            (a, b) => a.or(b),
-        };
+        if i == 0 {
+            first_rss = m.rss_mb;
+        } else {
+            later_rss = max_of(later_rss, m.rss_mb);
+        }
         last = Some(m);
     }
     let last = last.unwrap_or_else(|| panic!("no runs"));
-    (median(walls), rss, last)
+    Repeated { wall_s: median(walls), first_rss, later_rss, last }
 }
 
 fn cases_in(results: &Path) -> usize {
@@ -167,7 +202,7 @@ fn main() {
     let runs = std::env::var("TARGETS_RUNS").ok().and_then(|v| v.parse().ok()).filter(|v: &usize| *v > 0).unwrap_or(5);
     let scratch = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let s = scratch.path();
-    println!("targets: {runs} run(s) of each command, medians; binary {BIN}");
+    println!("targets: {runs} run(s) of each command, medians; binary {}", bin());
     let only = std::env::var("TARGETS_ONLY").unwrap_or_default();
     let part = |name: &str| only.is_empty() || only == name;
 
@@ -185,7 +220,8 @@ fn main() {
 /// 1. The shipped replay matrix with reports.
 fn matrix(runs: usize, s: &Path) {
     let (reports, reports_arg) = out_dir(s, "matrix");
-    let (wall, peak, last) = repeat(runs, &["run", "--out", &reports_arg, "--run-id", "matrix"], &[], s);
+    let r = repeat(runs, &["run", "--out", &reports_arg, "--run-id", "matrix"], &[], s);
+    let (wall, peak, last) = (r.wall_s, r.max_rss(), r.last);
     let cases = cases_in(&reports.join("matrix/results.json"));
     if last.code != Some(0) {
         println!("  warning: `run` exited {:?}: {}", last.code, last.stderr.lines().last().unwrap_or(""));
@@ -198,14 +234,16 @@ fn matrix(runs: usize, s: &Path) {
     );
 }
 
-/// 2. Cost against the number of cases.
+/// 2. Cost against the number of cases, and memory per case.
 fn scaling(runs: usize, s: &Path) {
-    println!("\nscaling (--no-snapshots, so every copy is judged alike):");
+    println!("\nscaling (--no-snapshots, so every copy is judged alike; RSS: first run / later runs with a baseline):");
     println!(
-        "  {:>6} {:>7} {:>9} {:>9} {:>10} {:>9}",
-        "factor", "cases", "wall s", "µs/case", "vs 1×/case", "peak RSS"
+        "  {:>6} {:>7} {:>9} {:>9} {:>10} {:>10} {:>10}",
+        "factor", "cases", "wall s", "µs/case", "vs 1×/case", "RSS first", "RSS later"
     );
+    let mb = |v: Option<f64>| v.map_or("n/a".to_string(), |mb| format!("{mb:.1} MB"));
     let mut base: Option<(usize, f64)> = None;
+    let mut ends: Vec<(usize, Option<f64>, Option<f64>)> = Vec::new();
     for factor in [1usize, 4, 16] {
         let (suites, fixtures) = scaled_matrix(s, factor);
         let id = format!("scale{factor}");
@@ -222,19 +260,37 @@ fn scaling(runs: usize, s: &Path) {
             "--run-id",
             &id,
         ];
-        let (wall, peak, last) = repeat(runs.min(3), &args, &[], s);
+        let r = repeat(runs.clamp(2, 3), &args, &[], s);
         let cases = cases_in(&reports.join(&id).join("results.json"));
-        if last.code != Some(0) {
-            println!("  warning: {factor}× exited {:?}: {}", last.code, last.stderr.lines().last().unwrap_or(""));
+        if r.last.code != Some(0) {
+            println!("  warning: {factor}× exited {:?}: {}", r.last.code, r.last.stderr.lines().last().unwrap_or(""));
         }
+        let wall = r.wall_s;
         let (c1, w1) = *base.get_or_insert((cases, wall));
         println!(
-            "  {:>5}× {cases:>7} {wall:>9.3} {:>9.1} {:>10.2} {:>9}",
+            "  {:>5}× {cases:>7} {wall:>9.3} {:>9.1} {:>10.2} {:>10} {:>10}",
             factor,
             wall / cases.max(1) as f64 * 1e6,
             (wall / cases.max(1) as f64) / (w1 / c1.max(1) as f64),
-            peak.map_or("n/a".to_string(), |mb| format!("{mb:.1} MB"))
+            mb(r.first_rss),
+            mb(r.later_rss)
         );
+        ends.push((cases, r.first_rss, r.later_rss));
+    }
+    if let (Some(&(c1, f1, l1)), Some(&(c16, f16, l16))) = (ends.first(), ends.last()) {
+        let slope = |a: Option<f64>, b: Option<f64>| match (a, b) {
+            (Some(a), Some(b)) if c16 > c1 => Some((b - a) * 1024.0 / (c16 - c1) as f64),
+            _ => None,
+        };
+        for (label, per_case, peak) in [("first run", slope(f1, f16), f16), ("with a baseline", slope(l1, l16), l16)] {
+            println!(
+                "  memory per case ({label}): {} (target ≤ 4 KB: {}); 16× peak {} (target ≤ 64 MB: {})",
+                per_case.map_or("n/a".to_string(), |kb| format!("{kb:.2} KB")),
+                per_case.map_or("n/a", |kb| verdict(kb <= 4.0)),
+                mb(peak),
+                peak.map_or("n/a", |p| verdict(p <= 64.0))
+            );
+        }
     }
 }
 
@@ -276,14 +332,15 @@ fn live(runs: usize, s: &Path) {
             &id,
         ];
         args.extend(extra.iter().copied());
-        let (wall, peak, last) = repeat(runs, &args, &env, s);
+        let r = repeat(runs, &args, &env, s);
+        let (wall, peak, last) = (r.wall_s, r.max_rss(), r.last);
         let cases = cases_in(&reports.join(&id).join("results.json"));
         if last.code != Some(0) {
             println!("  warning: exited {:?}: {}", last.code, last.stderr.lines().last().unwrap_or(""));
         }
         println!(
-            "  {label}: {cases} cases, wall {wall:.3} s (target ≤ 0.35 s: {}), {:.0} µs/case, peak RSS {}",
-            verdict(wall <= 0.35),
+            "  {label}: {cases} cases, wall {wall:.3} s (target ≤ 0.12 s: {}), {:.0} µs/case, peak RSS {}",
+            verdict(wall <= 0.12),
             wall / cases.max(1) as f64 * 1e6,
             rss(peak)
         );

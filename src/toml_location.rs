@@ -12,6 +12,24 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, col)
 }
 
+/// The line of any offset in one text, after one pass over it: a loader that names the line of
+/// every item would otherwise count newlines from the start for each, quadratic in the file.
+pub struct LineIndex {
+    /// Offsets of every `\n`, ascending.
+    newlines: Vec<usize>,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> LineIndex {
+        LineIndex { newlines: memchr::memchr_iter(b'\n', text.as_bytes()).collect() }
+    }
+
+    /// 1-based line of a byte offset, as [`line_col`] counts it.
+    pub fn line(&self, offset: usize) -> usize {
+        self.newlines.partition_point(|&nl| nl < offset) + 1
+    }
+}
+
 /// A toml error as `line L, column C: message`.
 pub fn located(text: &str, e: &toml::de::Error) -> String {
     match e.span() {
@@ -66,5 +84,15 @@ mod tests {
         // A key that is not there: the deepest part that is.
         assert_eq!(locate(text, "router.cooldown.period_s"), locate(text, "router.cooldown"));
         assert_eq!(locate(text, "nothing.here"), None);
+    }
+
+    #[test]
+    fn line_index_agrees_with_line_col_at_every_offset() {
+        for text in ["", "a", "\n", "a\nb", "ab\n\ncd\né\n", "[x]\ny = 1\n\n[[z]]\nid = \"q\"\n"] {
+            let index = LineIndex::new(text);
+            for offset in 0..=text.len() + 2 {
+                assert_eq!(index.line(offset), line_col(text, offset).0, "{text:?} at {offset}");
+            }
+        }
     }
 }

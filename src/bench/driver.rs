@@ -4,9 +4,9 @@
 //! pass ends before the next starts, so every repetition sees the same load. Warm-up passes
 //! (connection pool, fixture cache, allocator) run first and are not recorded.
 //!
-//! In replay mode the runner talks to a [`TimedReplayServer`] rather than the wiremock replay
-//! server: it serves the same fixtures from memory, optionally at their recorded event offsets,
-//! and keeps no per-request log, so a long benchmark neither re-reads fixtures nor grows.
+//! In replay mode the runner talks to a [`TimedReplayServer`] of its own rather than the run's
+//! replay server: it serves the same fixtures from memory (parsed once), optionally at their
+//! recorded event offsets, so a long benchmark does not re-read fixtures.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -86,7 +86,7 @@ pub async fn run_bench(
     let concurrency = opts.concurrency.max(1) as usize;
     let run_options = RunOptions {
         // Replay goes through the live path against the local server: the runner's own replay
-        // mode would start the wiremock server instead.
+        // mode would start a replay server that reads every fixture afresh.
         mode: RunMode::Live,
         concurrency,
         per_provider: concurrency,

@@ -19,7 +19,7 @@ use crate::session::{ExitPolicy, ExitStatus, RunSession, SessionOutcome, signals
 use crate::snapshot_update::SnapshotUpdate;
 
 pub fn run(global: &GlobalArgs, args: RunArgs) -> anyhow::Result<ExitCode> {
-    let sel = select(global, &args.filter)?;
+    let mut sel = select(global, &args.filter)?;
     let mode = match args.mode.as_str() {
         "record" => RunMode::Record,
         "record-missing" => RunMode::RecordMissing,
@@ -42,6 +42,8 @@ pub fn run(global: &GlobalArgs, args: RunArgs) -> anyhow::Result<ExitCode> {
     }
     let reports = args.out.clone().unwrap_or_else(|| sel.config.run.reports.clone());
     let plan = plan_for(&args, &sel, &providers, shard, &reports)?;
+    // The plan holds what the run needs of the suites; the parsed files are not kept for it.
+    drop(std::mem::take(&mut sel.suites));
     if plan.case_count() == 0 && !args.allow_empty {
         errln!(
             "error: no case matches the filters (`llm-conform list` shows suites, scenarios and providers); pass --allow-empty if that is intended"

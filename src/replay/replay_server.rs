@@ -2,7 +2,14 @@
 //! the same HTTP path as live ones. Nothing else is reachable: every provider's base URL points
 //! here, and a request without a fixture is answered with an error naming the missing file and
 //! the command that records it.
+//!
+//! Memory: the server records no requests of its own (`disable_request_recording`), but
+//! wiremock 0.6 keeps a copy of every request a mock matches, whatever the builder says, and
+//! through its headers hyper's read buffer: about 9 KB per replayed call, for the server's
+//! lifetime. It is the largest share of a large replay's memory (docs/performance.md); the only
+//! release wiremock offers, `reset`, would leave a window in which a request finds no mock.
 
+use std::io;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -23,10 +30,12 @@ pub struct ReplayServer {
 }
 
 impl ReplayServer {
-    pub async fn start(fixtures_root: &Path) -> ReplayServer {
-        let server = MockServer::builder().start().await;
+    /// Binds 127.0.0.1 itself, so a failure to listen is an error and not wiremock's panic.
+    pub async fn start(fixtures_root: &Path) -> io::Result<ReplayServer> {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+        let server = MockServer::builder().listener(listener).disable_request_recording().start().await;
         Mock::given(any()).respond_with(ReplayResponder { root: fixtures_root.to_path_buf() }).mount(&server).await;
-        ReplayServer { server }
+        Ok(ReplayServer { server })
     }
 
     pub fn uri(&self) -> String {

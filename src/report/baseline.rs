@@ -27,6 +27,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::provider_stats;
+use super::provider_stats::provider_stats_of;
 use crate::results::{CaseResult, CaseStatus, RunResults};
 
 /// How one case changed between the baseline and this run.
@@ -262,8 +263,8 @@ pub fn compare(current: &RunResults, baseline: &RunResults, source: &str, opts: 
             )),
         )
     } else {
-        let scoped: Vec<CaseResult> = baseline.cases.iter().filter(|c| in_scope(&c.case_id())).cloned().collect();
-        (latency_changes(&provider_stats(&scoped), &provider_stats(&current.cases), opts), None)
+        let scoped = baseline.cases.iter().filter(|c| in_scope(&c.case_id()));
+        (latency_changes(&provider_stats_of(scoped), &provider_stats(&current.cases), opts), None)
     };
 
     Comparison {
@@ -354,20 +355,60 @@ fn field_changes(path: &str, a: &Value, b: &Value, out: &mut Vec<String>) {
 /// the old baseline had. A `--provider gemini` run does not make every other provider's cases
 /// "new" next time, and an outage or a missing key never erases a provider's last real result.
 pub fn updated_baseline(old: Option<&RunResults>, current: &RunResults, scope: Option<&HashSet<String>>) -> RunResults {
-    let mut merged = current.clone();
-    merged.cases.retain(|c| c.status.is_conformance_result());
-    let taken: HashSet<String> = merged.cases.iter().map(CaseResult::case_id).collect();
-    let in_run: HashSet<String> = current.cases.iter().map(CaseResult::case_id).collect();
-    if let Some(old) = old {
-        let keep = |c: &&CaseResult| {
-            let id = c.case_id();
-            let out_of_scope = scope.is_some_and(|s| !s.contains(&id));
-            !taken.contains(&id) && (out_of_scope || in_run.contains(&id))
-        };
-        merged.cases.extend(old.cases.iter().filter(keep).cloned());
+    let next = NextBaseline::of(old, current, scope);
+    RunResults {
+        schema: current.schema,
+        run_id: current.run_id.clone(),
+        mode: current.mode.clone(),
+        started_at: current.started_at.clone(),
+        duration_ms: current.duration_ms,
+        cases: next.cases.into_iter().cloned().collect(),
+        bench: current.bench.clone(),
+        interrupted: current.interrupted.clone(),
     }
-    merged.cases.sort_by_key(|c| c.case_id());
-    merged
+}
+
+/// [`updated_baseline`] without copying a row: the cases it keeps, borrowed from the run and
+/// the old baseline, written exactly as the `RunResults` it stands for.
+#[derive(Serialize)]
+pub struct NextBaseline<'a> {
+    schema: u32,
+    run_id: &'a str,
+    mode: &'a str,
+    started_at: &'a str,
+    duration_ms: f64,
+    cases: Vec<&'a CaseResult>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    bench: &'a Option<crate::results::BenchReport>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    interrupted: &'a Option<crate::results::Interruption>,
+}
+
+impl<'a> NextBaseline<'a> {
+    pub fn of(old: Option<&'a RunResults>, current: &'a RunResults, scope: Option<&HashSet<String>>) -> Self {
+        let mut cases: Vec<&CaseResult> = current.cases.iter().filter(|c| c.status.is_conformance_result()).collect();
+        if let Some(old) = old {
+            let taken: HashSet<String> = cases.iter().map(|c| c.case_id()).collect();
+            let in_run: HashSet<String> = current.cases.iter().map(CaseResult::case_id).collect();
+            let keep = |c: &&CaseResult| {
+                let id = c.case_id();
+                let out_of_scope = scope.is_some_and(|s| !s.contains(&id));
+                !taken.contains(&id) && (out_of_scope || in_run.contains(&id))
+            };
+            cases.extend(old.cases.iter().filter(keep));
+        }
+        cases.sort_by_cached_key(|c| c.case_id());
+        NextBaseline {
+            schema: current.schema,
+            run_id: &current.run_id,
+            mode: &current.mode,
+            started_at: &current.started_at,
+            duration_ms: current.duration_ms,
+            cases,
+            bench: &current.bench,
+            interrupted: &current.interrupted,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -433,6 +474,21 @@ mod tests {
         assert_eq!(cmp.count(ChangeClass::Unavailable), 1);
         assert_eq!(cmp.count(ChangeClass::Regression), 0, "an outage is not a regression");
         assert_eq!(cmp.count(ChangeClass::NotRun), 1);
+    }
+
+    #[test]
+    fn the_borrowed_next_baseline_writes_as_the_updated_one() {
+        let mut old = run(vec![case("s/a/p/x", CaseStatus::Pass), case("s/b/p/x", CaseStatus::Fail)]);
+        old.bench = None;
+        let mut now = run(vec![case("s/a/p/x", CaseStatus::Skipped), case("s/c/p/x", CaseStatus::Pass)]);
+        now.interrupted = Some(crate::results::Interruption { signal: "SIGINT".into(), not_run: 2 });
+        let scope: HashSet<String> = ["s/c/p/non_stream".to_string()].into();
+        for scope in [None, Some(&scope)] {
+            let owned = serde_json::to_string_pretty(&updated_baseline(Some(&old), &now, scope)).unwrap();
+            let borrowed = serde_json::to_string_pretty(&NextBaseline::of(Some(&old), &now, scope)).unwrap();
+            assert_eq!(owned, borrowed);
+            assert!(owned.contains("\"scenario\": \"a\""), "the old verdict of a skipped case is kept: {owned}");
+        }
     }
 
     #[test]

@@ -8,17 +8,23 @@
 //! baseline, the attempts and the error. A few lines of inline JavaScript add status and provider
 //! filters; without JavaScript the filters stay hidden and everything else works.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::io::Write;
+use std::sync::OnceLock;
 
 use serde::Serialize;
 
 use super::baseline::{CaseChange, ChangeClass, Comparison};
 use super::charts::{Row, bar_chart};
+use super::html_cases::write_suite_cases;
+use super::html_matrix::{Columns, write_matrix_suite};
 use super::{ProviderStats, provider_stats};
 use crate::results::{CaseResult, CaseStatus, RunResults};
 
 const TEMPLATE: &str = include_str!("../../templates/report.html");
 
+/// What the page template renders: everything but the matrix and the cases, which
+/// [`write_html`] writes row by row between the template's parts.
 #[derive(Serialize)]
 struct View {
     run_id: String,
@@ -27,19 +33,25 @@ struct View {
     duration_s: String,
     totals: Vec<Total>,
     clean: bool,
-    problems: Vec<CaseView>,
+    problems: Vec<ProblemView>,
     /// "anthropic unavailable in 12 cases: overloaded", one per provider.
     unavailable: Vec<String>,
     regression: Option<RegressionView>,
     providers: Vec<ProviderView>,
     provider_names: Vec<String>,
     charts: Vec<String>,
-    /// Matrix header: each provider over its mode columns.
-    column_groups: Vec<ColumnGroup>,
-    columns: Vec<Column>,
-    suites: Vec<SuiteView>,
     /// The `bench` command's latency section, already rendered (inline SVG).
     bench: Option<String>,
+}
+
+/// A case in the "needs attention" table.
+#[derive(Serialize)]
+struct ProblemView {
+    anchor: String,
+    id: String,
+    status: String,
+    symbol: String,
+    reason: String,
 }
 
 #[derive(Serialize)]
@@ -118,47 +130,6 @@ struct LatencyView {
     verdict: String,
 }
 
-#[derive(Serialize, Clone)]
-struct Column {
-    provider: String,
-    mode: String,
-    /// `ns` or `st`: narrow enough that a provider's two columns fit under its name.
-    short: String,
-}
-
-#[derive(Serialize)]
-struct ColumnGroup {
-    provider: String,
-    span: usize,
-}
-
-#[derive(Serialize)]
-struct SuiteView {
-    name: String,
-    rows: Vec<RowView>,
-    cases: Vec<CaseView>,
-}
-
-#[derive(Serialize)]
-struct RowView {
-    scenario: String,
-    description: String,
-    /// Space-separated statuses of the row's cells, for the status filter.
-    statuses: String,
-    cells: Vec<CellView>,
-}
-
-#[derive(Serialize)]
-struct CellView {
-    status: String,
-    symbol: String,
-    anchor: String,
-    title: String,
-    provider: String,
-    /// The baseline class, shown as a corner mark when the cell changed.
-    change: String,
-}
-
 #[derive(Serialize)]
 struct ProviderView {
     name: String,
@@ -170,69 +141,6 @@ struct ProviderView {
     total_p95: String,
     tokens_per_s: String,
     cost: String,
-}
-
-#[derive(Serialize, Clone)]
-struct CaseView {
-    anchor: String,
-    id: String,
-    provider: String,
-    status: String,
-    symbol: String,
-    reason: String,
-    description: String,
-    model: String,
-    latency: String,
-    fingerprint: String,
-    request: String,
-    error: String,
-    /// The router's attempts, in order (one for a direct call).
-    attempts: Vec<AttemptView>,
-    snapshot_diff: String,
-    link: String,
-    /// `regression`, `drift`, … or `unchanged`; empty without a baseline.
-    baseline_class: String,
-    baseline_label: String,
-    baseline_fields: String,
-    /// The fingerprint diff, line by line, so added and removed lines can be coloured.
-    baseline_diff: Vec<DiffLine>,
-}
-
-#[derive(Serialize, Clone)]
-struct AttemptView {
-    provider: String,
-    model: String,
-    tier: String,
-    outcome: String,
-    ok: bool,
-    status: String,
-    latency: String,
-    cost: String,
-    why: String,
-}
-
-#[derive(Serialize, Clone)]
-struct DiffLine {
-    /// `add`, `del`, `hunk` or `ctx`.
-    kind: &'static str,
-    text: String,
-}
-
-fn diff_lines(diff: &str) -> Vec<DiffLine> {
-    diff.lines()
-        .map(|l| {
-            let kind = if l.starts_with("+++") || l.starts_with("---") || l.starts_with("@@") {
-                "hunk"
-            } else if l.starts_with('+') {
-                "add"
-            } else if l.starts_with('-') {
-                "del"
-            } else {
-                "ctx"
-            };
-            DiffLine { kind, text: l.to_string() }
-        })
-        .collect()
 }
 
 pub fn symbol(s: CaseStatus) -> &'static str {
@@ -248,77 +156,12 @@ pub fn symbol(s: CaseStatus) -> &'static str {
     }
 }
 
-fn anchor_of(id: &str) -> String {
+pub(super) fn anchor_of(id: &str) -> String {
     id.replace('/', "--")
 }
 
-fn ms(v: Option<f64>) -> String {
+pub(super) fn ms(v: Option<f64>) -> String {
     v.map_or("–".into(), |x| if x >= 1000.0 { format!("{:.2} s", x / 1000.0) } else { format!("{x:.1} ms") })
-}
-
-/// Pretty JSON, HTML-escaped for element content and rendered with `| safe`: the template's
-/// autoescape would also turn every `"` into `&quot;`, which is not needed in text and makes the
-/// ~900 requests and fingerprints of a full run a third larger.
-fn pretty<T: Serialize>(v: &T) -> String {
-    escape_text(&serde_json::to_string_pretty(v).unwrap_or_default())
-}
-
-/// Escapes text for HTML element content (not attributes).
-fn escape_text(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
-}
-
-fn case_view(c: &CaseResult, comparison: Option<&Comparison>) -> CaseView {
-    let id = c.case_id();
-    let change = comparison.and_then(|cmp| cmp.change_for(&id));
-    let (baseline_class, baseline_label) = match (comparison, change) {
-        (None, _) => (String::new(), String::new()),
-        (Some(_), None) => ("unchanged".to_string(), "unchanged since the baseline".to_string()),
-        (Some(_), Some(ch)) => (
-            ch.class.as_str().to_string(),
-            format!(
-                "{} ({} → {})",
-                ch.class.as_str().replace('_', " "),
-                ch.before.map_or("absent", |s| s.as_str()),
-                ch.after.map_or("absent", |s| s.as_str())
-            ),
-        ),
-    };
-    CaseView {
-        anchor: anchor_of(&id),
-        provider: c.provider.clone(),
-        id,
-        status: c.status.as_str().into(),
-        symbol: symbol(c.status).into(),
-        reason: c.reason.clone().unwrap_or_default(),
-        description: c.description.clone().unwrap_or_default(),
-        model: c.model.clone(),
-        latency: format!("ttft {} · total {}", ms(c.ttft_ms), ms(Some(c.total_ms))),
-        fingerprint: c.fingerprint.as_ref().map(pretty).unwrap_or_default(),
-        request: c.request.as_ref().map(pretty).unwrap_or_default(),
-        error: c.error.as_ref().map(pretty).unwrap_or_default(),
-        attempts: c
-            .attempts
-            .iter()
-            .map(|a| AttemptView {
-                provider: a.provider.clone(),
-                model: a.model.clone(),
-                tier: a.tier.clone().unwrap_or_default(),
-                outcome: a.outcome.to_string(),
-                ok: a.outcome == "success",
-                status: a.status.map(|s| s.to_string()).unwrap_or_default(),
-                latency: ms(Some(a.latency_ms)),
-                cost: a.cost_usd.map(|c| format!("${c:.6}")).unwrap_or_default(),
-                why: a.why.clone(),
-            })
-            .collect(),
-        snapshot_diff: c.snapshot_diff.clone().unwrap_or_default(),
-        link: c.xfail_link.clone().unwrap_or_default(),
-        baseline_class,
-        baseline_label,
-        baseline_fields: change.map(|ch| ch.changed_fields.join("\n")).unwrap_or_default(),
-        baseline_diff: change.and_then(|ch| ch.diff.as_deref()).map(diff_lines).unwrap_or_default(),
-    }
 }
 
 fn status_text(s: Option<CaseStatus>) -> (String, String) {
@@ -480,9 +323,40 @@ fn charts(stats: &[ProviderStats], comparison: Option<&Comparison>) -> Vec<Strin
     ]
 }
 
-/// Renders `index.html`; with a comparison, the regression summary leads and every case shows
-/// its difference from the baseline.
-pub fn render_html(results: &RunResults, comparison: Option<&Comparison>) -> anyhow::Result<String> {
+/// Where the page template hands over to [`write_html`]: the matrix and the cases grow with the
+/// run, so they are written row by row rather than rendered from one context holding them all.
+const MATRIX_SLOT: &str = "{# slot: matrix (html.rs writes the matrix suite by suite, as the rows are many) #}";
+const CASES_SLOT: &str = "{# slot: cases (html.rs writes the cases one by one) #}";
+
+/// The page template's three parts, compiled once per process.
+fn templates() -> anyhow::Result<&'static tera::Tera> {
+    static COMPILED: OnceLock<Result<tera::Tera, String>> = OnceLock::new();
+    let compiled = COMPILED.get_or_init(|| {
+        let (head, rest) = TEMPLATE.split_once(MATRIX_SLOT).ok_or("the report template has no matrix slot")?;
+        let (middle, tail) = rest.split_once(CASES_SLOT).ok_or("the report template has no cases slot")?;
+        let mut tera = tera::Tera::default();
+        for (name, part) in [("head.html", head), ("middle.html", middle), ("tail.html", tail)] {
+            tera.add_raw_template(name, part).map_err(|e| format!("report template, {name}: {e}"))?;
+        }
+        Ok(tera)
+    });
+    compiled.as_ref().map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+/// The baseline change of each case by id (the first listed, as [`Comparison::change_for`]
+/// finds it), so the matrix and the cases look changes up without a scan per case.
+pub(super) type ChangeIndex<'a> = HashMap<&'a str, &'a CaseChange>;
+
+pub(super) fn change_index(cmp: &Comparison) -> ChangeIndex<'_> {
+    let mut index = HashMap::with_capacity(cmp.changes.len());
+    for ch in &cmp.changes {
+        index.entry(ch.id.as_str()).or_insert(ch);
+    }
+    index
+}
+
+/// The page around the matrix and the cases.
+fn page_view(results: &RunResults, comparison: Option<&Comparison>, providers: &BTreeSet<&str>) -> View {
     let statuses = [
         CaseStatus::Pass,
         CaseStatus::Fail,
@@ -495,99 +369,67 @@ pub fn render_html(results: &RunResults, comparison: Option<&Comparison>) -> any
         .iter()
         .map(|s| Total { status: s.as_str().to_string(), symbol: symbol(*s).into(), count: results.count(*s) })
         .collect();
-    let providers: BTreeSet<&str> = results.cases.iter().map(|c| c.provider.as_str()).collect();
-    let columns: Vec<Column> = providers
-        .iter()
-        .flat_map(|p| {
-            [("non_stream", "ns"), ("stream", "st")].into_iter().map(|(mode, short)| Column {
-                provider: p.to_string(),
-                mode: mode.to_string(),
-                short: short.to_string(),
-            })
-        })
-        .filter(|col| results.cases.iter().any(|c| c.provider == col.provider && c.stream == (col.mode == "stream")))
-        .collect();
-    let mut by_suite: BTreeMap<&str, BTreeMap<&str, Vec<&CaseResult>>> = BTreeMap::new();
-    for c in &results.cases {
-        by_suite.entry(&c.suite).or_default().entry(&c.scenario).or_default().push(c);
-    }
-    let cell_change = |c: &CaseResult| {
-        comparison
-            .and_then(|cmp| cmp.change_for(&c.case_id()))
-            .map(|ch| ch.class.as_str().to_string())
-            .unwrap_or_default()
-    };
-    let suites = by_suite
-        .into_iter()
-        .map(|(name, scenarios)| {
-            let mut cases = Vec::new();
-            let rows = scenarios
-                .into_iter()
-                .map(|(scenario, cs)| {
-                    cases.extend(cs.iter().map(|c| case_view(c, comparison)));
-                    let present: BTreeSet<&str> = cs.iter().map(|c| c.status.as_str()).collect();
-                    RowView {
-                        scenario: scenario.to_string(),
-                        description: cs.first().and_then(|c| c.description.clone()).unwrap_or_default(),
-                        statuses: present.into_iter().collect::<Vec<_>>().join(" "),
-                        cells: columns
-                            .iter()
-                            .map(|col| {
-                                match cs
-                                    .iter()
-                                    .find(|c| c.provider == col.provider && c.stream == (col.mode == "stream"))
-                                {
-                                    Some(c) => CellView {
-                                        status: c.status.as_str().into(),
-                                        symbol: symbol(c.status).into(),
-                                        anchor: anchor_of(&c.case_id()),
-                                        // Row and column already name the case.
-                                        title: c.reason.clone().unwrap_or_else(|| c.status.as_str().to_string()),
-                                        provider: col.provider.clone(),
-                                        change: cell_change(c),
-                                    },
-                                    None => CellView {
-                                        status: "none".into(),
-                                        symbol: String::new(),
-                                        anchor: String::new(),
-                                        title: String::new(),
-                                        provider: col.provider.clone(),
-                                        change: String::new(),
-                                    },
-                                }
-                            })
-                            .collect(),
-                    }
-                })
-                .collect();
-            SuiteView { name: name.to_string(), rows, cases }
-        })
-        .collect();
     let stats = provider_stats(&results.cases);
-    let view = View {
+    View {
         run_id: results.run_id.clone(),
         mode: results.mode.clone(),
         started_at: results.started_at.clone(),
         duration_s: format!("{:.2}", results.duration_ms / 1000.0),
         totals,
         clean: results.is_clean(),
-        problems: results.cases.iter().filter(|c| c.status.is_problem()).map(|c| case_view(c, None)).collect(),
+        problems: results
+            .cases
+            .iter()
+            .filter(|c| c.status.is_problem())
+            .map(|c| {
+                let id = c.case_id();
+                ProblemView {
+                    anchor: anchor_of(&id),
+                    id,
+                    status: c.status.as_str().into(),
+                    symbol: symbol(c.status).into(),
+                    reason: c.reason.clone().unwrap_or_default(),
+                }
+            })
+            .collect(),
         unavailable: super::unavailability(results),
         regression: comparison.map(regression_view),
         providers: stats.iter().map(provider_view).collect(),
         provider_names: providers.iter().map(|p| p.to_string()).collect(),
         charts: charts(&stats, comparison),
-        column_groups: providers
-            .iter()
-            .map(|p| ColumnGroup { provider: p.to_string(), span: columns.iter().filter(|c| c.provider == *p).count() })
-            .filter(|g| g.span > 0)
-            .collect(),
-        columns,
-        suites,
         bench: results.bench.as_ref().map(super::render_bench_section),
-    };
-    let mut tera = tera::Tera::default();
-    tera.add_raw_template("report.html", TEMPLATE)?;
-    let ctx = tera::Context::from_serialize(&view)?;
-    Ok(tera.render("report.html", &ctx)?)
+    }
+}
+
+/// Writes `index.html` to `out` as it goes, so a run of any size is never one string; with a
+/// comparison, the regression summary leads and every case shows its difference from the
+/// baseline.
+pub fn write_html(out: &mut dyn Write, results: &RunResults, comparison: Option<&Comparison>) -> anyhow::Result<()> {
+    let tera = templates()?;
+    let providers: BTreeSet<&str> = results.cases.iter().map(|c| c.provider.as_str()).collect();
+    let ctx = tera::Context::from_serialize(&page_view(results, comparison, &providers))?;
+    let changes = comparison.map(change_index);
+    let mut by_suite: BTreeMap<&str, BTreeMap<&str, Vec<&CaseResult>>> = BTreeMap::new();
+    for c in &results.cases {
+        by_suite.entry(&c.suite).or_default().entry(&c.scenario).or_default().push(c);
+    }
+    tera.render_to("head.html", &ctx, &mut *out)?;
+    let columns = Columns::of(results, &providers);
+    for (suite, scenarios) in &by_suite {
+        write_matrix_suite(out, suite, scenarios, &columns, changes.as_ref())?;
+    }
+    tera.render_to("middle.html", &ctx, &mut *out)?;
+    for (suite, scenarios) in &by_suite {
+        let cases: Vec<&CaseResult> = scenarios.values().flatten().copied().collect();
+        write_suite_cases(out, suite, &cases, changes.as_ref())?;
+    }
+    tera.render_to("tail.html", &ctx, &mut *out)?;
+    Ok(())
+}
+
+/// `index.html` as a string (tests; files are written with [`write_html`]).
+pub fn render_html(results: &RunResults, comparison: Option<&Comparison>) -> anyhow::Result<String> {
+    let mut page = Vec::new();
+    write_html(&mut page, results, comparison)?;
+    Ok(String::from_utf8(page)?)
 }

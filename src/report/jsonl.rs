@@ -2,11 +2,12 @@ use std::fs::{File, OpenOptions};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use crate::results::CaseResult;
 use crate::write_guard::{WriteError, check};
 
-/// Appends one line per finished case and flushes it at once, so an interrupted run keeps every
-/// case that finished (`report --results` reads it back). Each line passes the key check first.
+/// Appends one line per finished case, flushed as soon as no other case is waiting to be written
+/// (the caller calls [`JsonlWriter::flush`] then), so an interrupted run keeps every case that
+/// finished (`report --results` reads it back) without a write per case when many finish at once.
+/// Each line passes the key check first.
 pub struct JsonlWriter {
     path: PathBuf,
     out: BufWriter<File>,
@@ -21,12 +22,16 @@ impl JsonlWriter {
         Ok(JsonlWriter { path: path.to_path_buf(), out: BufWriter::new(f) })
     }
 
-    pub fn append(&mut self, case: &CaseResult) -> Result<(), WriteError> {
+    /// Appends a row written as one line of JSON (a [`crate::results::FinishedCase`]'s).
+    pub fn append_line(&mut self, row_json: &str) -> Result<(), WriteError> {
         let io = |source| WriteError::Io { path: self.path.clone(), source };
-        let mut line = serde_json::to_vec(case).map_err(|e| io(e.into()))?;
-        line.push(b'\n');
-        check(&self.path, &line)?;
-        self.out.write_all(&line).map_err(io)?;
-        self.out.flush().map_err(io)
+        check(&self.path, row_json.as_bytes())?;
+        self.out.write_all(row_json.as_bytes()).map_err(io)?;
+        self.out.write_all(b"\n").map_err(io)
+    }
+
+    /// Writes out what was appended.
+    pub fn flush(&mut self) -> Result<(), WriteError> {
+        self.out.flush().map_err(|source| WriteError::Io { path: self.path.clone(), source })
     }
 }

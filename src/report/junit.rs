@@ -18,6 +18,7 @@ use std::time::Duration;
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestRerun, TestSuite};
 
 use super::baseline::{ChangeClass, Comparison};
+use super::html::{ChangeIndex, change_index};
 use crate::results::{CaseResult, CaseStatus, RunResults};
 
 #[derive(Debug, thiserror::Error)]
@@ -28,9 +29,9 @@ fn duration_ms(ms: f64) -> Duration {
     Duration::from_secs_f64((ms / 1000.0).max(0.0))
 }
 
-fn test_case(c: &CaseResult, comparison: Option<&Comparison>) -> TestCase {
+fn test_case(c: &CaseResult, changes: Option<&ChangeIndex<'_>>) -> TestCase {
     let mode = if c.stream { "stream" } else { "non_stream" };
-    let change = comparison.and_then(|cmp| cmp.change_for(&c.case_id()));
+    let change = changes.and_then(|ix| ix.get(c.case_id().as_str()).copied());
     let reason = c.reason.clone().unwrap_or_default();
     let regression_prefix = match change {
         Some(ch) if ch.class == ChangeClass::Regression => {
@@ -110,38 +111,155 @@ fn first_line(text: &str) -> String {
     }
 }
 
-/// Renders `junit.xml`.
-pub fn render_junit(results: &RunResults, comparison: Option<&Comparison>) -> Result<String, JunitError> {
-    let mut by_provider: BTreeMap<&str, Vec<&CaseResult>> = BTreeMap::new();
-    for c in &results.cases {
-        by_provider.entry(&c.provider).or_default().push(c);
-    }
-    let timestamp = chrono::DateTime::parse_from_rfc3339(&results.started_at).ok();
+/// The report element with the run's name, time and totals, and no suites: the head of the
+/// file. The totals count as [`TestSuite::add_test_case`] does, from the mapping in
+/// [`test_case`].
+fn report_head(results: &RunResults, timestamp: Option<chrono::DateTime<chrono::FixedOffset>>) -> Report {
     let mut report = Report::new(format!("llm-conform {}", results.run_id));
     report.set_time(duration_ms(results.duration_ms));
     if let Some(t) = timestamp {
         report.set_timestamp(t);
     }
-    for (provider, cases) in by_provider {
-        let mut suite = TestSuite::new(provider);
-        if let Some(t) = timestamp {
-            suite.set_timestamp(t);
-        }
-        suite.set_time(duration_ms(cases.iter().map(|c| c.total_ms).sum()));
-        suite.add_test_cases(cases.iter().map(|c| test_case(c, comparison)));
-        if let Some(l) = comparison.and_then(|cmp| cmp.latency.iter().find(|l| l.provider == provider)) {
-            suite.add_property(Property::new("baseline_p95_total_ms", format!("{:.1}", l.before_p95_ms)));
-            suite.add_property(Property::new("p95_total_ms", format!("{:.1}", l.after_p95_ms)));
-            if l.regression {
-                suite.set_system_out(format!(
-                    "latency regression: p95 total {:.1} ms -> {:.1} ms ({:+.0}%)",
-                    l.before_p95_ms,
-                    l.after_p95_ms,
-                    l.change * 100.0
-                ));
-            }
-        }
-        report.add_test_suite(suite);
+    report
+}
+
+/// One provider's suite: its cases, and its latency against the baseline.
+fn provider_suite(
+    provider: &str,
+    cases: &[&CaseResult],
+    timestamp: Option<chrono::DateTime<chrono::FixedOffset>>,
+    comparison: Option<&Comparison>,
+    changes: Option<&ChangeIndex<'_>>,
+) -> TestSuite {
+    let mut suite = TestSuite::new(provider);
+    if let Some(t) = timestamp {
+        suite.set_timestamp(t);
     }
-    report.to_string().map_err(|e| JunitError(e.to_string()))
+    suite.set_time(duration_ms(cases.iter().map(|c| c.total_ms).sum()));
+    suite.add_test_cases(cases.iter().map(|c| test_case(c, changes)));
+    if let Some(l) = comparison.and_then(|cmp| cmp.latency.iter().find(|l| l.provider == provider)) {
+        suite.add_property(Property::new("baseline_p95_total_ms", format!("{:.1}", l.before_p95_ms)));
+        suite.add_property(Property::new("p95_total_ms", format!("{:.1}", l.after_p95_ms)));
+        if l.regression {
+            suite.set_system_out(format!(
+                "latency regression: p95 total {:.1} ms -> {:.1} ms ({:+.0}%)",
+                l.before_p95_ms,
+                l.after_p95_ms,
+                l.change * 100.0
+            ));
+        }
+    }
+    suite
+}
+
+/// Where the `<testsuites …>` start tag of a serialized report ends, and where the line of its
+/// end tag begins: what lies between is the suites.
+fn suites_span(xml: &str) -> Result<(usize, usize), JunitError> {
+    let bad = || JunitError("unexpected report layout from quick-junit".into());
+    let start = xml.find("<testsuites").ok_or_else(bad)?;
+    // Attribute values are escaped, so the first `>` closes the tag.
+    let open_end = start + xml[start..].find('>').ok_or_else(bad)? + 1;
+    let close = xml.rfind("\n</testsuites>").ok_or_else(bad)?;
+    if close < open_end {
+        return Err(bad());
+    }
+    Ok((open_end, close))
+}
+
+/// Writes `junit.xml` to `out` one provider's suite at a time (a suite is built, written and
+/// dropped), so a large run is never one report in memory. The bytes are those quick-junit
+/// writes for the whole report.
+pub fn write_junit(
+    out: &mut dyn std::io::Write,
+    results: &RunResults,
+    comparison: Option<&Comparison>,
+) -> Result<(), JunitError> {
+    let io = |e: std::io::Error| JunitError(e.to_string());
+    let xml = |r: &Report| r.to_string().map_err(|e| JunitError(e.to_string()));
+    let mut by_provider: BTreeMap<&str, Vec<&CaseResult>> = BTreeMap::new();
+    for c in &results.cases {
+        by_provider.entry(&c.provider).or_default().push(c);
+    }
+    let changes = comparison.map(change_index);
+    let timestamp = chrono::DateTime::parse_from_rfc3339(&results.started_at).ok();
+    let mut head = report_head(results, timestamp);
+    for c in &results.cases {
+        head.tests += 1;
+        match c.status {
+            CaseStatus::Pass | CaseStatus::Xfail | CaseStatus::Flaky => {}
+            CaseStatus::Skipped | CaseStatus::Unavailable => head.skipped += 1,
+            CaseStatus::Fail | CaseStatus::Xpass => head.failures += 1,
+            CaseStatus::Error => head.errors += 1,
+        }
+    }
+    let head_xml = xml(&head)?;
+    let (open_end, close) = suites_span(&head_xml)?;
+    out.write_all(&head_xml.as_bytes()[..open_end]).map_err(io)?;
+    for (provider, cases) in &by_provider {
+        let mut one = report_head(results, timestamp);
+        one.add_test_suite(provider_suite(provider, cases, timestamp, comparison, changes.as_ref()));
+        let one_xml = xml(&one)?;
+        let (from, to) = suites_span(&one_xml)?;
+        out.write_all(&one_xml.as_bytes()[from..to]).map_err(io)?;
+    }
+    out.write_all(&head_xml.as_bytes()[close..]).map_err(io)
+}
+
+/// `junit.xml` as a string (tests; files are written with [`write_junit`]).
+pub fn render_junit(results: &RunResults, comparison: Option<&Comparison>) -> Result<String, JunitError> {
+    let mut xml = Vec::new();
+    write_junit(&mut xml, results, comparison)?;
+    String::from_utf8(xml).map_err(|e| JunitError(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::{CompareOptions, compare};
+
+    fn case(provider: &str, scenario: &str, status: CaseStatus) -> CaseResult {
+        serde_json::from_value(serde_json::json!({
+            "suite": "s", "scenario": scenario, "provider": provider, "model": "m", "stream": false, "tags": [],
+            "status": status, "reason": format!("why <{scenario}> & \"quoted\""), "fingerprint": null,
+            "ttft_ms": null, "total_ms": 12.5, "usage": null, "cost_usd": null, "attempts": []
+        }))
+        .unwrap()
+    }
+
+    fn run(cases: Vec<CaseResult>) -> RunResults {
+        serde_json::from_value(serde_json::json!({"schema": 1, "run_id": "r", "mode": "replay",
+            "started_at": "2026-12-01T10:00:00Z", "duration_ms": 1500.0, "cases": cases}))
+        .unwrap()
+    }
+
+    /// The whole report as quick-junit writes it in one piece.
+    fn whole(results: &RunResults, comparison: Option<&Comparison>) -> String {
+        let timestamp = chrono::DateTime::parse_from_rfc3339(&results.started_at).ok();
+        let changes = comparison.map(change_index);
+        let mut by_provider: BTreeMap<&str, Vec<&CaseResult>> = BTreeMap::new();
+        for c in &results.cases {
+            by_provider.entry(&c.provider).or_default().push(c);
+        }
+        let mut report = report_head(results, timestamp);
+        for (provider, cases) in &by_provider {
+            report.add_test_suite(provider_suite(provider, cases, timestamp, comparison, changes.as_ref()));
+        }
+        report.to_string().unwrap()
+    }
+
+    #[test]
+    fn written_suite_by_suite_it_is_the_whole_report_byte_for_byte() {
+        let statuses = [CaseStatus::Pass, CaseStatus::Fail, CaseStatus::Skipped, CaseStatus::Error, CaseStatus::Xpass];
+        let many: Vec<CaseResult> = ["anthropic", "gemini", "openai"]
+            .iter()
+            .flat_map(|p| statuses.iter().enumerate().map(move |(i, s)| case(p, &format!("c{i}"), *s)))
+            .collect();
+        let mut before = run(many.clone());
+        before.cases[1].status = CaseStatus::Pass;
+        for results in [run(vec![]), run(vec![case("openai", "only", CaseStatus::Unavailable)]), run(many)] {
+            assert_eq!(render_junit(&results, None).unwrap(), whole(&results, None));
+            let cmp = compare(&results, &before, "b", &CompareOptions::default());
+            assert_eq!(render_junit(&results, Some(&cmp)).unwrap(), whole(&results, Some(&cmp)));
+        }
+    }
 }

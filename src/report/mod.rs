@@ -7,6 +7,8 @@ mod bench_section;
 mod bench_table;
 mod charts;
 mod html;
+mod html_cases;
+mod html_matrix;
 mod jsonl;
 mod junit;
 mod merge;
@@ -19,17 +21,18 @@ mod terminal_style;
 mod unavailability;
 
 pub use baseline::{
-    CaseChange, ChangeClass, CompareOptions, Comparison, LatencyChange, compare, fingerprint_diff, updated_baseline,
+    CaseChange, ChangeClass, CompareOptions, Comparison, LatencyChange, NextBaseline, compare, fingerprint_diff,
+    updated_baseline,
 };
 pub use bench_section::render_bench_section;
 pub use bench_table::{format_ms, render_table};
-pub use html::{render_html, symbol};
+pub use html::{render_html, symbol, write_html};
 pub use jsonl::JsonlWriter;
-pub use junit::{JunitError, render_junit};
+pub use junit::{JunitError, render_junit, write_junit};
 pub use merge::{MergeError, merge_results};
 pub use output_dir::{
-    OutputDir, OutputError, REPORT_FILES, default_baseline, validate_run_id, write_baseline, write_report_files,
-    write_reports,
+    OutputDir, OutputError, PreparedBaseline, REPORT_FILES, default_baseline, prepare_baseline, validate_run_id,
+    write_baseline, write_report_files, write_reports,
 };
 pub use progress::Progress;
 pub use provider_stats::{ProviderStats, provider_stats};

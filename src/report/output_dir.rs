@@ -1,9 +1,9 @@
 use std::path::{Path, PathBuf};
 
 use super::baseline::Comparison;
-use super::{render_html, render_junit, render_summary};
+use super::{render_summary, write_html, write_junit};
 use crate::results::RunResults;
-use crate::write_guard::{WriteError, write_file};
+use crate::write_guard::{GuardedFile, WriteError, write_file};
 
 /// `reports/<run-id>/`, published as `reports/latest/` when the run ends; the baseline the next
 /// run compares with lives in `reports/baseline/`.
@@ -165,20 +165,50 @@ pub fn default_baseline(root: &Path) -> PathBuf {
 pub const REPORT_FILES: [&str; 4] = ["results.json", "index.html", "junit.xml", "summary.md"];
 
 /// Writes `results.json`, `index.html`, `junit.xml` and `summary.md` into `dir`, each whole.
+/// The three that grow with the run (results, the page, JUnit) are written as they are rendered,
+/// never held whole in memory. The page, the largest, is written on a thread of its own beside
+/// the others; the first failure in that order is the one reported.
 pub fn write_report_files(
     dir: &Path,
     results: &RunResults,
     comparison: Option<&Comparison>,
 ) -> Result<(), OutputError> {
-    let render = |file, e: &dyn std::fmt::Display| OutputError::Render { file, message: e.to_string() };
-    let json = serde_json::to_string_pretty(results).map_err(|e| render("results.json", &e))?;
-    write_file(&dir.join("results.json"), json.as_bytes())?;
-    let html = render_html(results, comparison).map_err(|e| render("index.html", &e))?;
-    write_file(&dir.join("index.html"), html.as_bytes())?;
-    let junit = render_junit(results, comparison).map_err(|e| render("junit.xml", &e))?;
-    write_file(&dir.join("junit.xml"), junit.as_bytes())?;
-    write_file(&dir.join("summary.md"), render_summary(results, comparison).as_bytes())?;
-    Ok(())
+    let (json, page, rest) = std::thread::scope(|s| {
+        let page = s.spawn(|| {
+            write_streamed(&dir.join("index.html"), "index.html", |out| write_html(out, results, comparison))
+        });
+        let json =
+            write_streamed(&dir.join("results.json"), "results.json", |out| serde_json::to_writer_pretty(out, results));
+        let rest = if json.is_ok() {
+            write_streamed(&dir.join("junit.xml"), "junit.xml", |out| write_junit(out, results, comparison))
+                .and_then(|()| Ok(write_file(&dir.join("summary.md"), render_summary(results, comparison).as_bytes())?))
+        } else {
+            Ok(())
+        };
+        // A panic in the page's renderer is the same defect on this thread as on its own.
+        (json, page.join().unwrap_or_else(|p| std::panic::resume_unwind(p)), rest)
+    });
+    json?;
+    page?;
+    rest
+}
+
+/// Renders into a [`GuardedFile`] at `path`: in place whole if `render` succeeds and no piece
+/// holds a key, absent otherwise (a refused piece is reported as such, not as the render error
+/// it caused).
+fn write_streamed<E: std::fmt::Display>(
+    path: &Path,
+    file: &'static str,
+    render: impl FnOnce(&mut GuardedFile) -> Result<(), E>,
+) -> Result<(), OutputError> {
+    let mut out = GuardedFile::create(path)?;
+    match render(&mut out) {
+        Ok(()) => Ok(out.finish()?),
+        Err(e) => {
+            out.abandon()?;
+            Err(OutputError::Render { file, message: e.to_string() })
+        }
+    }
 }
 
 /// Writes the report files into the run directory, then publishes it as `latest/`.
@@ -191,16 +221,58 @@ pub fn write_reports(
     dir.publish_latest()
 }
 
-/// Replaces the baseline at `path` with `results`, whole or not at all.
-pub fn write_baseline(path: &Path, results: &RunResults) -> Result<(), OutputError> {
-    let json = serde_json::to_string_pretty(results)
-        .map_err(|e| OutputError::Render { file: "baseline results.json", message: e.to_string() })?;
-    Ok(write_file(path, json.as_bytes())?)
+/// Replaces the baseline at `path` with `results` (a [`RunResults`], or the
+/// [`super::NextBaseline`] that borrows its rows), whole or not at all.
+pub fn write_baseline(path: &Path, results: &impl serde::Serialize) -> Result<(), OutputError> {
+    prepare_baseline(path, results)?.commit()
+}
+
+/// A baseline written beside its place, not yet in it: prepared while the reports are written,
+/// put in place only once they are (a run whose reports failed leaves the old baseline).
+pub struct PreparedBaseline(GuardedFile);
+
+impl PreparedBaseline {
+    pub fn commit(self) -> Result<(), OutputError> {
+        Ok(self.0.finish()?)
+    }
+}
+
+/// Writes the baseline for `path` into a temporary file beside it, synced to disk; dropped
+/// uncommitted, it leaves nothing.
+pub fn prepare_baseline(path: &Path, results: &impl serde::Serialize) -> Result<PreparedBaseline, OutputError> {
+    let mut out = GuardedFile::create(path)?;
+    match serde_json::to_writer_pretty(&mut out, results) {
+        Ok(()) => {
+            out.sync()?;
+            Ok(PreparedBaseline(out))
+        }
+        Err(e) => {
+            out.abandon()?;
+            Err(OutputError::Render { file: "baseline results.json", message: e.to_string() })
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_prepared_baseline_replaces_the_old_one_only_when_committed() {
+        let root = tempfile::tempdir().unwrap();
+        let path = default_baseline(root.path());
+        write_baseline(&path, &serde_json::json!({"run": "old"})).unwrap();
+        let files = || std::fs::read_dir(path.parent().unwrap()).unwrap().count();
+        // Reports failed: the prepared baseline is dropped, the old one stays, nothing is left.
+        drop(prepare_baseline(&path, &serde_json::json!({"run": "new"})).unwrap());
+        assert!(std::fs::read_to_string(&path).unwrap().contains("old"));
+        assert_eq!(files(), 1);
+        let prepared = prepare_baseline(&path, &serde_json::json!({"run": "new"})).unwrap();
+        assert!(std::fs::read_to_string(&path).unwrap().contains("old"), "not in place before commit");
+        prepared.commit().unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "{\n  \"run\": \"new\"\n}");
+        assert_eq!(files(), 1);
+    }
 
     #[test]
     fn run_ids_are_one_plain_component() {

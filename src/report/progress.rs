@@ -2,7 +2,7 @@ use std::io::IsTerminal;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::results::{CaseResult, CaseStatus};
+use crate::results::CaseStatus;
 
 /// A progress bar on a terminal; on CI, one line per case that needs attention.
 pub struct Progress {
@@ -22,14 +22,9 @@ impl Progress {
         Progress { bar }
     }
 
-    pub fn case_finished(&self, c: &CaseResult) {
-        let line = matches!(c.status, CaseStatus::Fail | CaseStatus::Xpass | CaseStatus::Error).then(|| {
-            let line = format!(
-                "{:<7} {}: {}",
-                c.status.as_str().to_uppercase(),
-                c.case_id(),
-                c.reason.as_deref().unwrap_or("")
-            );
+    pub fn case_finished(&self, status: CaseStatus, id: &str, reason: Option<&str>) {
+        let line = matches!(status, CaseStatus::Fail | CaseStatus::Xpass | CaseStatus::Error).then(|| {
+            let line = format!("{:<7} {id}: {}", status.as_str().to_uppercase(), reason.unwrap_or(""));
             llm_conform_core::secrets::scrub(&line).into_owned()
         });
         match &self.bar {

@@ -32,6 +32,11 @@ fn percentile(h: &Histogram<u64>, q: f64) -> Option<f64> {
 }
 
 pub fn provider_stats(cases: &[CaseResult]) -> Vec<ProviderStats> {
+    provider_stats_of(cases)
+}
+
+/// [`provider_stats`] of any selection of rows, borrowed (a baseline's cases within scope).
+pub fn provider_stats_of<'a>(cases: impl IntoIterator<Item = &'a CaseResult>) -> Vec<ProviderStats> {
     let mut by: BTreeMap<&str, Vec<&CaseResult>> = BTreeMap::new();
     for c in cases {
         by.entry(&c.provider).or_default().push(c);

@@ -3,7 +3,7 @@ use serde::{Deserialize, Serialize};
 use llm_conform_core::api::Usage;
 use llm_conform_core::router::Attempt;
 
-use super::{CaseId, CaseStatus, Mode, SnapshotState};
+use super::{CaseId, CaseStatus, JsonText, Mode, SnapshotState};
 use crate::fingerprint::Fingerprint;
 
 /// One row of `results.json`.
@@ -25,9 +25,10 @@ pub struct CaseResult {
     pub attempts: Vec<Attempt>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// The canonical request sent, for the report's per-case details.
+    /// The canonical request sent, for the report's per-case details (compact: a run holds
+    /// one per case).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub request: Option<serde_json::Value>,
+    pub request: Option<JsonText>,
     /// The normalized error, when the call failed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<serde_json::Value>,

@@ -6,6 +6,7 @@ mod bench_report;
 mod case_id;
 mod case_result;
 mod case_status;
+mod json_text;
 mod mode;
 mod run_event;
 mod run_results;
@@ -15,8 +16,9 @@ pub use bench_report::{BenchCounts, BenchReport, BenchSettings, BenchStats, Buck
 pub use case_id::CaseId;
 pub use case_result::CaseResult;
 pub use case_status::CaseStatus;
+pub use json_text::JsonText;
 pub use llm_conform_core::router::{Attempt, AttemptOutcome};
 pub use mode::Mode;
-pub use run_event::RunEvent;
+pub use run_event::{FinishedCase, RunEvent};
 pub use run_results::{Interruption, RunResults};
 pub use snapshot_state::SnapshotState;

@@ -7,7 +7,7 @@ use super::exec_context::ExecContext;
 use super::judge::judge;
 use super::verdict::{Evidence, VerdictInputs, decide};
 use crate::diff::json_diff;
-use crate::results::{CaseResult, SnapshotState};
+use crate::results::{CaseResult, JsonText, SnapshotState};
 use crate::suite::{CaseId, Mode, Scenario};
 
 pub async fn run_group(
@@ -72,7 +72,7 @@ async fn run_mode(
     let spec = scenario.route.is_none().then(|| ctx.live.get(provider).ok()).flatten();
     let req = case_request(scenario, spec, mode);
     let mut row = base_result(suite, scenario, provider, mode, &req.model);
-    row.request = serde_json::to_value(&req).ok();
+    row.request = JsonText::of(&req).ok();
     let evidence = match run_calls(ctx, scenario, &id, &req, &mut row).await {
         Ok(calls) => Evidence::Judged(judge(ctx, scenario, &id, &req, &calls.result, calls.chunks, calls.path)),
         Err(stopped) => stopped,

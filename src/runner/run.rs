@@ -13,7 +13,7 @@ use super::group::run_group;
 use super::plan::CaseGroup;
 use super::{Plan, RunMode, RunOptions, Shutdown, StopLevel};
 use crate::replay::ReplayServer;
-use crate::results::{CaseResult, CaseStatus, Interruption, RunEvent, RunResults};
+use crate::results::{CaseResult, CaseStatus, FinishedCase, Interruption, RunEvent, RunResults};
 use crate::snapshot::SnapshotStore;
 use llm_conform_core::providers::Catalog;
 use llm_conform_core::router::RouterPolicy;
@@ -26,6 +26,8 @@ pub enum RunError {
     Client(#[source] llm_conform_core::api::ProviderError),
     #[error("fixture directory {0} does not exist; record fixtures first or pass --fixtures")]
     NoFixtures(String),
+    #[error("failed to start the replay server")]
+    ReplayServer(#[source] std::io::Error),
 }
 
 /// Runs plans: owns the transport, the replay server (when replaying) and the shared context.
@@ -49,7 +51,7 @@ impl Runner {
             return Err(RunError::NoFixtures(options.fixtures.display().to_string()));
         }
         let (replay, replay_catalog) = if replay_needed {
-            let server = ReplayServer::start(&options.fixtures).await;
+            let server = ReplayServer::start(&options.fixtures).await.map_err(RunError::ReplayServer)?;
             let rewritten = point_at(&catalog, &server.uri());
             (Some(server), Some(rewritten))
         } else {
@@ -148,46 +150,14 @@ impl Runner {
                     Err(payload) => panicked(&g, &*payload),
                 };
                 for r in &results {
-                    let _ = events.send(RunEvent::CaseFinished(Box::new(r.clone())));
+                    let _ = events.send(RunEvent::CaseFinished(FinishedCase::of(r)));
                 }
                 Some(results)
             });
             groups.insert(handle.id(), group);
         }
-        let mut cases = Vec::with_capacity(plan.case_count());
-        let mut not_run = 0usize;
-        let mut deadline: Option<tokio::time::Instant> = None;
-        loop {
-            let next = tokio::select! {
-                biased;
-                joined = set.join_next_with_id() => joined,
-                _ = shutdown.reached(StopLevel::Drain), if deadline.is_none() => {
-                    deadline = Some(tokio::time::Instant::now() + shutdown.grace);
-                    continue;
-                }
-                _ = shutdown.reached(StopLevel::Abort) => {
-                    set.abort_all();
-                    set.join_next_with_id().await
-                }
-                _ = tokio::time::sleep_until(deadline.unwrap_or_else(tokio::time::Instant::now)), if deadline.is_some() => {
-                    set.abort_all();
-                    set.join_next_with_id().await
-                }
-            };
-            let Some(joined) = next else { break };
-            match joined {
-                Ok((_, Some(results))) => cases.extend(results),
-                Ok((id, None)) => not_run += groups.get(&id).map_or(0, |g| g.modes.len()),
-                Err(e) if e.is_cancelled() => not_run += groups.get(&e.id()).map_or(0, |g| g.modes.len()),
-                Err(e) => {
-                    // catch_unwind holds panics inside the task; anything else still gets a row.
-                    if let Some(g) = groups.get(&e.id()) {
-                        cases.extend(panicked(g, &format!("the case task failed: {e}")));
-                    }
-                }
-            }
-        }
-        cases.sort_by_key(|c| c.case_id());
+        let (mut cases, not_run) = gather(&mut set, &groups, &shutdown, plan.case_count()).await;
+        cases.sort_by_cached_key(|c| c.case_id());
         let interrupted = shutdown
             .reason()
             .map(|signal| Interruption { signal: signal.to_string(), not_run: plan.case_count() - cases.len() });
@@ -202,9 +172,55 @@ impl Runner {
             bench: None,
             interrupted,
         };
-        let _ = events.send(RunEvent::Finished(Box::new(results.clone())));
+        let _ =
+            events.send(RunEvent::Finished { cases: results.cases.len(), interrupted: results.interrupted.is_some() });
         results
     }
+}
+
+/// Collects the groups' rows as their tasks end, until all have: at a drain no new case starts
+/// and the grace period runs; at an abort, or when the grace period ends, the rest are
+/// abandoned. Returns the rows and how many cases did not run.
+async fn gather(
+    set: &mut JoinSet<Option<Vec<CaseResult>>>,
+    groups: &HashMap<tokio::task::Id, CaseGroup>,
+    shutdown: &Shutdown,
+    capacity: usize,
+) -> (Vec<CaseResult>, usize) {
+    let mut cases = Vec::with_capacity(capacity);
+    let mut not_run = 0usize;
+    let mut deadline: Option<tokio::time::Instant> = None;
+    loop {
+        let next = tokio::select! {
+            biased;
+            joined = set.join_next_with_id() => joined,
+            _ = shutdown.reached(StopLevel::Drain), if deadline.is_none() => {
+                deadline = Some(tokio::time::Instant::now() + shutdown.grace);
+                continue;
+            }
+            _ = shutdown.reached(StopLevel::Abort) => {
+                set.abort_all();
+                set.join_next_with_id().await
+            }
+            _ = tokio::time::sleep_until(deadline.unwrap_or_else(tokio::time::Instant::now)), if deadline.is_some() => {
+                set.abort_all();
+                set.join_next_with_id().await
+            }
+        };
+        let Some(joined) = next else { break };
+        match joined {
+            Ok((_, Some(results))) => cases.extend(results),
+            Ok((id, None)) => not_run += groups.get(&id).map_or(0, |g| g.modes.len()),
+            Err(e) if e.is_cancelled() => not_run += groups.get(&e.id()).map_or(0, |g| g.modes.len()),
+            Err(e) => {
+                // catch_unwind holds panics inside the task; anything else still gets a row.
+                if let Some(g) = groups.get(&e.id()) {
+                    cases.extend(panicked(g, &format!("the case task failed: {e}")));
+                }
+            }
+        }
+    }
+    (cases, not_run)
 }
 
 /// One `error` row per mode of a group whose task panicked, with the panic's message scrubbed of

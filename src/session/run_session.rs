@@ -9,10 +9,11 @@ use std::sync::Arc;
 use llm_conform_core::providers::Catalog;
 use llm_conform_core::router::RouterPolicy;
 use llm_conform_core::secrets::KeyStore;
+use tokio::sync::mpsc::UnboundedReceiver;
 
 use crate::report::{
-    CompareOptions, Comparison, JsonlWriter, LoadError, OutputDir, OutputError, Progress, compare, load_results,
-    updated_baseline, write_baseline, write_reports,
+    CompareOptions, Comparison, JsonlWriter, LoadError, NextBaseline, OutputDir, OutputError, Progress, compare,
+    load_results, prepare_baseline, write_reports,
 };
 use crate::results::{RunEvent, RunResults};
 use crate::runner::{Plan, RunError, RunOptions, Runner, Shutdown};
@@ -72,54 +73,58 @@ impl RunSession {
     /// checked before a run is spent on it. A broken previous baseline is set aside, not fatal.
     pub async fn execute(self, shutdown: Shutdown) -> Result<SessionOutcome, SessionError> {
         let previous_path = self.out.baseline();
-        let (previous, ignored_baseline) = match load_results(&previous_path) {
+        // The baselines are read on a thread of their own while the runner starts (its HTTP
+        // client loads the system's root certificates): start-up is much of a short run.
+        let loading = {
+            let (previous_path, explicit) = (previous_path.clone(), self.explicit_baseline.clone());
+            std::thread::spawn(move || (load_results(&previous_path), explicit.map(|p| (load_results(&p), p))))
+        };
+        let runner = Runner::new(self.catalog, self.options, self.keys, false).await;
+        let (previous, explicit) = loading.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+        let (previous, ignored_baseline) = match previous {
             Ok(r) => (Some(r), None),
             Err(LoadError::Read(e)) if e.is_not_found() => (None, None),
             Err(e) => (None, Some(e)),
         };
-        let baseline: Option<(String, RunResults)> = match &self.explicit_baseline {
-            Some(p) => Some((p.display().to_string(), load_results(p).map_err(SessionError::Baseline)?)),
-            None => previous.clone().map(|r| (previous_path.display().to_string(), r)),
+        let explicit: Option<(String, RunResults)> = match explicit {
+            Some((loaded, p)) => Some((p.display().to_string(), loaded.map_err(SessionError::Baseline)?)),
+            None => None,
         };
-        let runner =
-            Runner::new(self.catalog, self.options, self.keys, false).await?.with_router_policy(self.router_policy);
+        let runner = runner?.with_router_policy(self.router_policy);
         let jsonl_path = self.out.run_dir.join("results.jsonl");
-        let mut jsonl = JsonlWriter::create(&jsonl_path)
+        let jsonl = JsonlWriter::create(&jsonl_path)
             .map_err(|source| SessionError::Jsonl { path: jsonl_path.clone(), source })?;
-        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
         let total = self.plan.case_count();
-        let reporter = tokio::spawn(async move {
-            let progress = Progress::new(total);
-            let mut errors = Vec::new();
-            while let Some(ev) = rx.recv().await {
-                match ev {
-                    RunEvent::CaseFinished(c) => {
-                        progress.case_finished(&c);
-                        if let Err(e) = jsonl.append(&c) {
-                            errors.push(format!("{}: {e}", c.case_id()));
-                        }
-                    }
-                    RunEvent::Finished(_) => progress.finish(),
-                    RunEvent::Started { .. } | RunEvent::CaseStarted { .. } => {}
-                }
-            }
-            errors
-        });
+        let reporter = tokio::spawn(follow(total, jsonl, rx));
         let results = runner.run_until(&self.plan, &self.out.run_id, tx, shutdown).await;
         let snapshots = runner.snapshots_written();
         drop(runner);
         let jsonl_errors = reporter.await.unwrap_or_default();
-        let comparison = baseline.as_ref().map(|(source, base)| {
-            compare(&results, base, source, &CompareOptions { scope: self.scope.clone(), ..self.compare.clone() })
+        // Compared with the explicit baseline, else the previous run's: borrowed, never copied.
+        let baseline = match &explicit {
+            Some((source, base)) => Some((source.clone(), base)),
+            None => previous.as_ref().map(|r| (previous_path.display().to_string(), r)),
+        };
+        let comparison = baseline.map(|(source, base)| {
+            compare(&results, base, &source, &CompareOptions { scope: self.scope.clone(), ..self.compare.clone() })
         });
-        write_reports(&self.out, &results, comparison.as_ref())?;
-        // An interrupted run is not what the next run should be compared with.
-        let baseline_written = if self.update_baseline && results.interrupted.is_none() {
-            let next = updated_baseline(previous.as_ref(), &results, self.scope.as_ref());
-            write_baseline(&previous_path, &next)?;
-            Some(previous_path)
-        } else {
-            None
+        // An interrupted run is not what the next run should be compared with. The next
+        // baseline is written beside the reports and put in place once they are.
+        let next = (self.update_baseline && results.interrupted.is_none())
+            .then(|| NextBaseline::of(previous.as_ref(), &results, self.scope.as_ref()));
+        let (reports, prepared) = std::thread::scope(|s| {
+            let prepared = next.as_ref().map(|n| s.spawn(|| prepare_baseline(&previous_path, n)));
+            let reports = write_reports(&self.out, &results, comparison.as_ref());
+            (reports, prepared.map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))))
+        });
+        reports?;
+        let baseline_written = match prepared {
+            Some(prepared) => {
+                prepared?.commit()?;
+                Some(previous_path)
+            }
+            None => None,
         };
         Ok(SessionOutcome {
             results,
@@ -131,4 +136,36 @@ impl RunSession {
             snapshots,
         })
     }
+}
+
+/// Follows the run as cases finish: the progress display, and `results.jsonl` (everything
+/// already waiting, then one flush). Returns the lines `results.jsonl` could not take.
+async fn follow(total: usize, mut jsonl: JsonlWriter, mut rx: UnboundedReceiver<RunEvent>) -> Vec<String> {
+    let progress = Progress::new(total);
+    let mut errors = Vec::new();
+    while let Some(first) = rx.recv().await {
+        let mut next = Some(first);
+        while let Some(ev) = next {
+            match ev {
+                RunEvent::CaseFinished(c) => {
+                    progress.case_finished(c.status, &c.id, c.reason.as_deref());
+                    let written = c
+                        .row_json
+                        .as_deref()
+                        .map_err(String::clone)
+                        .and_then(|line| jsonl.append_line(line).map_err(|e| e.to_string()));
+                    if let Err(e) = written {
+                        errors.push(format!("{}: {e}", c.id));
+                    }
+                }
+                RunEvent::Finished { .. } => progress.finish(),
+                RunEvent::Started { .. } | RunEvent::CaseStarted { .. } => {}
+            }
+            next = rx.try_recv().ok();
+        }
+        if let Err(e) = jsonl.flush() {
+            errors.push(e.to_string());
+        }
+    }
+    errors
 }

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::{Expect, MockAnswer, Mode, ProviderOverride, RouteSpec, Scenario, Suite, Xfail};
-use crate::toml_location::{line_col, located};
+use crate::toml_location::{LineIndex, line_col, located};
 use llm_conform_core::api::ChatRequest;
 use llm_conform_core::providers::Catalog;
 
@@ -118,6 +118,8 @@ type Overrides = BTreeMap<String, ProviderOverride>;
 /// checked whole, so one run of the loader names all of them.
 struct SuiteChecker<'a> {
     text: &'a str,
+    /// Where lines start, so a scenario's line is found without counting from the top.
+    lines: LineIndex,
     path: &'a Path,
     catalog: &'a Catalog,
     known: Vec<String>,
@@ -127,7 +129,15 @@ struct SuiteChecker<'a> {
 
 impl<'a> SuiteChecker<'a> {
     fn new(text: &'a str, path: &'a Path, catalog: &'a Catalog) -> Self {
-        SuiteChecker { text, path, catalog, known: catalog.names(), seen: HashSet::new(), problems: Vec::new() }
+        SuiteChecker {
+            text,
+            lines: LineIndex::new(text),
+            path,
+            catalog,
+            known: catalog.names(),
+            seen: HashSet::new(),
+            problems: Vec::new(),
+        }
     }
 
     fn problem(&mut self, offset: usize, message: String) {
@@ -225,7 +235,7 @@ impl<'a> SuiteChecker<'a> {
             provider_overrides,
             family_overrides,
             warm_up: raw.warm_up,
-            line: line_col(self.text, id_at).0,
+            line: self.lines.line(id_at),
         })
     }
 

@@ -18,6 +18,7 @@ mod replay_matrix;
 mod report_cli;
 mod report_render;
 mod route_explain;
+mod run_events;
 mod run_interruption;
 mod serve_cli;
 mod serve_matrix;

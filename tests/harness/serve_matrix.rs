@@ -166,7 +166,7 @@ fn the_suites_through_serve_fingerprint_as_the_direct_run() {
     let direct = replay(&suites, &providers, &routed_excluded(), options(RunMode::Replay, &fixtures));
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let via = rt.block_on(async {
-        let server = ReplayServer::start(&fixtures).await;
+        let server = ReplayServer::start(&fixtures).await.unwrap();
         let mut gateways = HashMap::new();
         for p in &providers {
             gateways.insert(p.clone(), gateway_for(p, &server.uri(), &suites).await);

@@ -11,6 +11,7 @@ mod limiters;
 mod limits;
 mod policy;
 mod route;
+mod tier_plan;
 mod validator;
 
 pub use attempt::{Attempt, AttemptOutcome};

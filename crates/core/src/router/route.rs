@@ -11,6 +11,7 @@ use std::sync::Arc;
 use super::decision::{self, OnError, OnSuccess};
 use super::health::Health;
 use super::limits::LimitState;
+use super::tier_plan::{HealthTable, PlanEntry, PlanTable, TierPlan};
 use super::{
     Attempt, AttemptOutcome, Candidate, Limiters, OnLimit, Profile, RealClock, RouterClock, RouterPolicy, cost_usd,
 };
@@ -76,7 +77,9 @@ pub struct Router<C: RouterClock = RealClock> {
     policy: RouterPolicy,
     catalog: Catalog,
     clock: C,
-    health: Mutex<HashMap<String, Health<C::Instant>>>,
+    /// The tiers parsed and priced at construction (the policy never changes after it).
+    table: PlanTable,
+    health: Mutex<HealthTable<C::Instant>>,
     limits: Arc<Limiters<C>>,
     jitter_state: Mutex<u64>,
 }
@@ -140,11 +143,14 @@ where
     /// A router whose providers' limits are `limits`, shared with every other router of the run:
     /// what a provider sees is then held however many routers call it.
     pub fn with_limiters(policy: RouterPolicy, catalog: Catalog, clock: C, limits: Arc<Limiters<C>>) -> Self {
+        let mut health = HealthTable::default();
+        let table = PlanTable::new(&policy, &catalog, &mut health);
         Router {
             policy,
             catalog,
             clock,
-            health: Mutex::new(HashMap::new()),
+            table,
+            health: Mutex::new(health),
             limits,
             jitter_state: Mutex::new(0x9e37_79b9_7f4a_7c15),
         }
@@ -158,63 +164,108 @@ where
         &self.clock
     }
 
-    /// The candidates of `target` in the order they would be tried now, with their state.
-    pub fn plan(&self, target: &Target) -> Result<Vec<PlannedCandidate>, RouteError> {
-        let (tier, listed) = match target {
-            Target::Model(c) => ("(model)".to_string(), vec![c.clone()]),
+    /// The candidates of `target` in the order they would be tried now: what a route plans on
+    /// every call, so it reads the precomputed tier and, for the realtime profile, the latency
+    /// history, and formats nothing.
+    pub fn candidates<'a>(&'a self, target: &'a Target) -> Result<Vec<&'a Candidate>, RouteError> {
+        match target {
+            Target::Model(c) => Ok(vec![c]),
             Target::Tier(t) => {
-                let tier = self.policy.tiers.get(t).ok_or_else(|| RouteError::UnknownTier {
-                    tier: t.clone(),
-                    known: self.policy.tiers.keys().cloned().collect::<Vec<_>>().join(", "),
-                })?;
-                (t.clone(), tier.candidates.iter().filter_map(|c| Candidate::parse(c).ok()).collect())
+                let tier = self.tier(t)?;
+                let entry = |i: usize| &tier.entries[i].candidate;
+                Ok(match self.policy.profile {
+                    // Fixed orders need no lock.
+                    Profile::Ordered => tier.entries.iter().map(|e| &e.candidate).collect(),
+                    Profile::Batch => tier.by_price.iter().map(|&i| entry(i)).collect(),
+                    Profile::Realtime => {
+                        let health = self.health.lock().unwrap_or_else(|p| p.into_inner());
+                        self.order(tier, &health).into_iter().map(entry).collect()
+                    }
+                })
             }
-        };
+        }
+    }
+
+    /// The candidates of `target` in the order they would be tried now, with their state and
+    /// why they are where they are: for `route --explain` and the gateway's metrics, not the
+    /// routing path.
+    pub fn plan(&self, target: &Target) -> Result<Vec<PlannedCandidate>, RouteError> {
+        let single;
         let health = self.health.lock().unwrap_or_else(|p| p.into_inner());
-        let mut planned: Vec<PlannedCandidate> = listed
-            .into_iter()
-            .enumerate()
-            .map(|(i, c)| {
-                let h = health.get(&c.provider);
+        let (tier_name, entries, order) = match target {
+            Target::Model(c) => {
                 let price =
                     self.catalog.get(&c.provider).ok().and_then(|s| s.price(&c.model)).map(|p| (p.input, p.output));
-                let state = match h.and_then(|h| h.cooldown_left(&self.clock)) {
-                    Some(left) => format!(
-                        "cooling down ({:.0}s left after {} consecutive failures)",
-                        left.as_secs_f64().ceil(),
-                        h.map_or(0, |h| h.consecutive_failures)
-                    ),
-                    None => match self.limits.get(&c.provider).map(|l| l.peek(1)) {
-                        Some(LimitState::Busy) => "busy (all concurrent slots taken)".to_string(),
-                        _ => "ready".to_string(),
-                    },
-                };
-                let why = match self.policy.profile {
-                    Profile::Ordered => format!("listed {} in tier {tier}", ordinal(i + 1)),
-                    Profile::Batch => "batch profile: cheapest first".to_string(),
-                    Profile::Realtime => "realtime profile: lowest recent time to first token first".to_string(),
-                };
+                single = [PlanEntry { candidate: c.clone(), price, slot: usize::MAX, listed: 0 }];
+                ("(model)", &single[..], vec![0])
+            }
+            Target::Tier(t) => {
+                let tier = self.tier(t)?;
+                (t.as_str(), &tier.entries[..], self.order(tier, &health))
+            }
+        };
+        Ok(order
+            .into_iter()
+            .map(|i| {
+                let e = &entries[i];
+                let h = health.get(&e.candidate.provider);
                 PlannedCandidate {
-                    candidate: c,
-                    tier: tier.clone(),
-                    state,
-                    price,
+                    candidate: e.candidate.clone(),
+                    tier: tier_name.to_string(),
+                    state: self.state(&e.candidate, h),
+                    price: e.price,
                     latency_ewma_ms: h.and_then(|h| h.latency_ewma_ms),
-                    why,
+                    why: match self.policy.profile {
+                        Profile::Ordered => format!("listed {} in tier {tier_name}", ordinal(e.listed + 1)),
+                        Profile::Batch => "batch profile: cheapest first".to_string(),
+                        Profile::Realtime => "realtime profile: lowest recent time to first token first".to_string(),
+                    },
                 }
             })
-            .collect();
+            .collect())
+    }
+
+    fn tier(&self, name: &str) -> Result<&TierPlan, RouteError> {
+        self.table
+            .tier(name)
+            .ok_or_else(|| RouteError::UnknownTier { tier: name.to_string(), known: self.table.known() })
+    }
+
+    /// Indices into `tier.entries` in the profile's order. Sorts are stable: ties keep the
+    /// configured order.
+    fn order(&self, tier: &TierPlan, health: &HealthTable<C::Instant>) -> Vec<usize> {
         match self.policy.profile {
-            Profile::Ordered => {}
-            Profile::Batch => planned.sort_by(|a, b| {
-                let cost = |p: &PlannedCandidate| p.price.map_or(f64::INFINITY, |(i, o)| i + o);
-                cost(a).total_cmp(&cost(b))
-            }),
-            Profile::Realtime => planned.sort_by(|a, b| {
-                a.latency_ewma_ms.unwrap_or(f64::INFINITY).total_cmp(&b.latency_ewma_ms.unwrap_or(f64::INFINITY))
-            }),
+            Profile::Ordered => (0..tier.entries.len()).collect(),
+            Profile::Batch => tier.by_price.clone(),
+            Profile::Realtime => {
+                let mut keyed: Vec<(f64, usize)> = tier
+                    .entries
+                    .iter()
+                    .enumerate()
+                    .map(|(i, e)| {
+                        let ewma = health.at(e.slot).and_then(|h| h.latency_ewma_ms);
+                        (ewma.unwrap_or(f64::INFINITY), i)
+                    })
+                    .collect();
+                keyed.sort_by(|a, b| a.0.total_cmp(&b.0));
+                keyed.into_iter().map(|(_, i)| i).collect()
+            }
         }
-        Ok(planned)
+    }
+
+    /// `ready`, or why the candidate would be skipped now, in words.
+    fn state(&self, c: &Candidate, h: Option<&Health<C::Instant>>) -> String {
+        match h.and_then(|h| h.cooldown_left(&self.clock)) {
+            Some(left) => format!(
+                "cooling down ({:.0}s left after {} consecutive failures)",
+                left.as_secs_f64().ceil(),
+                h.map_or(0, |h| h.consecutive_failures)
+            ),
+            None => match self.limits.get(&c.provider).map(|l| l.peek(1)) {
+                Some(LimitState::Busy) => "busy (all concurrent slots taken)".to_string(),
+                _ => "ready".to_string(),
+            },
+        }
     }
 
     /// Routes one request. `send` performs one attempt: it gets the candidate, the request with
@@ -240,19 +291,27 @@ where
         let mut last_err: Option<ProviderError> = None;
         let mut visited: Vec<String> = Vec::new();
         loop {
-            let planned = match self.plan(&trail.tier.clone().map_or_else(|| target.clone(), Target::Tier)) {
+            let tier_target;
+            let current = match &trail.tier {
+                Some(t) => {
+                    tier_target = Target::Tier(t.clone());
+                    &tier_target
+                }
+                None => target,
+            };
+            let planned = match self.candidates(current) {
                 Ok(p) => p,
                 Err(e) => return fail(ProviderError::new(ErrorKind::InvalidRequest, e.to_string()), trail.attempts),
             };
             visited.extend(trail.tier.clone());
-            let mut limited: Vec<(Candidate, Duration)> = Vec::new();
-            let mut queue: Vec<(Candidate, bool)> = planned.into_iter().map(|p| (p.candidate, false)).collect();
+            let mut limited: Vec<(&Candidate, Duration)> = Vec::new();
+            let mut queue: Vec<(&Candidate, bool)> = planned.into_iter().map(|c| (c, false)).collect();
             let mut escalate = None;
             let mut qi = 0;
             while qi < queue.len() {
-                let (cand, waited) = queue[qi].clone();
+                let (cand, waited) = queue[qi];
                 qi += 1;
-                match self.try_candidate(req, &cand, waited, start, &visited, &mut trail, &mut limited, &mut send).await
+                match self.try_candidate(req, cand, waited, start, &visited, &mut trail, &mut limited, &mut send).await
                 {
                     CandidateEnd::Done(outcome) => return outcome,
                     CandidateEnd::Escalate(next) => {
@@ -265,7 +324,7 @@ where
                 // turn, soonest refill first, waiting for it: a request never fails while a
                 // candidate is merely busy.
                 if qi == queue.len() && self.policy.on_limit == OnLimit::Shift && !limited.is_empty() {
-                    let mut later: Vec<(Candidate, Duration)> = std::mem::take(&mut limited);
+                    let mut later = std::mem::take(&mut limited);
                     later.sort_by_key(|(_, wait)| *wait);
                     queue.extend(later.into_iter().map(|(c, _)| (c, true)));
                 }
@@ -279,15 +338,15 @@ where
 
     /// Tries one candidate: cooldown and limits first, then calls with retries as decided.
     #[allow(clippy::too_many_arguments)]
-    async fn try_candidate<F, Fut>(
+    async fn try_candidate<'c, F, Fut>(
         &self,
         req: &ChatRequest,
-        cand: &Candidate,
+        cand: &'c Candidate,
         waited: bool,
         start: C::Instant,
         visited: &[String],
         trail: &mut Trail,
-        limited: &mut Vec<(Candidate, Duration)>,
+        limited: &mut Vec<(&'c Candidate, Duration)>,
         send: &mut F,
     ) -> CandidateEnd
     where
@@ -306,7 +365,7 @@ where
                     cand,
                     format!("{what}: shifting to the next candidate (refills in {:.1}s)", wait.as_secs_f64()),
                 );
-                limited.push((cand.clone(), wait));
+                limited.push((cand, wait));
                 return CandidateEnd::MovedOn(None);
             }
         };
@@ -478,7 +537,7 @@ where
 
     fn with_health<T>(&self, provider: &str, f: impl FnOnce(&mut Health<C::Instant>) -> T) -> T {
         let mut h = self.health.lock().unwrap_or_else(|p| p.into_inner());
-        f(h.entry(provider.to_string()).or_default())
+        f(h.entry(provider))
     }
 }
 

@@ -14,6 +14,8 @@ pub struct Redactor {
     /// `None` when there is nothing to find.
     matcher: Option<AhoCorasick>,
     keys: usize,
+    /// Bytes in the longest key, for [`Redactor::longest_form`].
+    longest_key: usize,
 }
 
 impl Redactor {
@@ -26,7 +28,8 @@ impl Redactor {
         let matcher = (!forms.is_empty())
             .then(|| AhoCorasick::builder().match_kind(MatchKind::LeftmostLongest).build(&forms).ok())
             .flatten();
-        Redactor { matcher, keys: keys.len() }
+        let longest_key = keys.iter().map(String::len).max().unwrap_or(0);
+        Redactor { matcher, keys: keys.len(), longest_key }
     }
 
     /// How many distinct keys it knows.
@@ -63,6 +66,14 @@ impl Redactor {
 
     fn replace(&self, m: &AhoCorasick, text: &str) -> String {
         m.replace_all(text, &vec![REDACTED; m.patterns_len()])
+    }
+
+    /// The most bytes a key can take in text, however written (0 with no keys): its longest
+    /// form, or seven bytes per character for the widest escape (`\\u0073` inside a JSON
+    /// string), mixed or not. A check of a text written in pieces that carries this many bytes
+    /// of each piece into the next finds a key split between pieces.
+    pub fn longest_form(&self) -> usize {
+        self.matcher.as_ref().map_or(0, |m| m.max_pattern_len().max(7 * self.longest_key))
     }
 
     /// Whether `bytes` contain any form of any key, however escaped.
@@ -176,5 +187,12 @@ mod tests {
         let r = Redactor::new(Vec::<String>::new());
         assert!(r.is_empty());
         assert!(!r.leaks(b"anything"));
+    }
+
+    #[test]
+    fn longest_form_covers_a_key_percent_encoded_byte_by_byte() {
+        assert_eq!(Redactor::default().longest_form(), 0);
+        let r = Redactor::new([KEY.to_string(), "short-key-1".to_string()]);
+        assert_eq!(r.longest_form(), 7 * KEY.len());
     }
 }
