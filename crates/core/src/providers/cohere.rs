@@ -38,15 +38,19 @@
 //! - Usage counts come from `usage.tokens` (what the model saw, cache reads included), falling
 //!   back to `usage.billed_units`; `usage.cached_tokens` is the cached part.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use reqwest::header::HeaderMap;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::classify::{ErrorFields, build_error, non_json_error};
-use super::parse::{arguments_string, parse_event, parse_json};
-use super::{Adapter, EncodeError, NativeRequest, ProviderSpec, ResponseHints, SseEvent, StreamDecoder, WireFamily};
+use super::cohere_event::CohereEvent;
+use super::parse::{arguments_string, parse_json};
+use super::wire_de::share;
+use super::{Adapter, EncodeError, NativeRequest, ProviderSpec, ResponseHints, SseEventRef, StreamDecoder, WireFamily};
 use crate::api::{
     ChatCompletion, ChatCompletionChunk, ChatRequest, Content, ContentPart, Delta, ErrorKind, FinishReason, Message,
     ProviderError, ResponseFormat, ResponseMessage, Role, ToolCall, ToolCallDelta, ToolChoice, ToolChoiceMode, Usage,
@@ -364,7 +368,7 @@ fn finish_reason(raw: Option<&str>, detail: Option<&str>) -> Result<FinishReason
 }
 
 /// Cohere errors carry only a message (sometimes next to a request id); the status decides.
-fn error_fields(v: &Value) -> ErrorFields {
+pub(super) fn error_fields(v: &Value) -> ErrorFields {
     let message = match v.get("message").or_else(|| v.get("error")) {
         Some(Value::String(s)) => Some(s.clone()),
         Some(Value::Object(o)) => o.get("message").and_then(Value::as_str).map(str::to_string),
@@ -379,7 +383,7 @@ fn error_fields(v: &Value) -> ErrorFields {
 
 /// An error sent where a response or stream event was expected: `{"message": "..."}` (a
 /// string, where a response has a `message` object) or an `error` event.
-fn error_payload(v: &Value) -> Option<ProviderError> {
+pub(super) fn error_payload(v: &Value) -> Option<ProviderError> {
     let is_error = v.get("message").is_some_and(Value::is_string)
         || v.get("type").and_then(Value::as_str) == Some("error")
         || v.get("error").is_some_and(|e| !e.is_null());
@@ -393,6 +397,7 @@ fn count(v: Option<&Value>) -> Option<u64> {
 }
 
 #[derive(Deserialize)]
+#[cfg_attr(test, derive(Debug, PartialEq))]
 struct WireResponse {
     #[serde(default)]
     id: Option<String>,
@@ -405,6 +410,7 @@ struct WireResponse {
 }
 
 #[derive(Deserialize, Default)]
+#[cfg_attr(test, derive(Debug, PartialEq))]
 struct WireMessage {
     #[serde(default)]
     content: Option<Vec<WirePart>>,
@@ -415,6 +421,7 @@ struct WireMessage {
 }
 
 #[derive(Deserialize, Default)]
+#[cfg_attr(test, derive(Debug, PartialEq))]
 struct WirePart {
     #[serde(rename = "type", default)]
     kind: Option<String>,
@@ -425,6 +432,7 @@ struct WirePart {
 }
 
 #[derive(Deserialize, Default)]
+#[cfg_attr(test, derive(Debug, PartialEq))]
 struct WireToolCall {
     #[serde(default)]
     id: Option<String>,
@@ -433,6 +441,7 @@ struct WireToolCall {
 }
 
 #[derive(Deserialize, Default)]
+#[cfg_attr(test, derive(Debug, PartialEq))]
 struct WireFunction {
     #[serde(default)]
     name: Option<String>,
@@ -441,7 +450,8 @@ struct WireFunction {
 }
 
 #[derive(Deserialize)]
-struct WireUsage {
+#[cfg_attr(test, derive(Debug, PartialEq))]
+pub(super) struct WireUsage {
     #[serde(default)]
     billed_units: Option<Map<String, Value>>,
     #[serde(default)]
@@ -451,7 +461,7 @@ struct WireUsage {
 }
 
 impl WireUsage {
-    fn into_usage(self) -> Usage {
+    pub(super) fn into_usage(self) -> Usage {
         let pick = |key: &str| {
             count(self.tokens.as_ref().and_then(|t| t.get(key)))
                 .or_else(|| count(self.billed_units.as_ref().and_then(|b| b.get(key))))
@@ -461,47 +471,12 @@ impl WireUsage {
     }
 }
 
-#[derive(Deserialize)]
-struct WireEvent {
-    #[serde(rename = "type", default)]
-    kind: Option<String>,
-    #[serde(default)]
-    id: Option<String>,
-    #[serde(default)]
-    index: Option<u32>,
-    #[serde(default)]
-    delta: Option<WireEventDelta>,
-}
-
-#[derive(Deserialize, Default)]
-struct WireEventDelta {
-    #[serde(default)]
-    message: Option<WireDeltaMessage>,
-    #[serde(default)]
-    finish_reason: Option<String>,
-    /// What went wrong, next to an `ERROR` finish reason.
-    #[serde(default)]
-    error: Option<String>,
-    #[serde(default)]
-    usage: Option<WireUsage>,
-}
-
-#[derive(Deserialize, Default)]
-struct WireDeltaMessage {
-    /// An object on content events; `message-start` sends an empty list.
-    #[serde(default)]
-    content: Option<Value>,
-    #[serde(default)]
-    tool_plan: Option<String>,
-    /// One call object on tool-call events; `message-start` sends an empty list.
-    #[serde(default)]
-    tool_calls: Option<Value>,
-}
-
 /// Stream decoder: named events whose payload `type` is authoritative, ending at `message-end`.
 #[derive(Default)]
 struct CohereStream {
-    id: String,
+    id: Arc<str>,
+    /// Always empty (Cohere does not echo the model), shared by every chunk.
+    model: Arc<str>,
     done: bool,
     /// Cohere's tool-call index to ours (calls numbered in order of arrival).
     calls: HashMap<u32, u32>,
@@ -513,7 +488,7 @@ struct CohereStream {
 
 impl CohereStream {
     fn chunk(&self, delta: Delta, finish: Option<FinishReason>) -> ChatCompletionChunk {
-        ChatCompletionChunk::delta(&self.id, "", 0, delta, finish)
+        ChatCompletionChunk::delta(self.id.clone(), self.model.clone(), 0, delta, finish)
     }
 
     /// Our index for a call Cohere numbers `index`; a new one when it is not known yet.
@@ -541,48 +516,35 @@ impl CohereStream {
 }
 
 impl StreamDecoder for CohereStream {
-    fn event(&mut self, ev: &SseEvent, out: &mut Vec<ChatCompletionChunk>) -> Result<(), ProviderError> {
+    fn event(&mut self, ev: &SseEventRef<'_>, out: &mut Vec<ChatCompletionChunk>) -> Result<(), ProviderError> {
         let data = ev.data.trim();
         if data.is_empty() || data == "[DONE]" {
             return Ok(());
         }
-        let v: Value = parse_event(data, "cohere stream event")?;
-        if let Some(err) = error_payload(&v) {
-            return Err(err);
-        }
-        if ev.event.as_deref() == Some("error") && v.get("type").is_none() {
-            return Err(build_error(None, &HeaderMap::new(), error_fields(&v)));
-        }
-        let raw = match WireEvent::deserialize(&v) {
-            Ok(r) => r,
-            Err(_) => parse_event::<WireEvent>(data, "cohere stream event")?,
-        };
-        let kind = raw.kind.clone().or_else(|| ev.event.clone()).unwrap_or_default();
-        let delta = raw.delta.unwrap_or_default();
-        let msg = delta.message.unwrap_or_default();
-        match kind.as_str() {
+        let e = CohereEvent::parse(data, ev.event.as_deref())?;
+        match e.kind.as_ref() {
             "message-start" => {
-                if let Some(id) = raw.id {
-                    self.id = id;
+                if let Some(id) = e.id {
+                    share(&mut self.id, &id);
                 }
                 out.push(self.chunk(Delta { role: Some("assistant".into()), ..Default::default() }, None));
             }
             "content-start" | "content-delta" => {
-                let c = msg.content.as_ref();
-                let text = c.and_then(|c| c.get("text")).and_then(Value::as_str).filter(|s| !s.is_empty());
-                let thinking = c.and_then(|c| c.get("thinking")).and_then(Value::as_str).filter(|s| !s.is_empty());
+                let text = e.text.filter(|s| !s.is_empty());
+                let thinking = e.thinking.filter(|s| !s.is_empty());
                 self.saw_thinking |= thinking.is_some();
                 if text.is_some() || thinking.is_some() {
                     let d = Delta {
-                        content: text.map(str::to_string),
-                        reasoning_content: thinking.map(str::to_string),
+                        content: text.map(Cow::into_owned),
+                        reasoning_content: thinking.map(Cow::into_owned),
                         ..Default::default()
                     };
                     out.push(self.chunk(d, None));
                 }
             }
             "tool-plan-delta" => {
-                if let Some(mut plan) = msg.tool_plan.filter(|s| !s.is_empty()) {
+                if let Some(plan) = e.tool_plan.filter(|s| !s.is_empty()) {
+                    let mut plan = plan.into_owned();
                     // As in `decode`: thinking, then the plan on its own line.
                     if self.saw_thinking && !self.saw_plan {
                         plan.insert(0, '\n');
@@ -592,7 +554,7 @@ impl StreamDecoder for CohereStream {
                 }
             }
             "tool-call-start" => {
-                let call = msg.tool_calls.unwrap_or(Value::Null);
+                let call = e.tool_calls.unwrap_or(Value::Null);
                 let call = match &call {
                     Value::Array(items) => items.first().cloned().unwrap_or(Value::Null),
                     other => other.clone(),
@@ -601,29 +563,29 @@ impl StreamDecoder for CohereStream {
                 let id = call.get("id").and_then(Value::as_str).unwrap_or_default();
                 let name = f.and_then(|f| f.get("name")).and_then(Value::as_str).unwrap_or_default();
                 let args = arguments_string(f.and_then(|f| f.get("arguments")));
-                let index = self.call_index(raw.index, true);
+                let index = self.call_index(e.index, true);
                 let d = Delta { tool_calls: vec![ToolCallDelta::start(index, id, name, args)], ..Default::default() };
                 out.push(self.chunk(d, None));
             }
             "tool-call-delta" => {
-                let args = msg
+                let args = e
                     .tool_calls
                     .as_ref()
                     .and_then(|c| c.get("function"))
                     .map(|f| arguments_string(f.get("arguments")))
                     .unwrap_or_default();
                 if !args.is_empty() {
-                    let index = self.call_index(raw.index, false);
+                    let index = self.call_index(e.index, false);
                     let d = Delta { tool_calls: vec![ToolCallDelta::arguments(index, args)], ..Default::default() };
                     out.push(self.chunk(d, None));
                 }
             }
             "tool-call-end" => self.current_call = None,
             "message-end" => {
-                let finish = finish_reason(delta.finish_reason.as_deref(), delta.error.as_deref())?;
+                let finish = finish_reason(e.finish_reason.as_deref(), e.error.as_deref())?;
                 out.push(self.chunk(Delta::default(), Some(finish)));
-                if let Some(u) = delta.usage {
-                    out.push(ChatCompletionChunk::usage(&self.id, "", 0, u.into_usage()));
+                if let Some(u) = e.usage {
+                    out.push(ChatCompletionChunk::usage(self.id.clone(), self.model.clone(), 0, u.into_usage()));
                 }
                 self.done = true;
             }

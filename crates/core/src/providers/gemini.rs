@@ -55,7 +55,9 @@
 //! include thoughts, and `totalTokenCount` is kept. Streams have no end marker: the finish reason
 //! ends them, and usage (cumulative) is emitted once, after it.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use reqwest::header::HeaderMap;
 use serde::{Deserialize, Deserializer};
@@ -64,8 +66,10 @@ use serde_json::{Map, Value, json};
 use super::classify::{ErrorFields, build_error, non_json_error, parse_google_duration};
 use super::gemini_grounding::WireGrounding;
 use super::gemini_partial_args::PartialArgs;
+use super::json_cursor::JsonCursor;
 use super::parse::{arguments_string, parse_event, parse_json};
-use super::{Adapter, EncodeError, NativeRequest, ProviderSpec, ResponseHints, SseEvent, StreamDecoder, WireFamily};
+use super::wire_de::{FirstOf, opt_str, share};
+use super::{Adapter, EncodeError, NativeRequest, ProviderSpec, ResponseHints, SseEventRef, StreamDecoder, WireFamily};
 use crate::api::{
     ChatCompletion, ChatCompletionChunk, ChatRequest, Content, ContentPart, Delta, ErrorKind, FinishReason, ImageUrl,
     Message, ProviderError, ResponseFormat, ResponseMessage, Role, StreamAccumulator, ToolCall, ToolCallDelta,
@@ -111,10 +115,10 @@ impl Adapter for GeminiAdapter {
     fn decode(&self, body: &[u8], hints: &ResponseHints) -> Result<ChatCompletion, ProviderError> {
         // `streamGenerateContent` without `alt=sse` (and some error paths) answer with a list.
         if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
-            let items: Vec<WireResponse> = parse_json(body, "gemini GenerateContentResponse list")?;
+            let items: Vec<WireResponse<'_>> = parse_json(body, "gemini GenerateContentResponse list")?;
             return decode_list(items, hints);
         }
-        let raw: WireResponse = parse_json(body, "gemini GenerateContentResponse")?;
+        let raw: WireResponse<'_> = parse_json(body, "gemini GenerateContentResponse")?;
         decode_one(raw, hints)
     }
 
@@ -760,68 +764,115 @@ where
 }
 
 #[derive(Deserialize, Default)]
+#[cfg_attr(test, derive(Debug, PartialEq))]
 #[serde(rename_all = "camelCase")]
-struct WireResponse {
-    #[serde(default, deserialize_with = "null_default")]
-    candidates: Vec<WireCandidate>,
+struct WireResponse<'a> {
+    /// Only the first candidate is decoded (adapters produce one choice).
+    #[serde(default, borrow, deserialize_with = "null_default")]
+    candidates: FirstOf<WireCandidate<'a>>,
     #[serde(default)]
     prompt_feedback: Option<WirePromptFeedback>,
     #[serde(default)]
     usage_metadata: Option<WireUsage>,
-    #[serde(default)]
-    model_version: Option<String>,
-    #[serde(default)]
-    response_id: Option<String>,
-    #[serde(default)]
-    create_time: Option<String>,
+    #[serde(default, borrow, deserialize_with = "opt_str")]
+    model_version: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "opt_str")]
+    response_id: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "opt_str")]
+    create_time: Option<Cow<'a, str>>,
     #[serde(default)]
     error: Option<Value>,
 }
 
+impl<'a> WireResponse<'a> {
+    /// The usual chunk as Gemini streams it (one candidate with one text part, a thought or
+    /// not, its role and index; then `usageMetadata`, `modelVersion` and `responseId`), read
+    /// without a general parse: what a JSON parser would make of the same bytes, or `None`
+    /// when they are not of that shape (see `json_cursor.rs`).
+    fn text_chunk(data: &'a str) -> Option<Self> {
+        let mut c = JsonCursor::new(data);
+        c.lit(r#"{"candidates":[{"content":{"parts":[{"text":""#)?;
+        let text = c.string()?;
+        let thought = c.lit(r#","thought":true"#).map(|()| true);
+        c.lit(r#"}],"role":""#)?;
+        c.string()?;
+        c.lit(r#"},"index":"#)?;
+        c.uint()?;
+        c.lit(r#"}],"usageMetadata":"#)?;
+        let usage = WireUsage::read(&mut c)?;
+        c.lit(r#","modelVersion":""#)?;
+        let model = c.string()?;
+        c.lit(r#","responseId":""#)?;
+        let id = c.string()?;
+        c.lit("}")?;
+        c.end()?;
+        let part = WirePart { text: Some(text), thought, function_call: None, thought_signature: None };
+        let candidate = WireCandidate {
+            content: Some(WireContent { parts: vec![part] }),
+            finish_reason: None,
+            finish_message: None,
+            grounding_metadata: None,
+        };
+        Some(WireResponse {
+            candidates: FirstOf(Some(candidate)),
+            prompt_feedback: None,
+            usage_metadata: Some(usage),
+            model_version: Some(model),
+            response_id: Some(id),
+            create_time: None,
+            error: None,
+        })
+    }
+}
+
 #[derive(Deserialize, Default)]
+#[cfg_attr(test, derive(Debug, PartialEq))]
 #[serde(rename_all = "camelCase")]
-struct WireCandidate {
-    #[serde(default)]
-    content: Option<WireContent>,
-    #[serde(default)]
-    finish_reason: Option<String>,
+struct WireCandidate<'a> {
+    #[serde(default, borrow)]
+    content: Option<WireContent<'a>>,
+    #[serde(default, borrow, deserialize_with = "opt_str")]
+    finish_reason: Option<Cow<'a, str>>,
     /// What went wrong, with some finish reasons (the malformed call's text).
-    #[serde(default)]
-    finish_message: Option<String>,
+    #[serde(default, borrow, deserialize_with = "opt_str")]
+    finish_message: Option<Cow<'a, str>>,
     /// Search grounding: the sources and the spans they support.
     #[serde(default)]
     grounding_metadata: Option<WireGrounding>,
 }
 
 #[derive(Deserialize, Default)]
+#[cfg_attr(test, derive(Debug, PartialEq))]
 #[serde(rename_all = "camelCase")]
-struct WireContent {
-    #[serde(default, deserialize_with = "null_default")]
-    parts: Vec<WirePart>,
+struct WireContent<'a> {
+    #[serde(default, borrow, deserialize_with = "null_default")]
+    parts: Vec<WirePart<'a>>,
 }
 
 /// One part; `inlineData`, `executableCode` and the like are ignored. A `thoughtSignature`
 /// beside a function call goes with the call (it must come back with it in the next turn).
 #[derive(Deserialize, Default)]
+#[cfg_attr(test, derive(Debug, PartialEq))]
 #[serde(rename_all = "camelCase")]
-struct WirePart {
-    #[serde(default)]
-    text: Option<String>,
+struct WirePart<'a> {
+    #[serde(default, borrow, deserialize_with = "opt_str")]
+    text: Option<Cow<'a, str>>,
     #[serde(default)]
     thought: Option<bool>,
-    #[serde(default)]
-    function_call: Option<WireFunctionCall>,
-    #[serde(default)]
-    thought_signature: Option<String>,
+    #[serde(default, borrow)]
+    function_call: Option<WireFunctionCall<'a>>,
+    #[serde(default, borrow, deserialize_with = "opt_str")]
+    thought_signature: Option<Cow<'a, str>>,
 }
 
 #[derive(Deserialize, Default)]
+#[cfg_attr(test, derive(Debug, PartialEq))]
 #[serde(rename_all = "camelCase")]
-struct WireFunctionCall {
-    #[serde(default)]
-    id: Option<String>,
-    #[serde(default)]
-    name: Option<String>,
+struct WireFunctionCall<'a> {
+    #[serde(default, borrow, deserialize_with = "opt_str")]
+    id: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "opt_str")]
+    name: Option<Cow<'a, str>>,
     #[serde(default)]
     args: Option<Value>,
     /// Streamed arguments: `{jsonPath, stringValue|numberValue|boolValue|nullValue}` pieces.
@@ -832,6 +883,7 @@ struct WireFunctionCall {
 }
 
 #[derive(Deserialize, Default)]
+#[cfg_attr(test, derive(Debug, PartialEq))]
 #[serde(rename_all = "camelCase")]
 struct WirePromptFeedback {
     #[serde(default)]
@@ -839,6 +891,7 @@ struct WirePromptFeedback {
 }
 
 #[derive(Deserialize, Default, Clone)]
+#[cfg_attr(test, derive(Debug, PartialEq))]
 #[serde(rename_all = "camelCase")]
 struct WireUsage {
     #[serde(default)]
@@ -858,6 +911,40 @@ struct WireUsage {
 }
 
 impl WireUsage {
+    /// `usageMetadata` as [`WireResponse::text_chunk`] reads it: the counts this struct keeps
+    /// as plain integers, each at most once; other members checked and skipped.
+    fn read(c: &mut JsonCursor<'_>) -> Option<WireUsage> {
+        let mut u = WireUsage::default();
+        c.lit("{")?;
+        if c.lit("}").is_some() {
+            return Some(u);
+        }
+        loop {
+            c.lit("\"")?;
+            let key = c.string()?;
+            c.lit(":")?;
+            let slot = match key.as_ref() {
+                "promptTokenCount" => Some(&mut u.prompt_token_count),
+                "candidatesTokenCount" => Some(&mut u.candidates_token_count),
+                "thoughtsTokenCount" => Some(&mut u.thoughts_token_count),
+                "cachedContentTokenCount" => Some(&mut u.cached_content_token_count),
+                "toolUsePromptTokenCount" => Some(&mut u.tool_use_prompt_token_count),
+                "totalTokenCount" => Some(&mut u.total_token_count),
+                _ => None,
+            };
+            match slot {
+                // A count given twice is an error to a JSON parser: not this shape.
+                Some(Some(_)) => return None,
+                Some(slot) => *slot = Some(c.uint()?),
+                None => c.skip_value(4)?,
+            }
+            if c.lit("}").is_some() {
+                return Some(u);
+            }
+            c.lit(",")?;
+        }
+    }
+
     /// Thinking tokens are billed as output but reported apart: completion includes them. Tool
     /// use prompt tokens are billed as input: prompt includes them, as `totalTokenCount` does
     /// (<https://ai.google.dev/api/generate-content#UsageMetadata>).
@@ -945,13 +1032,13 @@ fn created(create_time: Option<&str>) -> i64 {
     create_time.and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok()).map_or(0, |d| d.timestamp())
 }
 
-fn decode_one(raw: WireResponse, hints: &ResponseHints) -> Result<ChatCompletion, ProviderError> {
+fn decode_one(raw: WireResponse<'_>, hints: &ResponseHints) -> Result<ChatCompletion, ProviderError> {
     if let Some(err) = raw.error {
         return Err(error_from_value(None, &HeaderMap::new(), &err));
     }
     let usage = raw.usage_metadata.as_ref().map(WireUsage::to_usage);
     let mut message = ResponseMessage::assistant();
-    let finish = match raw.candidates.into_iter().next() {
+    let finish = match raw.candidates.0 {
         None => {
             if raw.prompt_feedback.and_then(|f| f.block_reason).is_none() {
                 return Err(ProviderError::malformed(
@@ -969,12 +1056,12 @@ fn decode_one(raw: WireResponse, hints: &ResponseHints) -> Result<ChatCompletion
                     if p.thought == Some(true) { reasoning.push_str(&t) } else { text.push_str(&t) }
                 }
                 if let Some(fc) = p.function_call {
-                    let name = fc.name.unwrap_or_default();
+                    let name = fc.name.map(Cow::into_owned).unwrap_or_default();
                     if let Some(e) = undeclared_call(hints.declared_tools.as_deref(), &name) {
                         return Err(e);
                     }
                     let call = ToolCall::new(fc.id.unwrap_or_default(), name, arguments_string(fc.args.as_ref()));
-                    calls.push(call.with_thought_signature(p.thought_signature));
+                    calls.push(call.with_thought_signature(p.thought_signature.map(Cow::into_owned)));
                 }
             }
             let annotations = c.grounding_metadata.map(|g| g.annotations(&text)).unwrap_or_default();
@@ -1001,7 +1088,7 @@ fn decode_one(raw: WireResponse, hints: &ResponseHints) -> Result<ChatCompletion
 }
 
 /// A list body is a whole stream at once: reassembled exactly as the SSE stream would be.
-fn decode_list(items: Vec<WireResponse>, hints: &ResponseHints) -> Result<ChatCompletion, ProviderError> {
+fn decode_list(items: Vec<WireResponse<'_>>, hints: &ResponseHints) -> Result<ChatCompletion, ProviderError> {
     let mut stream = GeminiStream { declared: hints.declared_tools.clone(), ..Default::default() };
     let mut chunks = Vec::new();
     for item in items {
@@ -1075,8 +1162,8 @@ struct PendingCall {
 struct GeminiStream {
     /// The functions the request declared; a call to another is an error.
     declared: Option<Vec<String>>,
-    id: String,
-    model: String,
+    id: Arc<str>,
+    model: Arc<str>,
     created: i64,
     role_sent: bool,
     next_index: u32,
@@ -1090,19 +1177,22 @@ struct GeminiStream {
 }
 
 impl StreamDecoder for GeminiStream {
-    fn event(&mut self, ev: &SseEvent, out: &mut Vec<ChatCompletionChunk>) -> Result<(), ProviderError> {
+    fn event(&mut self, ev: &SseEventRef<'_>, out: &mut Vec<ChatCompletionChunk>) -> Result<(), ProviderError> {
         let data = ev.data.trim();
         if data.is_empty() {
             return Ok(());
         }
         if data.starts_with('[') {
-            let items: Vec<WireResponse> = parse_event(data, "gemini GenerateContentResponse list")?;
+            let items: Vec<WireResponse<'_>> = parse_event(data, "gemini GenerateContentResponse list")?;
             for item in items {
                 self.response(item, out)?;
             }
             return Ok(());
         }
-        let raw: WireResponse = parse_event(data, "gemini GenerateContentResponse")?;
+        let raw = match WireResponse::text_chunk(data) {
+            Some(raw) => raw,
+            None => parse_event(data, "gemini GenerateContentResponse")?,
+        };
         self.response(raw, out)
     }
 
@@ -1112,15 +1202,15 @@ impl StreamDecoder for GeminiStream {
 }
 
 impl GeminiStream {
-    fn response(&mut self, raw: WireResponse, out: &mut Vec<ChatCompletionChunk>) -> Result<(), ProviderError> {
+    fn response(&mut self, raw: WireResponse<'_>, out: &mut Vec<ChatCompletionChunk>) -> Result<(), ProviderError> {
         if let Some(err) = raw.error {
             return Err(error_from_value(None, &HeaderMap::new(), &err));
         }
         if let Some(id) = raw.response_id.filter(|s| !s.is_empty()) {
-            self.id = id;
+            share(&mut self.id, &id);
         }
         if let Some(m) = raw.model_version.filter(|s| !s.is_empty()) {
-            self.model = m;
+            share(&mut self.model, &m);
         }
         if self.created == 0 {
             self.created = created(raw.create_time.as_deref());
@@ -1131,7 +1221,7 @@ impl GeminiStream {
         }
         let mut delta = Delta::default();
         let mut finish = None;
-        match raw.candidates.into_iter().next() {
+        match raw.candidates.0 {
             Some(c) => {
                 for p in c.content.map(|c| c.parts).unwrap_or_default() {
                     self.part(p, &mut delta)?;
@@ -1168,18 +1258,18 @@ impl GeminiStream {
                 delta.role = Some("assistant".into());
                 self.role_sent = true;
             }
-            out.push(ChatCompletionChunk::delta(&self.id, &self.model, self.created, delta, finish));
+            out.push(ChatCompletionChunk::delta(self.id.clone(), self.model.clone(), self.created, delta, finish));
         }
         if finish.is_some() {
             self.finished = true;
             if let Some(u) = &self.usage {
-                out.push(ChatCompletionChunk::usage(&self.id, &self.model, self.created, u.to_usage()));
+                out.push(ChatCompletionChunk::usage(self.id.clone(), self.model.clone(), self.created, u.to_usage()));
             }
         }
         Ok(())
     }
 
-    fn part(&mut self, p: WirePart, delta: &mut Delta) -> Result<(), ProviderError> {
+    fn part(&mut self, p: WirePart<'_>, delta: &mut Delta) -> Result<(), ProviderError> {
         if let Some(t) = p.text.filter(|t| !t.is_empty()) {
             self.complete_pending(delta);
             let slot = if p.thought == Some(true) {
@@ -1192,8 +1282,8 @@ impl GeminiStream {
         }
         let Some(fc) = p.function_call else { return Ok(()) };
         let continues = fc.will_continue == Some(true);
-        let signature = p.thought_signature.filter(|s| !s.is_empty());
-        match fc.name.filter(|n| !n.is_empty()) {
+        let signature = p.thought_signature.filter(|s| !s.is_empty()).map(Cow::into_owned);
+        match fc.name.filter(|n| !n.is_empty()).map(Cow::into_owned) {
             Some(name) => {
                 if let Some(e) = undeclared_call(self.declared.as_deref(), &name) {
                     return Err(e);
@@ -1202,7 +1292,8 @@ impl GeminiStream {
                 if continues {
                     let mut args = PartialArgs::new(fc.args);
                     args.apply(&fc.partial_args)?;
-                    self.pending = Some(PendingCall { id: fc.id.unwrap_or_default(), name, args, signature });
+                    let id = fc.id.map(Cow::into_owned).unwrap_or_default();
+                    self.pending = Some(PendingCall { id, name, args, signature });
                 } else {
                     let args = match fc.args {
                         None | Some(Value::Null) => "{}".to_string(),
@@ -1231,7 +1322,7 @@ impl GeminiStream {
                 if let (Some(p), Some(id)) = (&mut self.pending, fc.id.filter(|s| !s.is_empty()))
                     && p.id.is_empty()
                 {
-                    p.id = id;
+                    p.id = id.into_owned();
                 }
                 if !continues {
                     self.complete_pending(delta);
@@ -1255,19 +1346,58 @@ impl GeminiStream {
         let mut delta = Delta::default();
         self.complete_pending(&mut delta);
         if !delta.tool_calls.is_empty() {
-            out.push(ChatCompletionChunk::delta(&self.id, &self.model, self.created, delta, None));
+            out.push(ChatCompletionChunk::delta(self.id.clone(), self.model.clone(), self.created, delta, None));
         }
         if !self.finished
             && let Some(u) = &self.usage
         {
-            out.push(ChatCompletionChunk::usage(&self.id, &self.model, self.created, u.to_usage()));
+            out.push(ChatCompletionChunk::usage(self.id.clone(), self.model.clone(), self.created, u.to_usage()));
         }
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+    use crate::providers::json_cursor::near;
+
+    const CHUNK_SHAPES: &[&str] = &[
+        r#"{"candidates":[{"content":{"parts":[{"text":"§"}],"role":"model"},"index":0}],"usageMetadata":{"promptTokenCount":9,"candidatesTokenCount":5,"totalTokenCount":199,"promptTokensDetails":[{"modality":"TEXT","tokenCount":9}],"thoughtsTokenCount":185},"modelVersion":"gemini-3-pro-preview","responseId":"bH6L"}"#,
+        r#"{"candidates":[{"content":{"parts":[{"text":"§","thought":true}],"role":"model"},"index":0}],"usageMetadata":{"promptTokenCount":1,"cachedContentTokenCount":2,"toolUsePromptTokenCount":3,"x":[[{}],"§",true,null]},"modelVersion":"m","responseId":"§"}"#,
+        r#"{"candidates":[{"content":{"parts":[{"text":"a"}],"role":"model"},"index":0}],"usageMetadata":{},"modelVersion":"","responseId":""}"#,
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2048, ..ProptestConfig::default() })]
+
+        /// The fast read of a text chunk says what serde_json says of the same bytes, or
+        /// nothing.
+        #[test]
+        fn fast_text_chunks_read_what_serde_reads(data in near::payloads(CHUNK_SHAPES)) {
+            if let Some(fast) = WireResponse::text_chunk(&data) {
+                let slow = serde_json::from_str::<WireResponse>(&data);
+                prop_assert!(slow.is_ok(), "serde_json refuses what the fast read accepted: {}", data);
+                prop_assert_eq!(fast, slow.unwrap());
+            }
+        }
+    }
+
+    #[test]
+    fn the_recorded_text_chunks_take_the_fast_read() {
+        let sample = include_str!("../../../../tests/provider-samples/google/google-text.chunks.txt");
+        let lines: Vec<&str> = sample.lines().filter(|l| !l.contains("finishReason")).collect();
+        assert_eq!(lines.len(), 2);
+        for line in lines {
+            let fast = WireResponse::text_chunk(line);
+            assert!(fast.is_some(), "{line}");
+            assert_eq!(fast, serde_json::from_str(line).ok(), "{line}");
+        }
+        let repeated = r#"{"candidates":[{"content":{"parts":[{"text":"a"}],"role":"model"},"index":0}],"usageMetadata":{"promptTokenCount":1,"promptTokenCount":2},"modelVersion":"m","responseId":"r"}"#;
+        assert!(WireResponse::text_chunk(repeated).is_none(), "a count given twice is not the usual shape");
+        assert!(serde_json::from_str::<WireResponse>(repeated).is_err());
+    }
 
     #[test]
     fn reduce_schema_inlines_refs_and_cuts_cycles() {

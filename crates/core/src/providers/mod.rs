@@ -10,9 +10,11 @@ mod capabilities;
 mod catalog;
 pub mod classify;
 mod cohere;
+mod cohere_event;
 mod gemini;
 mod gemini_grounding;
 mod gemini_partial_args;
+mod json_cursor;
 mod model_quirks;
 mod native_request;
 mod openai;
@@ -23,6 +25,7 @@ mod quirks;
 mod spec_error;
 pub mod sse;
 mod tiers;
+mod wire_de;
 mod wire_family;
 
 pub use adapter::{Adapter, EncodeError, StreamDecoder};
@@ -40,6 +43,6 @@ pub use quirks::{
     ToolCallIdFormat,
 };
 pub use spec_error::SpecError;
-pub use sse::{DEFAULT_MAX_EVENT_BYTES, SseError, SseEvent, SseParser};
+pub use sse::{DEFAULT_MAX_EVENT_BYTES, SseError, SseEvent, SseEventRef, SseParser};
 pub use tiers::{Tier, Tiers};
 pub use wire_family::WireFamily;

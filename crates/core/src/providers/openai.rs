@@ -8,14 +8,19 @@
 //! that compatible servers omit, send as null, or spell differently (reasoning as a field or as
 //! Mistral's `thinking` content chunks, cached tokens under three names, provider totals kept).
 
+use std::borrow::Cow;
+use std::sync::Arc;
+
 use reqwest::header::HeaderMap;
 use serde::Deserialize;
 use serde_json::Value;
 
 use super::classify::{ErrorFields, build_error, non_json_error};
+use super::json_cursor::JsonCursor;
 use super::openai_request::openai_body;
-use super::parse::{arguments_string, parse_event, parse_json};
-use super::{Adapter, EncodeError, NativeRequest, ProviderSpec, ResponseHints, SseEvent, StreamDecoder, WireFamily};
+use super::parse::{parse_event, parse_json};
+use super::wire_de::{FirstOf, WireJson, opt_str, share};
+use super::{Adapter, EncodeError, NativeRequest, ProviderSpec, ResponseHints, SseEventRef, StreamDecoder, WireFamily};
 use crate::api::{
     Annotation, ChatCompletion, ChatCompletionChunk, ChatRequest, Delta, FinishReason, ProviderError, ResponseMessage,
     ToolCall, ToolCallDelta, Usage, normalize_response,
@@ -43,20 +48,20 @@ impl Adapter for OpenAiAdapter {
     }
 
     fn decode(&self, body: &[u8], _hints: &ResponseHints) -> Result<ChatCompletion, ProviderError> {
-        let raw: WireResponse = parse_json(body, "openai chat.completion")?;
+        let raw: WireResponse<'_> = parse_json(body, "openai chat.completion")?;
         if let Some(err) = raw.error {
             return Err(error_from_value(None, &HeaderMap::new(), &err));
         }
-        let choice =
-            raw.choices.into_iter().next().ok_or_else(|| {
-                ProviderError::malformed("failed to decode openai chat.completion: `choices` is empty")
-            })?;
+        let choice = raw
+            .choices
+            .0
+            .ok_or_else(|| ProviderError::malformed("failed to decode openai chat.completion: `choices` is empty"))?;
         let m = choice.message.unwrap_or_default();
         let mut message = ResponseMessage::assistant();
         let (content, thinking) = m.content.as_ref().map(content_parts).unwrap_or_default();
         message.content = content;
-        message.refusal = m.refusal;
-        message.reasoning_content = join_reasoning(m.reasoning_content.or(m.reasoning), thinking);
+        message.refusal = m.refusal.map(Cow::into_owned);
+        message.reasoning_content = join_reasoning(m.reasoning_content.or(m.reasoning).map(Cow::into_owned), thinking);
         let calls: Vec<ToolCall> = m
             .tool_calls
             .unwrap_or_default()
@@ -66,7 +71,7 @@ impl Adapter for OpenAiAdapter {
                 let mut call = ToolCall::new(
                     c.id.unwrap_or_default(),
                     f.name.unwrap_or_default(),
-                    arguments_string(f.arguments.as_ref()),
+                    f.arguments.as_ref().map(WireJson::arguments).unwrap_or_default(),
                 );
                 call.extra_content = c.extra_content.filter(Value::is_object);
                 call
@@ -83,7 +88,7 @@ impl Adapter for OpenAiAdapter {
             finish_reason(choice.finish_reason.as_deref()),
             usage,
         );
-        resp.system_fingerprint = raw.system_fingerprint;
+        resp.system_fingerprint = raw.system_fingerprint.map(Cow::into_owned);
         normalize_response(&mut resp);
         Ok(resp)
     }
@@ -115,7 +120,11 @@ pub(crate) fn finish_reason(raw: Option<&str>) -> FinishReason {
 /// a list of text chunks (or a string), joined into the reasoning. Other part types (Mistral's
 /// `reference`) carry nothing to keep.
 /// See <https://docs.mistral.ai/capabilities/reasoning/>.
-fn content_parts(v: &Value) -> (Option<String>, Option<String>) {
+fn content_parts(v: &WireJson<'_>) -> (Option<String>, Option<String>) {
+    let v = match v {
+        WireJson::Str(s) => return (Some(s.to_string()), None),
+        WireJson::Other(v) => v,
+    };
     match v {
         Value::String(s) => (Some(s.clone()), None),
         Value::Array(parts) => {
@@ -195,78 +204,86 @@ pub(crate) fn error_from_value(status: Option<u16>, headers: &HeaderMap, v: &Val
 }
 
 #[derive(Deserialize)]
-struct WireResponse {
-    #[serde(default)]
-    id: Option<String>,
+#[cfg_attr(test, derive(Debug, PartialEq))]
+struct WireResponse<'a> {
+    #[serde(default, borrow, deserialize_with = "opt_str")]
+    id: Option<Cow<'a, str>>,
     #[serde(default)]
     created: Option<i64>,
-    #[serde(default)]
-    model: Option<String>,
-    #[serde(default)]
-    choices: Vec<WireChoice>,
+    #[serde(default, borrow, deserialize_with = "opt_str")]
+    model: Option<Cow<'a, str>>,
+    /// Adapters produce one choice: only the first is kept.
+    #[serde(default, borrow)]
+    choices: FirstOf<WireChoice<'a>>,
     #[serde(default)]
     usage: Option<WireUsage>,
     #[serde(default)]
     x_groq: Option<XGroq>,
-    #[serde(default)]
-    system_fingerprint: Option<String>,
+    #[serde(default, borrow, deserialize_with = "opt_str")]
+    system_fingerprint: Option<Cow<'a, str>>,
     #[serde(default)]
     error: Option<Value>,
 }
 
 #[derive(Deserialize)]
-struct WireChoice {
-    #[serde(default)]
-    message: Option<WireMessage>,
-    #[serde(default)]
-    finish_reason: Option<String>,
+#[cfg_attr(test, derive(Debug, PartialEq))]
+struct WireChoice<'a> {
+    #[serde(default, borrow)]
+    message: Option<WireMessage<'a>>,
+    #[serde(default, borrow, deserialize_with = "opt_str")]
+    finish_reason: Option<Cow<'a, str>>,
 }
 
 #[derive(Deserialize, Default)]
-struct WireMessage {
-    #[serde(default)]
-    content: Option<Value>,
-    #[serde(default)]
-    refusal: Option<String>,
-    #[serde(default)]
-    reasoning_content: Option<String>,
+#[cfg_attr(test, derive(Debug, PartialEq))]
+struct WireMessage<'a> {
+    #[serde(default, borrow)]
+    content: Option<WireJson<'a>>,
+    #[serde(default, borrow, deserialize_with = "opt_str")]
+    refusal: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "opt_str")]
+    reasoning_content: Option<Cow<'a, str>>,
     /// OpenRouter and some vLLM builds name it `reasoning`.
-    #[serde(default)]
-    reasoning: Option<String>,
-    #[serde(default)]
-    tool_calls: Option<Vec<WireToolCall>>,
+    #[serde(default, borrow, deserialize_with = "opt_str")]
+    reasoning: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    tool_calls: Option<Vec<WireToolCall<'a>>>,
     #[serde(default)]
     annotations: Option<Value>,
 }
 
 #[derive(Deserialize)]
-struct WireToolCall {
+#[cfg_attr(test, derive(Debug, PartialEq))]
+struct WireToolCall<'a> {
     #[serde(default)]
     index: Option<u32>,
-    #[serde(default)]
-    id: Option<String>,
-    #[serde(default)]
-    function: Option<WireFunction>,
+    #[serde(default, borrow, deserialize_with = "opt_str")]
+    id: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    function: Option<WireFunction<'a>>,
     /// Provider data that must travel with the call (Gemini's thought signature).
     #[serde(default)]
     extra_content: Option<Value>,
 }
 
 #[derive(Deserialize, Default)]
-struct WireFunction {
-    #[serde(default)]
-    name: Option<String>,
-    #[serde(default)]
-    arguments: Option<Value>,
+#[cfg_attr(test, derive(Debug, PartialEq))]
+struct WireFunction<'a> {
+    #[serde(default, borrow, deserialize_with = "opt_str")]
+    name: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    arguments: Option<WireJson<'a>>,
 }
 
 #[derive(Deserialize)]
+#[cfg_attr(test, derive(Debug, PartialEq))]
 struct XGroq {
     #[serde(default)]
     usage: Option<WireUsage>,
 }
 
 #[derive(Deserialize)]
+#[cfg_attr(test, derive(Debug, PartialEq))]
 struct WireUsage {
     #[serde(default)]
     prompt_tokens: u64,
@@ -287,12 +304,14 @@ struct WireUsage {
 }
 
 #[derive(Deserialize)]
+#[cfg_attr(test, derive(Debug, PartialEq))]
 struct WirePromptDetails {
     #[serde(default)]
     cached_tokens: Option<u64>,
 }
 
 #[derive(Deserialize)]
+#[cfg_attr(test, derive(Debug, PartialEq))]
 struct WireCompletionDetails {
     #[serde(default)]
     reasoning_tokens: Option<u64>,
@@ -311,64 +330,115 @@ impl WireUsage {
     }
 }
 
+/// One chunk. The fields only some chunks carry are boxed: the struct is built and moved for
+/// every chunk, most of them small deltas.
 #[derive(Deserialize)]
-struct WireChunk {
-    #[serde(default)]
-    id: Option<String>,
+#[cfg_attr(test, derive(Debug, PartialEq))]
+struct WireChunk<'a> {
+    #[serde(default, borrow, deserialize_with = "opt_str")]
+    id: Option<Cow<'a, str>>,
     #[serde(default)]
     created: Option<i64>,
+    #[serde(default, borrow, deserialize_with = "opt_str")]
+    model: Option<Cow<'a, str>>,
+    /// Only the first choice is decoded (adapters produce one).
+    #[serde(default, borrow)]
+    choices: FirstOf<WireChunkChoice<'a>>,
     #[serde(default)]
-    model: Option<String>,
+    usage: Option<Box<WireUsage>>,
     #[serde(default)]
-    choices: Vec<WireChunkChoice>,
+    x_groq: Option<Box<XGroq>>,
     #[serde(default)]
-    usage: Option<WireUsage>,
-    #[serde(default)]
-    x_groq: Option<XGroq>,
-    #[serde(default)]
-    error: Option<Value>,
+    error: Option<Box<Value>>,
+}
+
+impl<'a> WireChunk<'a> {
+    /// The usual content chunk as OpenAI writes it (`id`, `object`, `created`, `model`, then
+    /// optionally `service_tier` and `system_fingerprint`, one choice whose delta is only
+    /// `content`, then optionally `usage: null` and `obfuscation`), read without a general
+    /// parse: what a JSON parser would make of the same bytes, or `None` when they are not of
+    /// that shape (see `json_cursor.rs`). The fields the decoder does not read are checked,
+    /// not kept.
+    fn content_delta(data: &'a str) -> Option<Self> {
+        let mut c = JsonCursor::new(data);
+        c.lit(r#"{"id":""#)?;
+        let id = c.string()?;
+        c.lit(r#","object":"chat.completion.chunk","created":"#)?;
+        let created = i64::try_from(c.uint()?).ok()?;
+        c.lit(r#","model":""#)?;
+        let model = c.string()?;
+        if c.lit(r#","service_tier":""#).is_some() {
+            c.string()?;
+        }
+        if c.lit(r#","system_fingerprint":""#).is_some() {
+            c.string()?;
+        }
+        c.lit(r#","choices":[{"index":"#)?;
+        let index = u32::try_from(c.uint()?).ok()?;
+        c.lit(r#","delta":{"content":""#)?;
+        let content = c.string()?;
+        c.lit(r#"},"logprobs":null,"finish_reason":null}]"#)?;
+        let _ = c.lit(r#","usage":null"#);
+        if c.lit(r#","obfuscation":""#).is_some() {
+            c.string()?;
+        }
+        c.lit("}")?;
+        c.end()?;
+        let delta = WireDelta { content: Some(WireJson::Str(content)), ..Default::default() };
+        Some(WireChunk {
+            id: Some(id),
+            created: Some(created),
+            model: Some(model),
+            choices: FirstOf(Some(WireChunkChoice { index: Some(index), delta: Some(delta), finish_reason: None })),
+            usage: None,
+            x_groq: None,
+            error: None,
+        })
+    }
 }
 
 #[derive(Deserialize)]
-struct WireChunkChoice {
+#[cfg_attr(test, derive(Debug, PartialEq))]
+struct WireChunkChoice<'a> {
     #[serde(default)]
     index: Option<u32>,
-    #[serde(default)]
-    delta: Option<WireDelta>,
-    #[serde(default)]
-    finish_reason: Option<String>,
+    #[serde(default, borrow)]
+    delta: Option<WireDelta<'a>>,
+    #[serde(default, borrow, deserialize_with = "opt_str")]
+    finish_reason: Option<Cow<'a, str>>,
 }
 
 #[derive(Deserialize, Default)]
-struct WireDelta {
+#[cfg_attr(test, derive(Debug, PartialEq))]
+struct WireDelta<'a> {
+    #[serde(default, borrow, deserialize_with = "opt_str")]
+    role: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    content: Option<WireJson<'a>>,
+    #[serde(default, borrow, deserialize_with = "opt_str")]
+    refusal: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "opt_str")]
+    reasoning_content: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "opt_str")]
+    reasoning: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    tool_calls: Option<Vec<WireToolCall<'a>>>,
     #[serde(default)]
-    role: Option<String>,
-    #[serde(default)]
-    content: Option<Value>,
-    #[serde(default)]
-    refusal: Option<String>,
-    #[serde(default)]
-    reasoning_content: Option<String>,
-    #[serde(default)]
-    reasoning: Option<String>,
-    #[serde(default)]
-    tool_calls: Option<Vec<WireToolCall>>,
-    #[serde(default)]
-    annotations: Option<Value>,
+    annotations: Option<Box<Value>>,
 }
 
 /// Stream decoder: `data:` JSON chunks until `data: [DONE]`.
 #[derive(Default)]
 struct OpenAiStream {
-    id: String,
-    model: String,
+    id: Arc<str>,
+    model: Arc<str>,
     created: i64,
     done: bool,
     finished: bool,
 }
 
 impl StreamDecoder for OpenAiStream {
-    fn event(&mut self, ev: &SseEvent, out: &mut Vec<ChatCompletionChunk>) -> Result<(), ProviderError> {
+    fn event(&mut self, ev: &SseEventRef<'_>, out: &mut Vec<ChatCompletionChunk>) -> Result<(), ProviderError> {
         let data = ev.data.trim();
         if data == "[DONE]" {
             self.done = true;
@@ -377,21 +447,24 @@ impl StreamDecoder for OpenAiStream {
         if data.is_empty() {
             return Ok(());
         }
-        let raw: WireChunk = parse_event(data, "openai chat.completion.chunk")?;
+        let raw = match WireChunk::content_delta(data) {
+            Some(raw) => raw,
+            None => parse_event(data, "openai chat.completion.chunk")?,
+        };
         if let Some(err) = raw.error {
             return Err(error_from_value(None, &HeaderMap::new(), &err));
         }
         if let Some(id) = raw.id.filter(|s| !s.is_empty()) {
-            self.id = id;
+            share(&mut self.id, &id);
         }
         if let Some(m) = raw.model.filter(|s| !s.is_empty()) {
-            self.model = m;
+            share(&mut self.model, &m);
         }
         if let Some(c) = raw.created {
             self.created = c;
         }
         // Azure's first chunk has no choices (only prompt filter results): nothing to emit.
-        for choice in raw.choices.into_iter().take(1) {
+        if let Some(choice) = raw.choices.0 {
             let d = choice.delta.unwrap_or_default();
             let tool_calls: Vec<ToolCallDelta> = d
                 .tool_calls
@@ -402,11 +475,11 @@ impl StreamDecoder for OpenAiStream {
                     let f = c.function.unwrap_or_default();
                     ToolCallDelta {
                         index: c.index.unwrap_or(pos as u32),
-                        id: c.id,
+                        id: c.id.map(Cow::into_owned),
                         kind: Some("function".into()),
                         function: Some(crate::api::FunctionCallDelta {
-                            name: f.name,
-                            arguments: f.arguments.as_ref().map(|a| arguments_string(Some(a))),
+                            name: f.name.map(Cow::into_owned),
+                            arguments: f.arguments.as_ref().map(WireJson::arguments),
                         }),
                         extra_content: c.extra_content.filter(Value::is_object),
                     }
@@ -414,27 +487,65 @@ impl StreamDecoder for OpenAiStream {
                 .collect();
             let (content, thinking) = d.content.as_ref().map(content_parts).unwrap_or_default();
             let delta = Delta {
-                role: d.role,
+                role: d.role.map(Cow::into_owned),
                 content,
-                reasoning_content: join_reasoning(d.reasoning_content.or(d.reasoning), thinking),
-                refusal: d.refusal,
+                reasoning_content: join_reasoning(d.reasoning_content.or(d.reasoning).map(Cow::into_owned), thinking),
+                refusal: d.refusal.map(Cow::into_owned),
                 tool_calls,
-                annotations: d.annotations.as_ref().map(url_citations).unwrap_or_default(),
+                annotations: d.annotations.as_deref().map(url_citations).unwrap_or_default(),
             };
             let finish = choice.finish_reason.as_deref().map(|r| finish_reason(Some(r)));
             if finish.is_some() {
                 self.finished = true;
             }
             let _ = choice.index;
-            out.push(ChatCompletionChunk::delta(&self.id, &self.model, self.created, delta, finish));
+            out.push(ChatCompletionChunk::delta(self.id.clone(), self.model.clone(), self.created, delta, finish));
         }
-        if let Some(u) = raw.usage.or(raw.x_groq.and_then(|x| x.usage)) {
-            out.push(ChatCompletionChunk::usage(&self.id, &self.model, self.created, u.into_usage()));
+        if let Some(u) = raw.usage.map(|u| *u).or(raw.x_groq.and_then(|x| x.usage)) {
+            out.push(ChatCompletionChunk::usage(self.id.clone(), self.model.clone(), self.created, u.into_usage()));
         }
         Ok(())
     }
 
     fn is_done(&self) -> bool {
         self.done || self.finished
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::providers::json_cursor::near;
+
+    const SHAPES: &[&str] = &[
+        r#"{"id":"chatcmpl-1","object":"chat.completion.chunk","created":1770933892,"model":"gpt-4.1-nano","service_tier":"default","system_fingerprint":"fp_1","choices":[{"index":0,"delta":{"content":"§"},"logprobs":null,"finish_reason":null}],"usage":null,"obfuscation":"Qup1"}"#,
+        r#"{"id":"c§","object":"chat.completion.chunk","created":0,"model":"m","choices":[{"index":3,"delta":{"content":"§"},"logprobs":null,"finish_reason":null}]}"#,
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2048, ..ProptestConfig::default() })]
+
+        /// The fast read of a content chunk says what serde_json says of the same bytes, or
+        /// nothing.
+        #[test]
+        fn fast_content_chunks_read_what_serde_reads(data in near::payloads(SHAPES)) {
+            if let Some(fast) = WireChunk::content_delta(&data) {
+                let slow = serde_json::from_str::<WireChunk>(&data);
+                prop_assert!(slow.is_ok(), "serde_json refuses what the fast read accepted: {}", data);
+                prop_assert_eq!(fast, slow.unwrap());
+            }
+        }
+    }
+
+    #[test]
+    fn the_recorded_content_chunks_take_the_fast_read() {
+        let sample = include_str!("../../../../tests/provider-samples/openai/openai-text.chunks.txt");
+        let deltas: Vec<&str> = sample.lines().filter(|l| l.contains(r#""delta":{"content":"#)).collect();
+        assert!(deltas.len() > 100);
+        for line in deltas {
+            assert_eq!(WireChunk::content_delta(line), serde_json::from_str(line).ok(), "{line}");
+        }
     }
 }
