@@ -87,6 +87,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::classify::{ErrorFields, build_error, non_json_error};
+use super::json_build::object;
 use super::json_cursor::JsonCursor;
 use super::parse::{parse_event, parse_json};
 use super::wire_de::{opt_str, share};
@@ -136,7 +137,12 @@ impl Adapter for AnthropicAdapter {
         }
         body.insert(
             "messages".into(),
-            Value::Array(turns.into_iter().map(|t| json!({"role": t.role, "content": t.blocks})).collect()),
+            Value::Array(
+                turns
+                    .into_iter()
+                    .map(|t| object([("role", t.role.into()), ("content", Value::Array(t.blocks))]))
+                    .collect(),
+            ),
         );
         let max_tokens = req.output_cap().or(q.default_max_tokens).unwrap_or(FALLBACK_MAX_TOKENS);
         body.insert("max_tokens".into(), json!(max_tokens));
@@ -144,7 +150,8 @@ impl Adapter for AnthropicAdapter {
         let output = JsonOutput::choose(req, q);
         encode_tools(req, &output, &mut body).map_err(err)?;
         if let JsonOutput::Native(schema) = &output {
-            body.insert("output_config".into(), json!({"format": {"type": "json_schema", "schema": schema}}));
+            let format = object([("type", "json_schema".into()), ("schema", schema.clone())]);
+            body.insert("output_config".into(), object([("format", format)]));
         }
         let stops: Vec<String> = req.stop_sequences().into_iter().filter(|s| !s.trim().is_empty()).collect();
         if !stops.is_empty() {
@@ -180,7 +187,10 @@ impl Adapter for AnthropicAdapter {
     }
 
     fn decode(&self, body: &[u8], hints: &ResponseHints) -> Result<ChatCompletion, ProviderError> {
-        let raw: WireMessage<'_> = parse_json(body, "anthropic message")?;
+        let raw = match std::str::from_utf8(body).ok().and_then(WireMessage::read) {
+            Some(raw) => raw,
+            None => parse_json(body, "anthropic message")?,
+        };
         if raw.kind.as_deref() == Some("error") || raw.error.is_some() {
             let v: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
             return Err(error_from_value(None, &HeaderMap::new(), &v));
@@ -389,7 +399,7 @@ fn encode_tools(req: &ChatRequest, output: &JsonOutput, body: &mut Map<String, V
         }
         .unwrap_or_else(|| "Respond with a JSON object.".into());
         let schema = rf.and_then(ResponseFormat::schema).cloned().unwrap_or_else(|| json!({"type": "object"}));
-        tools.push(json!({"name": JSON_TOOL, "description": description, "input_schema": schema}));
+        tools.push(object([("name", JSON_TOOL.into()), ("description", description.into()), ("input_schema", schema)]));
     }
     if tools.is_empty() {
         return Ok(());
@@ -680,7 +690,12 @@ fn assistant_blocks(m: &Message, i: usize) -> Result<Vec<Value>, String> {
         }
         let input = tool_input(&call.function.arguments)
             .map_err(|e| format!("message {i}: arguments of tool call `{name}` {e}"))?;
-        out.push(json!({"type": "tool_use", "id": wire_id(&call.id), "name": name, "input": input}));
+        out.push(object([
+            ("type", "tool_use".into()),
+            ("id", wire_id(&call.id).into()),
+            ("name", name.as_str().into()),
+            ("input", input),
+        ]));
     }
     Ok(out)
 }
@@ -753,60 +768,60 @@ fn error_from_value(status: Option<u16>, headers: &HeaderMap, v: &Value) -> Prov
 
 #[derive(Deserialize)]
 #[cfg_attr(test, derive(Debug, PartialEq))]
-struct WireMessage<'a> {
+pub(super) struct WireMessage<'a> {
     #[serde(default, rename = "type", borrow, deserialize_with = "opt_str")]
-    kind: Option<Cow<'a, str>>,
+    pub(super) kind: Option<Cow<'a, str>>,
     #[serde(default, borrow, deserialize_with = "opt_str")]
-    id: Option<Cow<'a, str>>,
+    pub(super) id: Option<Cow<'a, str>>,
     #[serde(default, borrow, deserialize_with = "opt_str")]
-    model: Option<Cow<'a, str>>,
+    pub(super) model: Option<Cow<'a, str>>,
     #[serde(default, borrow)]
-    content: Option<Vec<WireBlock<'a>>>,
+    pub(super) content: Option<Vec<WireBlock<'a>>>,
     #[serde(default, borrow, deserialize_with = "opt_str")]
-    stop_reason: Option<Cow<'a, str>>,
+    pub(super) stop_reason: Option<Cow<'a, str>>,
     #[serde(default)]
-    usage: Option<WireUsage>,
+    pub(super) usage: Option<WireUsage>,
     #[serde(default)]
-    error: Option<Value>,
+    pub(super) error: Option<Value>,
 }
 
 #[derive(Deserialize, Default)]
 #[cfg_attr(test, derive(Debug, PartialEq))]
-struct WireBlock<'a> {
+pub(super) struct WireBlock<'a> {
     #[serde(default, rename = "type", borrow, deserialize_with = "opt_str")]
-    kind: Option<Cow<'a, str>>,
+    pub(super) kind: Option<Cow<'a, str>>,
     #[serde(default, borrow, deserialize_with = "opt_str")]
-    text: Option<Cow<'a, str>>,
+    pub(super) text: Option<Cow<'a, str>>,
     #[serde(default, borrow, deserialize_with = "opt_str")]
-    thinking: Option<Cow<'a, str>>,
+    pub(super) thinking: Option<Cow<'a, str>>,
     #[serde(default, borrow, deserialize_with = "opt_str")]
-    id: Option<Cow<'a, str>>,
+    pub(super) id: Option<Cow<'a, str>>,
     #[serde(default, borrow, deserialize_with = "opt_str")]
-    name: Option<Cow<'a, str>>,
+    pub(super) name: Option<Cow<'a, str>>,
     #[serde(default)]
-    input: Option<Value>,
+    pub(super) input: Option<Value>,
     /// A thinking block's signature, which must go back with it.
     #[serde(default, borrow, deserialize_with = "opt_str")]
-    signature: Option<Cow<'a, str>>,
+    pub(super) signature: Option<Cow<'a, str>>,
     /// A redacted thinking block's opaque content.
     #[serde(default, borrow, deserialize_with = "opt_str")]
-    data: Option<Cow<'a, str>>,
+    pub(super) data: Option<Cow<'a, str>>,
     /// The sources a text block cites (web search results, documents).
     #[serde(default)]
-    citations: Option<Vec<Value>>,
+    pub(super) citations: Option<Vec<Value>>,
 }
 
 #[derive(Deserialize, Default, Clone, Copy)]
 #[cfg_attr(test, derive(Debug, PartialEq))]
-struct WireUsage {
+pub(super) struct WireUsage {
     #[serde(default)]
-    input_tokens: Option<u64>,
+    pub(super) input_tokens: Option<u64>,
     #[serde(default)]
-    output_tokens: Option<u64>,
+    pub(super) output_tokens: Option<u64>,
     #[serde(default)]
-    cache_read_input_tokens: Option<u64>,
+    pub(super) cache_read_input_tokens: Option<u64>,
     #[serde(default)]
-    cache_creation_input_tokens: Option<u64>,
+    pub(super) cache_creation_input_tokens: Option<u64>,
 }
 
 impl WireUsage {

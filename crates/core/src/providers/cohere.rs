@@ -48,7 +48,9 @@ use serde_json::{Map, Value, json};
 
 use super::classify::{ErrorFields, build_error, non_json_error};
 use super::cohere_event::CohereEvent;
-use super::parse::{arguments_string, parse_json};
+use super::cohere_response;
+use super::json_build::object;
+use super::parse::arguments_string;
 use super::wire_de::share;
 use super::{Adapter, EncodeError, NativeRequest, ProviderSpec, ResponseHints, SseEventRef, StreamDecoder, WireFamily};
 use crate::api::{
@@ -126,20 +128,7 @@ impl Adapter for CohereAdapter {
     }
 
     fn decode(&self, body: &[u8], _hints: &ResponseHints) -> Result<ChatCompletion, ProviderError> {
-        let v: Value = parse_json(body, "cohere chat response")?;
-        if let Some(err) = error_payload(&v) {
-            return Err(err);
-        }
-        if v.get("message").is_none() && v.get("finish_reason").is_none() {
-            return Err(ProviderError::malformed(
-                "failed to decode cohere chat response: expected a `message` object and a `finish_reason`",
-            ));
-        }
-        // Reuse the parsed value; parse the bytes again (with field paths) only to explain a failure.
-        let raw = match WireResponse::deserialize(&v) {
-            Ok(r) => r,
-            Err(_) => parse_json::<WireResponse>(body, "cohere chat response")?,
-        };
+        let raw = cohere_response::read(body)?;
         let m = raw.message.unwrap_or_default();
         let mut message = ResponseMessage::assistant();
         let mut text = String::new();
@@ -201,15 +190,17 @@ fn encode_message(m: &Message) -> Result<Option<Value>, String> {
     match m.role {
         Role::System | Role::Developer => {
             let text = m.text();
-            Ok((!text.trim().is_empty()).then(|| json!({"role": "system", "content": text})))
+            Ok((!text.trim().is_empty()).then(|| object([("role", "system".into()), ("content", text.into())])))
         }
-        Role::User => Ok(encode_user_content(m.content.as_ref())?.map(|c| json!({"role": "user", "content": c}))),
+        Role::User => {
+            Ok(encode_user_content(m.content.as_ref())?.map(|c| object([("role", "user".into()), ("content", c)])))
+        }
         Role::Assistant => {
             let text = m.text();
             let has_text = !text.trim().is_empty();
             let calls = m.calls();
             if calls.is_empty() {
-                return Ok(has_text.then(|| json!({"role": "assistant", "content": text})));
+                return Ok(has_text.then(|| object([("role", "assistant".into()), ("content", text.into())])));
             }
             let tool_calls: Vec<Value> = calls
                 .iter()
@@ -221,9 +212,9 @@ fn encode_message(m: &Message) -> Result<Option<Value>, String> {
                     })
                 })
                 .collect();
-            let mut out = json!({"role": "assistant", "tool_calls": tool_calls});
+            let mut out = object([("role", "assistant".into()), ("tool_calls", Value::Array(tool_calls))]);
             if has_text {
-                out["tool_plan"] = json!(text);
+                out["tool_plan"] = text.into();
             }
             Ok(Some(out))
         }
@@ -326,11 +317,12 @@ fn encode_tools(
     let wire: Vec<Value> = selected
         .iter()
         .map(|t| {
-            let mut f = json!({"name": t.function.name, "parameters": t.function.parameters_or_empty()});
+            let mut f =
+                object([("name", t.function.name.as_str().into()), ("parameters", t.function.parameters_or_empty())]);
             if let Some(d) = &t.function.description {
                 f["description"] = json!(d);
             }
-            json!({"type": "function", "function": f})
+            object([("type", "function".into()), ("function", f)])
         })
         .collect();
     body.insert("tools".into(), Value::Array(wire));
@@ -398,66 +390,114 @@ fn count(v: Option<&Value>) -> Option<u64> {
 
 #[derive(Deserialize)]
 #[cfg_attr(test, derive(Debug, PartialEq))]
-struct WireResponse {
+pub(super) struct WireResponse {
     #[serde(default)]
-    id: Option<String>,
+    pub(super) id: Option<String>,
     #[serde(default)]
-    message: Option<WireMessage>,
+    pub(super) message: Option<WireMessage>,
     #[serde(default)]
-    finish_reason: Option<String>,
+    pub(super) finish_reason: Option<String>,
     #[serde(default)]
-    usage: Option<WireUsage>,
+    pub(super) usage: Option<WireUsage>,
 }
 
 #[derive(Deserialize, Default)]
 #[cfg_attr(test, derive(Debug, PartialEq))]
-struct WireMessage {
+pub(super) struct WireMessage {
     #[serde(default)]
-    content: Option<Vec<WirePart>>,
+    pub(super) content: Option<Vec<WirePart>>,
     #[serde(default)]
-    tool_plan: Option<String>,
+    pub(super) tool_plan: Option<String>,
     #[serde(default)]
-    tool_calls: Option<Vec<WireToolCall>>,
+    pub(super) tool_calls: Option<Vec<WireToolCall>>,
 }
 
 #[derive(Deserialize, Default)]
 #[cfg_attr(test, derive(Debug, PartialEq))]
-struct WirePart {
+pub(super) struct WirePart {
     #[serde(rename = "type", default)]
-    kind: Option<String>,
+    pub(super) kind: Option<String>,
     #[serde(default)]
-    text: Option<String>,
+    pub(super) text: Option<String>,
     #[serde(default)]
-    thinking: Option<String>,
+    pub(super) thinking: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
 #[cfg_attr(test, derive(Debug, PartialEq))]
-struct WireToolCall {
+pub(super) struct WireToolCall {
     #[serde(default)]
-    id: Option<String>,
+    pub(super) id: Option<String>,
     #[serde(default)]
-    function: Option<WireFunction>,
+    pub(super) function: Option<WireFunction>,
 }
 
 #[derive(Deserialize, Default)]
 #[cfg_attr(test, derive(Debug, PartialEq))]
-struct WireFunction {
+pub(super) struct WireFunction {
     #[serde(default)]
-    name: Option<String>,
+    pub(super) name: Option<String>,
     #[serde(default)]
-    arguments: Option<Value>,
+    pub(super) arguments: Option<Value>,
 }
 
 #[derive(Deserialize)]
 #[cfg_attr(test, derive(Debug, PartialEq))]
 pub(super) struct WireUsage {
     #[serde(default)]
-    billed_units: Option<Map<String, Value>>,
+    pub(super) billed_units: Option<Counts>,
     #[serde(default)]
-    tokens: Option<Map<String, Value>>,
+    pub(super) tokens: Option<Counts>,
     #[serde(default)]
-    cached_tokens: Option<Value>,
+    pub(super) cached_tokens: Option<Value>,
+}
+
+/// The two counts read from `billed_units` or `tokens`. Read as a `Map<String, Value>` reads
+/// the object (any object, every member parsed, the last of a repeated key kept, the same
+/// complaint for anything else), without keeping the members no count comes from.
+#[derive(Default)]
+#[cfg_attr(test, derive(Debug, PartialEq))]
+pub(super) struct Counts {
+    pub(super) input_tokens: Option<Value>,
+    pub(super) output_tokens: Option<Value>,
+}
+
+impl<'de> Deserialize<'de> for Counts {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct CountsVisitor;
+        impl<'de> serde::de::Visitor<'de> for CountsVisitor {
+            type Value = Counts;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                // As `Map` says it.
+                f.write_str("a map")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Counts, A::Error> {
+                let mut counts = Counts::default();
+                while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+                    let value = map.next_value::<Value>()?;
+                    match key.as_ref() {
+                        "input_tokens" => counts.input_tokens = Some(value),
+                        "output_tokens" => counts.output_tokens = Some(value),
+                        _ => {}
+                    }
+                }
+                Ok(counts)
+            }
+        }
+        d.deserialize_map(CountsVisitor)
+    }
+}
+
+impl Counts {
+    fn get(&self, key: &str) -> Option<&Value> {
+        match key {
+            "input_tokens" => self.input_tokens.as_ref(),
+            "output_tokens" => self.output_tokens.as_ref(),
+            _ => None,
+        }
+    }
 }
 
 impl WireUsage {
@@ -620,6 +660,31 @@ mod tests {
         assert_eq!(f("TIMEOUT").unwrap_err().kind, ErrorKind::Timeout);
         let e = finish_reason(Some("ERROR"), Some("internal failure")).unwrap_err();
         assert!(e.message.contains("internal failure"), "{e}");
+    }
+
+    #[test]
+    fn counts_read_what_a_map_reads() {
+        for text in [
+            r#"{"input_tokens": 3, "output_tokens": 4.5}"#,
+            r#"{"output_tokens": 1, "search_units": {"a": [1, null]}, "output_tokens": 2}"#,
+            "{}",
+            "[1, 2]",
+            "null",
+            r#""x""#,
+            r#"{"input_tokens": 1e999}"#,
+        ] {
+            let map = serde_json::from_str::<Map<String, Value>>(text);
+            let counts = serde_json::from_str::<Counts>(text);
+            match (map, counts) {
+                (Ok(m), Ok(c)) => {
+                    for key in ["input_tokens", "output_tokens", "other"] {
+                        assert_eq!(m.get(key).filter(|_| key != "other"), c.get(key), "{text} {key}");
+                    }
+                }
+                (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{text}"),
+                (a, b) => panic!("{text}: {a:?} vs {b:?}"),
+            }
+        }
     }
 
     #[test]

@@ -66,6 +66,7 @@ use serde_json::{Map, Value, json};
 use super::classify::{ErrorFields, build_error, non_json_error, parse_google_duration};
 use super::gemini_grounding::WireGrounding;
 use super::gemini_partial_args::PartialArgs;
+use super::json_build::object;
 use super::json_cursor::JsonCursor;
 use super::parse::{arguments_string, parse_event, parse_json};
 use super::wire_de::{FirstOf, opt_str, share};
@@ -118,7 +119,10 @@ impl Adapter for GeminiAdapter {
             let items: Vec<WireResponse<'_>> = parse_json(body, "gemini GenerateContentResponse list")?;
             return decode_list(items, hints);
         }
-        let raw: WireResponse<'_> = parse_json(body, "gemini GenerateContentResponse")?;
+        let raw = match std::str::from_utf8(body).ok().and_then(WireResponse::read) {
+            Some(raw) => raw,
+            None => parse_json(body, "gemini GenerateContentResponse")?,
+        };
         decode_one(raw, hints)
     }
 
@@ -146,10 +150,10 @@ fn encode_body(req: &ChatRequest, spec: &ProviderSpec) -> Result<Value, EncodeEr
         .iter()
         .map(Message::text)
         .filter(|t| !t.trim().is_empty())
-        .map(|t| json!({"text": t}))
+        .map(|t| object([("text", Value::String(t))]))
         .collect();
     if !system_parts.is_empty() {
-        body.insert("system_instruction".into(), json!({"parts": system_parts}));
+        body.insert("system_instruction".into(), object([("parts", Value::Array(system_parts))]));
     }
     body.insert("contents".into(), encode_contents(req, spec, q, leading)?);
     if let Some(tools) = req.tools.as_ref().filter(|t| !t.is_empty()) {
@@ -163,7 +167,7 @@ fn encode_body(req: &ChatRequest, spec: &ProviderSpec) -> Result<Value, EncodeEr
             ToolChoice::Mode(ToolChoiceMode::None) => json!({"mode": "NONE"}),
             ToolChoice::Named(n) => json!({"mode": "ANY", "allowedFunctionNames": [n.function.name]}),
         };
-        body.insert("toolConfig".into(), json!({"functionCallingConfig": config}));
+        body.insert("toolConfig".into(), object([("functionCallingConfig", config)]));
     }
     let config = generation_config(req, q);
     if !config.is_empty() {
@@ -186,7 +190,7 @@ fn encode_contents(
             Role::System | Role::Developer => {
                 let text = m.text();
                 if !text.trim().is_empty() {
-                    contents.push("user", vec![json!({"text": format!("<system>\n{text}\n</system>")})]);
+                    contents.push("user", vec![object([("text", format!("<system>\n{text}\n</system>").into())])]);
                 }
             }
             Role::User => contents.push("user", content_parts(spec, i, m.content.as_ref())?),
@@ -207,7 +211,13 @@ fn encode_contents(
             "gemini needs at least one non-empty user or assistant message; every message was a system prompt or empty",
         ));
     }
-    Ok(Value::Array(contents.0.into_iter().map(|(role, parts)| json!({"role": role, "parts": parts})).collect()))
+    Ok(Value::Array(
+        contents
+            .0
+            .into_iter()
+            .map(|(role, parts)| object([("role", role.into()), ("parts", Value::Array(parts))]))
+            .collect(),
+    ))
 }
 
 /// A tool result as a `functionResponse` named after its call (and carrying its id where the
@@ -242,7 +252,7 @@ fn function_response_part(
     }
     fr.insert("name".into(), json!(name));
     fr.insert("response".into(), response);
-    Ok(json!({"functionResponse": fr}))
+    Ok(object([("functionResponse", Value::Object(fr))]))
 }
 
 /// `tools`: the function declarations, their schemas full or reduced as the model takes them.
@@ -271,7 +281,7 @@ fn encode_tools(tools: &[crate::api::Tool], spec: &ProviderSpec, q: &super::Quir
         }
         decls.push(Value::Object(d));
     }
-    Ok(json!([{"functionDeclarations": decls}]))
+    Ok(Value::Array(vec![object([("functionDeclarations", Value::Array(decls))])]))
 }
 
 /// `generationConfig`: sampling, caps, stops, seed and the response format.
@@ -330,16 +340,21 @@ impl Contents {
 }
 
 fn content_parts(spec: &ProviderSpec, i: usize, content: Option<&Content>) -> Result<Vec<Value>, EncodeError> {
-    let Some(content) = content else { return Ok(Vec::new()) };
+    let parts = match content {
+        None => return Ok(Vec::new()),
+        Some(Content::Text(text)) if text.trim().is_empty() => return Ok(Vec::new()),
+        Some(Content::Text(text)) => return Ok(vec![object([("text", text.as_str().into())])]),
+        Some(Content::Parts(parts)) => parts,
+    };
     let mut out = Vec::new();
-    for part in content.parts() {
+    for part in parts {
         match part {
             ContentPart::Text { text, .. } | ContentPart::Refusal { refusal: text } => {
                 if !text.trim().is_empty() {
-                    out.push(json!({"text": text}));
+                    out.push(object([("text", text.as_str().into())]));
                 }
             }
-            ContentPart::ImageUrl { image_url, .. } => out.push(image_part(spec, i, &image_url)?),
+            ContentPart::ImageUrl { image_url, .. } => out.push(image_part(spec, i, image_url)?),
             ContentPart::InputAudio { input_audio } => {
                 let data = input_audio.get("data").and_then(Value::as_str);
                 let format = input_audio.get("format").and_then(Value::as_str);
@@ -766,22 +781,22 @@ where
 #[derive(Deserialize, Default)]
 #[cfg_attr(test, derive(Debug, PartialEq))]
 #[serde(rename_all = "camelCase")]
-struct WireResponse<'a> {
+pub(super) struct WireResponse<'a> {
     /// Only the first candidate is decoded (adapters produce one choice).
     #[serde(default, borrow, deserialize_with = "null_default")]
-    candidates: FirstOf<WireCandidate<'a>>,
+    pub(super) candidates: FirstOf<WireCandidate<'a>>,
     #[serde(default)]
-    prompt_feedback: Option<WirePromptFeedback>,
+    pub(super) prompt_feedback: Option<WirePromptFeedback>,
     #[serde(default)]
-    usage_metadata: Option<WireUsage>,
+    pub(super) usage_metadata: Option<WireUsage>,
     #[serde(default, borrow, deserialize_with = "opt_str")]
-    model_version: Option<Cow<'a, str>>,
+    pub(super) model_version: Option<Cow<'a, str>>,
     #[serde(default, borrow, deserialize_with = "opt_str")]
-    response_id: Option<Cow<'a, str>>,
+    pub(super) response_id: Option<Cow<'a, str>>,
     #[serde(default, borrow, deserialize_with = "opt_str")]
-    create_time: Option<Cow<'a, str>>,
+    pub(super) create_time: Option<Cow<'a, str>>,
     #[serde(default)]
-    error: Option<Value>,
+    pub(super) error: Option<Value>,
 }
 
 impl<'a> WireResponse<'a> {
@@ -828,25 +843,25 @@ impl<'a> WireResponse<'a> {
 #[derive(Deserialize, Default)]
 #[cfg_attr(test, derive(Debug, PartialEq))]
 #[serde(rename_all = "camelCase")]
-struct WireCandidate<'a> {
+pub(super) struct WireCandidate<'a> {
     #[serde(default, borrow)]
-    content: Option<WireContent<'a>>,
+    pub(super) content: Option<WireContent<'a>>,
     #[serde(default, borrow, deserialize_with = "opt_str")]
-    finish_reason: Option<Cow<'a, str>>,
+    pub(super) finish_reason: Option<Cow<'a, str>>,
     /// What went wrong, with some finish reasons (the malformed call's text).
     #[serde(default, borrow, deserialize_with = "opt_str")]
-    finish_message: Option<Cow<'a, str>>,
+    pub(super) finish_message: Option<Cow<'a, str>>,
     /// Search grounding: the sources and the spans they support.
     #[serde(default)]
-    grounding_metadata: Option<WireGrounding>,
+    pub(super) grounding_metadata: Option<WireGrounding>,
 }
 
 #[derive(Deserialize, Default)]
 #[cfg_attr(test, derive(Debug, PartialEq))]
 #[serde(rename_all = "camelCase")]
-struct WireContent<'a> {
+pub(super) struct WireContent<'a> {
     #[serde(default, borrow, deserialize_with = "null_default")]
-    parts: Vec<WirePart<'a>>,
+    pub(super) parts: Vec<WirePart<'a>>,
 }
 
 /// One part; `inlineData`, `executableCode` and the like are ignored. A `thoughtSignature`
@@ -854,97 +869,63 @@ struct WireContent<'a> {
 #[derive(Deserialize, Default)]
 #[cfg_attr(test, derive(Debug, PartialEq))]
 #[serde(rename_all = "camelCase")]
-struct WirePart<'a> {
+pub(super) struct WirePart<'a> {
     #[serde(default, borrow, deserialize_with = "opt_str")]
-    text: Option<Cow<'a, str>>,
+    pub(super) text: Option<Cow<'a, str>>,
     #[serde(default)]
-    thought: Option<bool>,
+    pub(super) thought: Option<bool>,
     #[serde(default, borrow)]
-    function_call: Option<WireFunctionCall<'a>>,
+    pub(super) function_call: Option<WireFunctionCall<'a>>,
     #[serde(default, borrow, deserialize_with = "opt_str")]
-    thought_signature: Option<Cow<'a, str>>,
+    pub(super) thought_signature: Option<Cow<'a, str>>,
 }
 
 #[derive(Deserialize, Default)]
 #[cfg_attr(test, derive(Debug, PartialEq))]
 #[serde(rename_all = "camelCase")]
-struct WireFunctionCall<'a> {
+pub(super) struct WireFunctionCall<'a> {
     #[serde(default, borrow, deserialize_with = "opt_str")]
-    id: Option<Cow<'a, str>>,
+    pub(super) id: Option<Cow<'a, str>>,
     #[serde(default, borrow, deserialize_with = "opt_str")]
-    name: Option<Cow<'a, str>>,
+    pub(super) name: Option<Cow<'a, str>>,
     #[serde(default)]
-    args: Option<Value>,
+    pub(super) args: Option<Value>,
     /// Streamed arguments: `{jsonPath, stringValue|numberValue|boolValue|nullValue}` pieces.
     #[serde(default, deserialize_with = "null_default")]
-    partial_args: Vec<Map<String, Value>>,
+    pub(super) partial_args: Vec<Map<String, Value>>,
     #[serde(default)]
-    will_continue: Option<bool>,
+    pub(super) will_continue: Option<bool>,
 }
 
 #[derive(Deserialize, Default)]
 #[cfg_attr(test, derive(Debug, PartialEq))]
 #[serde(rename_all = "camelCase")]
-struct WirePromptFeedback {
+pub(super) struct WirePromptFeedback {
     #[serde(default)]
-    block_reason: Option<String>,
+    pub(super) block_reason: Option<String>,
 }
 
 #[derive(Deserialize, Default, Clone)]
 #[cfg_attr(test, derive(Debug, PartialEq))]
 #[serde(rename_all = "camelCase")]
-struct WireUsage {
+pub(super) struct WireUsage {
     #[serde(default)]
-    prompt_token_count: Option<u64>,
+    pub(super) prompt_token_count: Option<u64>,
     #[serde(default)]
-    candidates_token_count: Option<u64>,
+    pub(super) candidates_token_count: Option<u64>,
     #[serde(default)]
-    thoughts_token_count: Option<u64>,
+    pub(super) thoughts_token_count: Option<u64>,
     #[serde(default)]
-    cached_content_token_count: Option<u64>,
+    pub(super) cached_content_token_count: Option<u64>,
     /// Prompt tokens of tool use (search, URL context, code execution, file search results fed
     /// back to the model): billed as input, reported apart from `promptTokenCount`.
     #[serde(default)]
-    tool_use_prompt_token_count: Option<u64>,
+    pub(super) tool_use_prompt_token_count: Option<u64>,
     #[serde(default)]
-    total_token_count: Option<u64>,
+    pub(super) total_token_count: Option<u64>,
 }
 
 impl WireUsage {
-    /// `usageMetadata` as [`WireResponse::text_chunk`] reads it: the counts this struct keeps
-    /// as plain integers, each at most once; other members checked and skipped.
-    fn read(c: &mut JsonCursor<'_>) -> Option<WireUsage> {
-        let mut u = WireUsage::default();
-        c.lit("{")?;
-        if c.lit("}").is_some() {
-            return Some(u);
-        }
-        loop {
-            c.lit("\"")?;
-            let key = c.string()?;
-            c.lit(":")?;
-            let slot = match key.as_ref() {
-                "promptTokenCount" => Some(&mut u.prompt_token_count),
-                "candidatesTokenCount" => Some(&mut u.candidates_token_count),
-                "thoughtsTokenCount" => Some(&mut u.thoughts_token_count),
-                "cachedContentTokenCount" => Some(&mut u.cached_content_token_count),
-                "toolUsePromptTokenCount" => Some(&mut u.tool_use_prompt_token_count),
-                "totalTokenCount" => Some(&mut u.total_token_count),
-                _ => None,
-            };
-            match slot {
-                // A count given twice is an error to a JSON parser: not this shape.
-                Some(Some(_)) => return None,
-                Some(slot) => *slot = Some(c.uint()?),
-                None => c.skip_value(4)?,
-            }
-            if c.lit("}").is_some() {
-                return Some(u);
-            }
-            c.lit(",")?;
-        }
-    }
-
     /// Thinking tokens are billed as output but reported apart: completion includes them. Tool
     /// use prompt tokens are billed as input: prompt includes them, as `totalTokenCount` does
     /// (<https://ai.google.dev/api/generate-content#UsageMetadata>).

@@ -12,18 +12,17 @@ use std::borrow::Cow;
 use std::sync::Arc;
 
 use reqwest::header::HeaderMap;
-use serde::Deserialize;
 use serde_json::Value;
 
 use super::classify::{ErrorFields, build_error, non_json_error};
-use super::json_cursor::JsonCursor;
 use super::openai_request::openai_body;
+use super::openai_wire::{WireChunk, WireResponse, WireUsage};
 use super::parse::{parse_event, parse_json};
-use super::wire_de::{FirstOf, WireJson, opt_str, share};
+use super::wire_de::{WireJson, share};
 use super::{Adapter, EncodeError, NativeRequest, ProviderSpec, ResponseHints, SseEventRef, StreamDecoder, WireFamily};
 use crate::api::{
     Annotation, ChatCompletion, ChatCompletionChunk, ChatRequest, Delta, FinishReason, ProviderError, ResponseMessage,
-    ToolCall, ToolCallDelta, Usage, normalize_response,
+    ToolCall, ToolCallDelta, normalize_response,
 };
 
 pub struct OpenAiAdapter;
@@ -48,7 +47,10 @@ impl Adapter for OpenAiAdapter {
     }
 
     fn decode(&self, body: &[u8], _hints: &ResponseHints) -> Result<ChatCompletion, ProviderError> {
-        let raw: WireResponse<'_> = parse_json(body, "openai chat.completion")?;
+        let raw = match std::str::from_utf8(body).ok().and_then(WireResponse::read) {
+            Some(raw) => raw,
+            None => parse_json(body, "openai chat.completion")?,
+        };
         if let Some(err) = raw.error {
             return Err(error_from_value(None, &HeaderMap::new(), &err));
         }
@@ -58,7 +60,7 @@ impl Adapter for OpenAiAdapter {
             .ok_or_else(|| ProviderError::malformed("failed to decode openai chat.completion: `choices` is empty"))?;
         let m = choice.message.unwrap_or_default();
         let mut message = ResponseMessage::assistant();
-        let (content, thinking) = m.content.as_ref().map(content_parts).unwrap_or_default();
+        let (content, thinking) = m.content.map(content_parts).unwrap_or_default();
         message.content = content;
         message.refusal = m.refusal.map(Cow::into_owned);
         message.reasoning_content = join_reasoning(m.reasoning_content.or(m.reasoning).map(Cow::into_owned), thinking);
@@ -120,13 +122,13 @@ pub(crate) fn finish_reason(raw: Option<&str>) -> FinishReason {
 /// a list of text chunks (or a string), joined into the reasoning. Other part types (Mistral's
 /// `reference`) carry nothing to keep.
 /// See <https://docs.mistral.ai/capabilities/reasoning/>.
-fn content_parts(v: &WireJson<'_>) -> (Option<String>, Option<String>) {
+fn content_parts(v: WireJson<'_>) -> (Option<String>, Option<String>) {
     let v = match v {
-        WireJson::Str(s) => return (Some(s.to_string()), None),
+        WireJson::Str(s) => return (Some(s.into_owned()), None),
         WireJson::Other(v) => v,
     };
     match v {
-        Value::String(s) => (Some(s.clone()), None),
+        Value::String(s) => (Some(s), None),
         Value::Array(parts) => {
             let mut text = String::new();
             let mut thinking = String::new();
@@ -203,230 +205,6 @@ pub(crate) fn error_from_value(status: Option<u16>, headers: &HeaderMap, v: &Val
     build_error(status, headers, fields)
 }
 
-#[derive(Deserialize)]
-#[cfg_attr(test, derive(Debug, PartialEq))]
-struct WireResponse<'a> {
-    #[serde(default, borrow, deserialize_with = "opt_str")]
-    id: Option<Cow<'a, str>>,
-    #[serde(default)]
-    created: Option<i64>,
-    #[serde(default, borrow, deserialize_with = "opt_str")]
-    model: Option<Cow<'a, str>>,
-    /// Adapters produce one choice: only the first is kept.
-    #[serde(default, borrow)]
-    choices: FirstOf<WireChoice<'a>>,
-    #[serde(default)]
-    usage: Option<WireUsage>,
-    #[serde(default)]
-    x_groq: Option<XGroq>,
-    #[serde(default, borrow, deserialize_with = "opt_str")]
-    system_fingerprint: Option<Cow<'a, str>>,
-    #[serde(default)]
-    error: Option<Value>,
-}
-
-#[derive(Deserialize)]
-#[cfg_attr(test, derive(Debug, PartialEq))]
-struct WireChoice<'a> {
-    #[serde(default, borrow)]
-    message: Option<WireMessage<'a>>,
-    #[serde(default, borrow, deserialize_with = "opt_str")]
-    finish_reason: Option<Cow<'a, str>>,
-}
-
-#[derive(Deserialize, Default)]
-#[cfg_attr(test, derive(Debug, PartialEq))]
-struct WireMessage<'a> {
-    #[serde(default, borrow)]
-    content: Option<WireJson<'a>>,
-    #[serde(default, borrow, deserialize_with = "opt_str")]
-    refusal: Option<Cow<'a, str>>,
-    #[serde(default, borrow, deserialize_with = "opt_str")]
-    reasoning_content: Option<Cow<'a, str>>,
-    /// OpenRouter and some vLLM builds name it `reasoning`.
-    #[serde(default, borrow, deserialize_with = "opt_str")]
-    reasoning: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
-    tool_calls: Option<Vec<WireToolCall<'a>>>,
-    #[serde(default)]
-    annotations: Option<Value>,
-}
-
-#[derive(Deserialize)]
-#[cfg_attr(test, derive(Debug, PartialEq))]
-struct WireToolCall<'a> {
-    #[serde(default)]
-    index: Option<u32>,
-    #[serde(default, borrow, deserialize_with = "opt_str")]
-    id: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
-    function: Option<WireFunction<'a>>,
-    /// Provider data that must travel with the call (Gemini's thought signature).
-    #[serde(default)]
-    extra_content: Option<Value>,
-}
-
-#[derive(Deserialize, Default)]
-#[cfg_attr(test, derive(Debug, PartialEq))]
-struct WireFunction<'a> {
-    #[serde(default, borrow, deserialize_with = "opt_str")]
-    name: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
-    arguments: Option<WireJson<'a>>,
-}
-
-#[derive(Deserialize)]
-#[cfg_attr(test, derive(Debug, PartialEq))]
-struct XGroq {
-    #[serde(default)]
-    usage: Option<WireUsage>,
-}
-
-#[derive(Deserialize)]
-#[cfg_attr(test, derive(Debug, PartialEq))]
-struct WireUsage {
-    #[serde(default)]
-    prompt_tokens: u64,
-    #[serde(default)]
-    completion_tokens: u64,
-    #[serde(default)]
-    prompt_tokens_details: Option<WirePromptDetails>,
-    #[serde(default)]
-    completion_tokens_details: Option<WireCompletionDetails>,
-    #[serde(default)]
-    total_tokens: Option<u64>,
-    /// DeepSeek's name for cached prompt tokens.
-    #[serde(default)]
-    prompt_cache_hit_tokens: Option<u64>,
-    /// Mistral's name for cached prompt tokens, in most of its responses.
-    #[serde(default)]
-    num_cached_tokens: Option<u64>,
-}
-
-#[derive(Deserialize)]
-#[cfg_attr(test, derive(Debug, PartialEq))]
-struct WirePromptDetails {
-    #[serde(default)]
-    cached_tokens: Option<u64>,
-}
-
-#[derive(Deserialize)]
-#[cfg_attr(test, derive(Debug, PartialEq))]
-struct WireCompletionDetails {
-    #[serde(default)]
-    reasoning_tokens: Option<u64>,
-}
-
-impl WireUsage {
-    fn into_usage(self) -> Usage {
-        let cached = self
-            .prompt_tokens_details
-            .and_then(|d| d.cached_tokens)
-            .or(self.prompt_cache_hit_tokens)
-            .or(self.num_cached_tokens)
-            .unwrap_or(0);
-        let reasoning = self.completion_tokens_details.and_then(|d| d.reasoning_tokens).unwrap_or(0);
-        Usage::new(self.prompt_tokens, self.completion_tokens, cached, reasoning).with_reported_total(self.total_tokens)
-    }
-}
-
-/// One chunk. The fields only some chunks carry are boxed: the struct is built and moved for
-/// every chunk, most of them small deltas.
-#[derive(Deserialize)]
-#[cfg_attr(test, derive(Debug, PartialEq))]
-struct WireChunk<'a> {
-    #[serde(default, borrow, deserialize_with = "opt_str")]
-    id: Option<Cow<'a, str>>,
-    #[serde(default)]
-    created: Option<i64>,
-    #[serde(default, borrow, deserialize_with = "opt_str")]
-    model: Option<Cow<'a, str>>,
-    /// Only the first choice is decoded (adapters produce one).
-    #[serde(default, borrow)]
-    choices: FirstOf<WireChunkChoice<'a>>,
-    #[serde(default)]
-    usage: Option<Box<WireUsage>>,
-    #[serde(default)]
-    x_groq: Option<Box<XGroq>>,
-    #[serde(default)]
-    error: Option<Box<Value>>,
-}
-
-impl<'a> WireChunk<'a> {
-    /// The usual content chunk as OpenAI writes it (`id`, `object`, `created`, `model`, then
-    /// optionally `service_tier` and `system_fingerprint`, one choice whose delta is only
-    /// `content`, then optionally `usage: null` and `obfuscation`), read without a general
-    /// parse: what a JSON parser would make of the same bytes, or `None` when they are not of
-    /// that shape (see `json_cursor.rs`). The fields the decoder does not read are checked,
-    /// not kept.
-    fn content_delta(data: &'a str) -> Option<Self> {
-        let mut c = JsonCursor::new(data);
-        c.lit(r#"{"id":""#)?;
-        let id = c.string()?;
-        c.lit(r#","object":"chat.completion.chunk","created":"#)?;
-        let created = i64::try_from(c.uint()?).ok()?;
-        c.lit(r#","model":""#)?;
-        let model = c.string()?;
-        if c.lit(r#","service_tier":""#).is_some() {
-            c.string()?;
-        }
-        if c.lit(r#","system_fingerprint":""#).is_some() {
-            c.string()?;
-        }
-        c.lit(r#","choices":[{"index":"#)?;
-        let index = u32::try_from(c.uint()?).ok()?;
-        c.lit(r#","delta":{"content":""#)?;
-        let content = c.string()?;
-        c.lit(r#"},"logprobs":null,"finish_reason":null}]"#)?;
-        let _ = c.lit(r#","usage":null"#);
-        if c.lit(r#","obfuscation":""#).is_some() {
-            c.string()?;
-        }
-        c.lit("}")?;
-        c.end()?;
-        let delta = WireDelta { content: Some(WireJson::Str(content)), ..Default::default() };
-        Some(WireChunk {
-            id: Some(id),
-            created: Some(created),
-            model: Some(model),
-            choices: FirstOf(Some(WireChunkChoice { index: Some(index), delta: Some(delta), finish_reason: None })),
-            usage: None,
-            x_groq: None,
-            error: None,
-        })
-    }
-}
-
-#[derive(Deserialize)]
-#[cfg_attr(test, derive(Debug, PartialEq))]
-struct WireChunkChoice<'a> {
-    #[serde(default)]
-    index: Option<u32>,
-    #[serde(default, borrow)]
-    delta: Option<WireDelta<'a>>,
-    #[serde(default, borrow, deserialize_with = "opt_str")]
-    finish_reason: Option<Cow<'a, str>>,
-}
-
-#[derive(Deserialize, Default)]
-#[cfg_attr(test, derive(Debug, PartialEq))]
-struct WireDelta<'a> {
-    #[serde(default, borrow, deserialize_with = "opt_str")]
-    role: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
-    content: Option<WireJson<'a>>,
-    #[serde(default, borrow, deserialize_with = "opt_str")]
-    refusal: Option<Cow<'a, str>>,
-    #[serde(default, borrow, deserialize_with = "opt_str")]
-    reasoning_content: Option<Cow<'a, str>>,
-    #[serde(default, borrow, deserialize_with = "opt_str")]
-    reasoning: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
-    tool_calls: Option<Vec<WireToolCall<'a>>>,
-    #[serde(default)]
-    annotations: Option<Box<Value>>,
-}
-
 /// Stream decoder: `data:` JSON chunks until `data: [DONE]`.
 #[derive(Default)]
 struct OpenAiStream {
@@ -447,7 +225,7 @@ impl StreamDecoder for OpenAiStream {
         if data.is_empty() {
             return Ok(());
         }
-        let raw = match WireChunk::content_delta(data) {
+        let raw = match WireChunk::content_delta(data).or_else(|| WireChunk::read(data)) {
             Some(raw) => raw,
             None => parse_event(data, "openai chat.completion.chunk")?,
         };
@@ -485,7 +263,7 @@ impl StreamDecoder for OpenAiStream {
                     }
                 })
                 .collect();
-            let (content, thinking) = d.content.as_ref().map(content_parts).unwrap_or_default();
+            let (content, thinking) = d.content.map(content_parts).unwrap_or_default();
             let delta = Delta {
                 role: d.role.map(Cow::into_owned),
                 content,
@@ -509,43 +287,5 @@ impl StreamDecoder for OpenAiStream {
 
     fn is_done(&self) -> bool {
         self.done || self.finished
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use proptest::prelude::*;
-
-    use super::*;
-    use crate::providers::json_cursor::near;
-
-    const SHAPES: &[&str] = &[
-        r#"{"id":"chatcmpl-1","object":"chat.completion.chunk","created":1770933892,"model":"gpt-4.1-nano","service_tier":"default","system_fingerprint":"fp_1","choices":[{"index":0,"delta":{"content":"§"},"logprobs":null,"finish_reason":null}],"usage":null,"obfuscation":"Qup1"}"#,
-        r#"{"id":"c§","object":"chat.completion.chunk","created":0,"model":"m","choices":[{"index":3,"delta":{"content":"§"},"logprobs":null,"finish_reason":null}]}"#,
-    ];
-
-    proptest! {
-        #![proptest_config(ProptestConfig { cases: 2048, ..ProptestConfig::default() })]
-
-        /// The fast read of a content chunk says what serde_json says of the same bytes, or
-        /// nothing.
-        #[test]
-        fn fast_content_chunks_read_what_serde_reads(data in near::payloads(SHAPES)) {
-            if let Some(fast) = WireChunk::content_delta(&data) {
-                let slow = serde_json::from_str::<WireChunk>(&data);
-                prop_assert!(slow.is_ok(), "serde_json refuses what the fast read accepted: {}", data);
-                prop_assert_eq!(fast, slow.unwrap());
-            }
-        }
-    }
-
-    #[test]
-    fn the_recorded_content_chunks_take_the_fast_read() {
-        let sample = include_str!("../../../../tests/provider-samples/openai/openai-text.chunks.txt");
-        let deltas: Vec<&str> = sample.lines().filter(|l| l.contains(r#""delta":{"content":"#)).collect();
-        assert!(deltas.len() > 100);
-        for line in deltas {
-            assert_eq!(WireChunk::content_delta(line), serde_json::from_str(line).ok(), "{line}");
-        }
     }
 }

@@ -97,8 +97,11 @@ impl HttpTransport {
                 .map_err(|_| ProviderError::new(ErrorKind::InvalidRequest, format!("bad value for header {k}")))?;
             headers.insert(name, value);
         }
-        let body = serde_json::to_vec(&req.body)
-            .map_err(|e| ProviderError::new(ErrorKind::InvalidRequest, format!("failed to serialise body: {e}")))?;
+        let body = req
+            .body
+            .to_bytes()
+            .map_err(|e| ProviderError::new(ErrorKind::InvalidRequest, format!("failed to serialise body: {e}")))?
+            .into_owned();
         self.client.request(method, &req.url).headers(headers).body(body).send().await.map_err(transport_error)
     }
 }
