@@ -1,6 +1,8 @@
 //! A whole response as OpenAI stream chunks, for a provider that answered a stream request with
 //! one body: the client asked for a stream and gets one.
 
+use std::sync::Arc;
+
 use llm_conform_core::api::{ChatCompletion, ChatCompletionChunk, Delta, ToolCallDelta};
 
 pub fn chunks_of(resp: &ChatCompletion) -> Vec<ChatCompletionChunk> {
@@ -24,16 +26,17 @@ pub fn chunks_of(resp: &ChatCompletion) -> Vec<ChatCompletionChunk> {
             .collect(),
         annotations: m.annotations.clone().unwrap_or_default(),
     };
-    out.push(ChatCompletionChunk::delta(&resp.id, &resp.model, resp.created, delta, None));
+    let (id, model) = (Arc::<str>::from(resp.id.as_str()), Arc::<str>::from(resp.model.as_str()));
+    out.push(ChatCompletionChunk::delta(id.clone(), model.clone(), resp.created, delta, None));
     out.push(ChatCompletionChunk::delta(
-        &resp.id,
-        &resp.model,
+        id.clone(),
+        model.clone(),
         resp.created,
         Delta::default(),
         Some(choice.finish_reason),
     ));
     if let Some(u) = &resp.usage {
-        out.push(ChatCompletionChunk::usage(&resp.id, &resp.model, resp.created, u.clone()));
+        out.push(ChatCompletionChunk::usage(id, model, resp.created, u.clone()));
     }
     out
 }

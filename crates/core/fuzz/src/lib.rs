@@ -9,7 +9,10 @@ use llm_conform_core::transport::{ResponseLimits, StreamResult, StreamSession, d
 use reqwest::header::{HeaderMap, HeaderValue};
 
 fn hints(stream: bool) -> [ResponseHints; 2] {
-    [ResponseHints { json_tool: None, stream }, ResponseHints { json_tool: Some("json".into()), stream }]
+    [
+        ResponseHints { json_tool: None, stream, ..Default::default() },
+        ResponseHints { json_tool: Some("json".into()), stream, ..Default::default() },
+    ]
 }
 
 /// The normalisation promises of a decoded response.
@@ -57,9 +60,9 @@ fn stream_in_pieces(family: WireFamily, hints: &ResponseHints, data: &[u8], limi
     let mut s = StreamSession::with_limits(family.adapter(), hints, limits);
     let mut seen = Vec::new();
     for p in data.chunks(piece) {
-        s.feed(p, &mut seen);
+        s.feed(p, Some(&mut seen));
     }
-    s.finish(&mut seen)
+    s.finish(Some(&mut seen))
 }
 
 /// A stream body: decoded whole and in pieces (the outcome must not depend on how the network

@@ -83,10 +83,10 @@ impl StreamAccumulator {
     pub fn push(&mut self, chunk: &ChatCompletionChunk) -> Result<(), ProviderError> {
         self.chunks += 1;
         if self.id.is_empty() && !chunk.id.is_empty() {
-            self.id = chunk.id.clone();
+            self.id = chunk.id.to_string();
         }
         if self.model.is_empty() && !chunk.model.is_empty() {
-            self.model = chunk.model.clone();
+            self.model = chunk.model.to_string();
         }
         if self.created == 0 {
             self.created = chunk.created;

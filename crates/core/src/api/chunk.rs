@@ -1,14 +1,23 @@
+use std::borrow::Cow;
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 use super::{FinishReason, Usage};
 
+/// What every chunk's `object` says.
+const CHUNK_OBJECT: &str = "chat.completion.chunk";
+
 /// A `chat.completion.chunk`: what every stream decoder emits, whatever the provider sent.
+///
+/// A stream repeats its id and model in every chunk, so they are shared rather than copied:
+/// a chunk costs what its delta costs, however long the model name.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChatCompletionChunk {
-    pub id: String,
-    pub object: String,
+    pub id: Arc<str>,
+    pub object: Cow<'static, str>,
     pub created: i64,
-    pub model: String,
+    pub model: Arc<str>,
     pub choices: Vec<ChunkChoice>,
     /// Set on the final usage chunk (which has no choices), as with `include_usage`.
     #[serde(default)]
@@ -63,25 +72,32 @@ pub struct FunctionCallDelta {
 }
 
 impl ChatCompletionChunk {
-    /// A chunk with one choice carrying `delta`.
-    pub fn delta(id: &str, model: &str, created: i64, delta: Delta, finish: Option<FinishReason>) -> Self {
+    /// A chunk with one choice carrying `delta`. A decoder passes the stream's shared id and
+    /// model (an `Arc<str>` clone); any `&str` does too, copied once.
+    pub fn delta(
+        id: impl Into<Arc<str>>,
+        model: impl Into<Arc<str>>,
+        created: i64,
+        delta: Delta,
+        finish: Option<FinishReason>,
+    ) -> Self {
         ChatCompletionChunk {
-            id: id.to_string(),
-            object: "chat.completion.chunk".into(),
+            id: id.into(),
+            object: Cow::Borrowed(CHUNK_OBJECT),
             created,
-            model: model.to_string(),
+            model: model.into(),
             choices: vec![ChunkChoice { index: 0, delta, finish_reason: finish }],
             usage: None,
         }
     }
 
     /// The final usage chunk: no choices, only usage.
-    pub fn usage(id: &str, model: &str, created: i64, usage: Usage) -> Self {
+    pub fn usage(id: impl Into<Arc<str>>, model: impl Into<Arc<str>>, created: i64, usage: Usage) -> Self {
         ChatCompletionChunk {
-            id: id.to_string(),
-            object: "chat.completion.chunk".into(),
+            id: id.into(),
+            object: Cow::Borrowed(CHUNK_OBJECT),
             created,
-            model: model.to_string(),
+            model: model.into(),
             choices: Vec::new(),
             usage: Some(usage),
         }

@@ -14,13 +14,13 @@ pub fn normalize_arguments(raw: &str) -> String {
 
 /// Applies every promise to a decoded or reassembled response.
 pub fn normalize_response(resp: &mut ChatCompletion) {
-    let id_seed = resp.id.clone();
-    for choice in &mut resp.choices {
+    let ChatCompletion { id: id_seed, choices, .. } = resp;
+    for choice in choices {
         let message = &mut choice.message;
         if let Some(calls) = &mut message.tool_calls {
             for (i, call) in calls.iter_mut().enumerate() {
                 if call.id.trim().is_empty() {
-                    call.id = synthesized_call_id(&id_seed, choice.index, i);
+                    call.id = synthesized_call_id(id_seed, choice.index, i);
                 }
                 call.function.arguments = normalize_arguments(&call.function.arguments);
                 if call.kind.is_empty() {

@@ -1,6 +1,6 @@
 use reqwest::header::HeaderMap;
 
-use super::{NativeRequest, ProviderSpec, ResponseHints, SseEvent, WireFamily};
+use super::{NativeRequest, ProviderSpec, ResponseHints, SseEventRef, WireFamily};
 use crate::api::{ChatCompletion, ChatCompletionChunk, ChatRequest, ErrorKind, ProviderError};
 
 /// Translation between the canonical format and one wire family.
@@ -25,8 +25,10 @@ pub trait Adapter: Send + Sync {
 
 /// Turns one stream's SSE events into canonical chunks.
 pub trait StreamDecoder: Send {
-    /// Handles one event; chunks it completes go to `out`. An error event is an `Err`.
-    fn event(&mut self, ev: &SseEvent, out: &mut Vec<ChatCompletionChunk>) -> Result<(), ProviderError>;
+    /// Handles one event; chunks it completes go to `out`. An error event is an `Err`. The
+    /// event borrows the bytes it was read from (an owned [`super::SseEvent`] lends itself with
+    /// `as_event_ref`).
+    fn event(&mut self, ev: &SseEventRef<'_>, out: &mut Vec<ChatCompletionChunk>) -> Result<(), ProviderError>;
 
     /// Whether the family's end marker (or a finish reason) has been seen.
     fn is_done(&self) -> bool;

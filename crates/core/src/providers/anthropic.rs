@@ -78,15 +78,20 @@
 //!   `cache_write_tokens`. Streams report cumulative counts in `message_delta`, combined with
 //!   what `message_start` said.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use reqwest::header::HeaderMap;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::classify::{ErrorFields, build_error, non_json_error};
+use super::json_build::object;
+use super::json_cursor::JsonCursor;
 use super::parse::{parse_event, parse_json};
-use super::{Adapter, EncodeError, NativeRequest, ProviderSpec, ResponseHints, SseEvent, StreamDecoder, WireFamily};
+use super::wire_de::{opt_str, share};
+use super::{Adapter, EncodeError, NativeRequest, ProviderSpec, ResponseHints, SseEventRef, StreamDecoder, WireFamily};
 use super::{anthropic_cache, anthropic_citations, anthropic_thinking};
 use crate::api::{
     ChatCompletion, ChatCompletionChunk, ChatRequest, Content, ContentPart, Delta, FinishReason, ImageUrl, Message,
@@ -132,7 +137,12 @@ impl Adapter for AnthropicAdapter {
         }
         body.insert(
             "messages".into(),
-            Value::Array(turns.into_iter().map(|t| json!({"role": t.role, "content": t.blocks})).collect()),
+            Value::Array(
+                turns
+                    .into_iter()
+                    .map(|t| object([("role", t.role.into()), ("content", Value::Array(t.blocks))]))
+                    .collect(),
+            ),
         );
         let max_tokens = req.output_cap().or(q.default_max_tokens).unwrap_or(FALLBACK_MAX_TOKENS);
         body.insert("max_tokens".into(), json!(max_tokens));
@@ -140,7 +150,8 @@ impl Adapter for AnthropicAdapter {
         let output = JsonOutput::choose(req, q);
         encode_tools(req, &output, &mut body).map_err(err)?;
         if let JsonOutput::Native(schema) = &output {
-            body.insert("output_config".into(), json!({"format": {"type": "json_schema", "schema": schema}}));
+            let format = object([("type", "json_schema".into()), ("schema", schema.clone())]);
+            body.insert("output_config".into(), object([("format", format)]));
         }
         let stops: Vec<String> = req.stop_sequences().into_iter().filter(|s| !s.trim().is_empty()).collect();
         if !stops.is_empty() {
@@ -176,7 +187,10 @@ impl Adapter for AnthropicAdapter {
     }
 
     fn decode(&self, body: &[u8], hints: &ResponseHints) -> Result<ChatCompletion, ProviderError> {
-        let raw: WireMessage = parse_json(body, "anthropic message")?;
+        let raw = match std::str::from_utf8(body).ok().and_then(WireMessage::read) {
+            Some(raw) => raw,
+            None => parse_json(body, "anthropic message")?,
+        };
         if raw.kind.as_deref() == Some("error") || raw.error.is_some() {
             let v: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
             return Err(error_from_value(None, &HeaderMap::new(), &v));
@@ -213,7 +227,7 @@ impl Adapter for AnthropicAdapter {
                     thinking.push(anthropic_thinking::redacted_block(b.data.as_deref().unwrap_or_default()));
                 }
                 Some("tool_use") => {
-                    let name = b.name.unwrap_or_default();
+                    let name = b.name.map(Cow::into_owned).unwrap_or_default();
                     let input = input_string(b.input.as_ref());
                     if json_tool == Some(name.as_str()) && json_content.is_none() {
                         json_content = Some(if input.is_empty() { "{}".into() } else { input });
@@ -385,7 +399,7 @@ fn encode_tools(req: &ChatRequest, output: &JsonOutput, body: &mut Map<String, V
         }
         .unwrap_or_else(|| "Respond with a JSON object.".into());
         let schema = rf.and_then(ResponseFormat::schema).cloned().unwrap_or_else(|| json!({"type": "object"}));
-        tools.push(json!({"name": JSON_TOOL, "description": description, "input_schema": schema}));
+        tools.push(object([("name", JSON_TOOL.into()), ("description", description.into()), ("input_schema", schema)]));
     }
     if tools.is_empty() {
         return Ok(());
@@ -676,7 +690,12 @@ fn assistant_blocks(m: &Message, i: usize) -> Result<Vec<Value>, String> {
         }
         let input = tool_input(&call.function.arguments)
             .map_err(|e| format!("message {i}: arguments of tool call `{name}` {e}"))?;
-        out.push(json!({"type": "tool_use", "id": wire_id(&call.id), "name": name, "input": input}));
+        out.push(object([
+            ("type", "tool_use".into()),
+            ("id", wire_id(&call.id).into()),
+            ("name", name.as_str().into()),
+            ("input", input),
+        ]));
     }
     Ok(out)
 }
@@ -748,58 +767,61 @@ fn error_from_value(status: Option<u16>, headers: &HeaderMap, v: &Value) -> Prov
 }
 
 #[derive(Deserialize)]
-struct WireMessage {
-    #[serde(default, rename = "type")]
-    kind: Option<String>,
+#[cfg_attr(test, derive(Debug, PartialEq))]
+pub(super) struct WireMessage<'a> {
+    #[serde(default, rename = "type", borrow, deserialize_with = "opt_str")]
+    pub(super) kind: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "opt_str")]
+    pub(super) id: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "opt_str")]
+    pub(super) model: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    pub(super) content: Option<Vec<WireBlock<'a>>>,
+    #[serde(default, borrow, deserialize_with = "opt_str")]
+    pub(super) stop_reason: Option<Cow<'a, str>>,
     #[serde(default)]
-    id: Option<String>,
+    pub(super) usage: Option<WireUsage>,
     #[serde(default)]
-    model: Option<String>,
-    #[serde(default)]
-    content: Option<Vec<WireBlock>>,
-    #[serde(default)]
-    stop_reason: Option<String>,
-    #[serde(default)]
-    usage: Option<WireUsage>,
-    #[serde(default)]
-    error: Option<Value>,
+    pub(super) error: Option<Value>,
 }
 
 #[derive(Deserialize, Default)]
-struct WireBlock {
-    #[serde(default, rename = "type")]
-    kind: Option<String>,
+#[cfg_attr(test, derive(Debug, PartialEq))]
+pub(super) struct WireBlock<'a> {
+    #[serde(default, rename = "type", borrow, deserialize_with = "opt_str")]
+    pub(super) kind: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "opt_str")]
+    pub(super) text: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "opt_str")]
+    pub(super) thinking: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "opt_str")]
+    pub(super) id: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "opt_str")]
+    pub(super) name: Option<Cow<'a, str>>,
     #[serde(default)]
-    text: Option<String>,
-    #[serde(default)]
-    thinking: Option<String>,
-    #[serde(default)]
-    id: Option<String>,
-    #[serde(default)]
-    name: Option<String>,
-    #[serde(default)]
-    input: Option<Value>,
+    pub(super) input: Option<Value>,
     /// A thinking block's signature, which must go back with it.
-    #[serde(default)]
-    signature: Option<String>,
+    #[serde(default, borrow, deserialize_with = "opt_str")]
+    pub(super) signature: Option<Cow<'a, str>>,
     /// A redacted thinking block's opaque content.
-    #[serde(default)]
-    data: Option<String>,
+    #[serde(default, borrow, deserialize_with = "opt_str")]
+    pub(super) data: Option<Cow<'a, str>>,
     /// The sources a text block cites (web search results, documents).
     #[serde(default)]
-    citations: Option<Vec<Value>>,
+    pub(super) citations: Option<Vec<Value>>,
 }
 
 #[derive(Deserialize, Default, Clone, Copy)]
-struct WireUsage {
+#[cfg_attr(test, derive(Debug, PartialEq))]
+pub(super) struct WireUsage {
     #[serde(default)]
-    input_tokens: Option<u64>,
+    pub(super) input_tokens: Option<u64>,
     #[serde(default)]
-    output_tokens: Option<u64>,
+    pub(super) output_tokens: Option<u64>,
     #[serde(default)]
-    cache_read_input_tokens: Option<u64>,
+    pub(super) cache_read_input_tokens: Option<u64>,
     #[serde(default)]
-    cache_creation_input_tokens: Option<u64>,
+    pub(super) cache_creation_input_tokens: Option<u64>,
 }
 
 impl WireUsage {
@@ -824,41 +846,82 @@ fn usage(input: u64, output: u64, cache_read: u64, cache_write: u64) -> Usage {
     u
 }
 
+/// One stream event. The fields only some event types carry are boxed: the struct is built and
+/// moved for every event, most of them small deltas.
 #[derive(Deserialize)]
-struct WireEvent {
-    #[serde(default, rename = "type")]
-    kind: Option<String>,
-    #[serde(default)]
-    message: Option<WireMessage>,
+#[cfg_attr(test, derive(Debug, PartialEq))]
+struct WireEvent<'a> {
+    #[serde(default, rename = "type", borrow, deserialize_with = "opt_str")]
+    kind: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    message: Option<Box<WireMessage<'a>>>,
     #[serde(default)]
     index: Option<u64>,
+    #[serde(default, borrow)]
+    content_block: Option<Box<WireBlock<'a>>>,
+    #[serde(default, borrow)]
+    delta: Option<WireDelta<'a>>,
     #[serde(default)]
-    content_block: Option<WireBlock>,
+    usage: Option<Box<WireUsage>>,
     #[serde(default)]
-    delta: Option<WireDelta>,
-    #[serde(default)]
-    usage: Option<WireUsage>,
-    #[serde(default)]
-    error: Option<Value>,
+    error: Option<Box<Value>>,
+}
+
+impl<'a> WireEvent<'a> {
+    /// The usual delta, `{"type":"content_block_delta","index":N,"delta":{"type":T,K:"…"}}`
+    /// with `K` one of the delta's text fields, read without a general parse; what a JSON
+    /// parser would make of the same bytes, or `None` when they are not of that shape (see
+    /// `json_cursor.rs`).
+    fn content_delta(data: &'a str) -> Option<Self> {
+        let mut c = JsonCursor::new(data);
+        c.lit(r#"{"type":"content_block_delta","index":"#)?;
+        let index = c.uint()?;
+        c.lit(r#","delta":{"type":""#)?;
+        let kind = c.string()?;
+        c.lit(r#",""#)?;
+        let key = c.string()?;
+        c.lit(r#":""#)?;
+        let value = Some(c.string()?);
+        c.lit("}}")?;
+        c.end()?;
+        let mut delta = WireDelta { kind: Some(kind), ..Default::default() };
+        match key.as_ref() {
+            "text" => delta.text = value,
+            "partial_json" => delta.partial_json = value,
+            "thinking" => delta.thinking = value,
+            "signature" => delta.signature = value,
+            _ => return None,
+        }
+        Some(WireEvent {
+            kind: Some(Cow::Borrowed("content_block_delta")),
+            message: None,
+            index: Some(index),
+            content_block: None,
+            delta: Some(delta),
+            usage: None,
+            error: None,
+        })
+    }
 }
 
 #[derive(Deserialize, Default)]
-struct WireDelta {
-    #[serde(default, rename = "type")]
-    kind: Option<String>,
-    #[serde(default)]
-    text: Option<String>,
-    #[serde(default)]
-    partial_json: Option<String>,
-    #[serde(default)]
-    thinking: Option<String>,
-    #[serde(default)]
-    signature: Option<String>,
+#[cfg_attr(test, derive(Debug, PartialEq))]
+struct WireDelta<'a> {
+    #[serde(default, rename = "type", borrow, deserialize_with = "opt_str")]
+    kind: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "opt_str")]
+    text: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "opt_str")]
+    partial_json: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "opt_str")]
+    thinking: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "opt_str")]
+    signature: Option<Cow<'a, str>>,
     /// One more source for the current text block (`citations_delta`).
     #[serde(default)]
-    citation: Option<Value>,
-    #[serde(default)]
-    stop_reason: Option<String>,
+    citation: Option<Box<Value>>,
+    #[serde(default, borrow, deserialize_with = "opt_str")]
+    stop_reason: Option<Cow<'a, str>>,
 }
 
 /// Most citations kept per streamed text block, as for a whole message.
@@ -899,8 +962,8 @@ enum Block {
 #[derive(Default)]
 struct AnthropicStream {
     json_tool: Option<String>,
-    id: String,
-    model: String,
+    id: Arc<str>,
+    model: Arc<str>,
     blocks: HashMap<u64, Block>,
     next_call: u32,
     saw_json: bool,
@@ -920,19 +983,19 @@ struct AnthropicStream {
 
 impl AnthropicStream {
     fn delta(&self, delta: Delta, finish: Option<FinishReason>) -> ChatCompletionChunk {
-        ChatCompletionChunk::delta(&self.id, &self.model, 0, delta, finish)
+        ChatCompletionChunk::delta(self.id.clone(), self.model.clone(), 0, delta, finish)
     }
 
     /// Text is held back while JSON output is expected: if the JSON tool is called, the text is
     /// dropped (as `decode` does); if not, it is released before the finish.
-    fn text(&mut self, t: String, out: &mut Vec<ChatCompletionChunk>) {
+    fn text(&mut self, t: Cow<'_, str>, out: &mut Vec<ChatCompletionChunk>) {
         if self.json_tool.is_some() {
             if !self.saw_json {
                 self.held_text.push_str(&t);
             }
         } else {
             self.content_chars += t.chars().count() as u64;
-            out.push(self.delta(Delta { content: Some(t), ..Default::default() }, None));
+            out.push(self.delta(Delta { content: Some(t.into_owned()), ..Default::default() }, None));
         }
     }
 
@@ -943,7 +1006,7 @@ impl AnthropicStream {
         }
     }
 
-    fn block_start(&mut self, index: u64, b: WireBlock, out: &mut Vec<ChatCompletionChunk>) {
+    fn block_start(&mut self, index: u64, b: WireBlock<'_>, out: &mut Vec<ChatCompletionChunk>) {
         let block = match b.kind.as_deref() {
             Some("text") => {
                 let start = self.content_chars;
@@ -955,11 +1018,11 @@ impl AnthropicStream {
                 Block::Text { start, citations }
             }
             Some("thinking") => {
-                let text = b.thinking.unwrap_or_default();
+                let text = b.thinking.map(Cow::into_owned).unwrap_or_default();
                 if !text.is_empty() {
                     out.push(self.delta(Delta { reasoning_content: Some(text.clone()), ..Default::default() }, None));
                 }
-                Block::Thinking { text, signature: b.signature.unwrap_or_default() }
+                Block::Thinking { text, signature: b.signature.map(Cow::into_owned).unwrap_or_default() }
             }
             Some("redacted_thinking") => {
                 if self.thinking.len() < anthropic_thinking::MAX_BLOCKS {
@@ -969,7 +1032,7 @@ impl AnthropicStream {
             }
             Some(kind) if is_server_tool(kind) => Block::Server,
             Some("tool_use") => {
-                let name = b.name.unwrap_or_default();
+                let name = b.name.map(Cow::into_owned).unwrap_or_default();
                 // `{}` is the usual placeholder before `input_json_delta` pieces; anything else
                 // the start carried is kept as sent (a non-object is the provider's to answer for).
                 let start_input = match &b.input {
@@ -998,7 +1061,7 @@ impl AnthropicStream {
     fn block_delta(
         &mut self,
         index: Option<u64>,
-        d: WireDelta,
+        d: WireDelta<'_>,
         out: &mut Vec<ChatCompletionChunk>,
     ) -> Result<(), ProviderError> {
         match d.kind.as_deref() {
@@ -1012,7 +1075,7 @@ impl AnthropicStream {
                     if let Some(Block::Thinking { text, .. }) = index.and_then(|i| self.blocks.get_mut(&i)) {
                         text.push_str(&t);
                     }
-                    out.push(self.delta(Delta { reasoning_content: Some(t), ..Default::default() }, None));
+                    out.push(self.delta(Delta { reasoning_content: Some(t.into_owned()), ..Default::default() }, None));
                 }
             }
             Some("signature_delta") => {
@@ -1027,7 +1090,7 @@ impl AnthropicStream {
                     (index.and_then(|i| self.blocks.get_mut(&i)), d.citation)
                     && citations.len() < MAX_STREAMED_CITATIONS
                 {
-                    citations.push(c);
+                    citations.push(*c);
                 }
             }
             Some("input_json_delta") => {
@@ -1040,7 +1103,7 @@ impl AnthropicStream {
                     }
                     Some(Block::Json { got_args, .. }) => {
                         *got_args = true;
-                        Delta { content: Some(piece), ..Default::default() }
+                        Delta { content: Some(piece.into_owned()), ..Default::default() }
                     }
                     Some(Block::Server) => return Ok(()),
                     _ => {
@@ -1098,17 +1161,20 @@ impl AnthropicStream {
 }
 
 impl StreamDecoder for AnthropicStream {
-    fn event(&mut self, ev: &SseEvent, out: &mut Vec<ChatCompletionChunk>) -> Result<(), ProviderError> {
+    fn event(&mut self, ev: &SseEventRef<'_>, out: &mut Vec<ChatCompletionChunk>) -> Result<(), ProviderError> {
         let data = ev.data.trim();
         if data.is_empty() {
             return Ok(());
         }
-        let raw: WireEvent = parse_event(data, "anthropic stream event")?;
+        let raw = match WireEvent::content_delta(data) {
+            Some(raw) => raw,
+            None => parse_event(data, "anthropic stream event")?,
+        };
         // The payload's own type is authoritative; the SSE name only fills in when it is absent.
         let kind = raw.kind.as_deref().or(ev.event.as_deref()).unwrap_or_default();
         match kind {
             "error" => {
-                let v = raw.error.map_or(Value::Null, |e| json!({"error": e}));
+                let v = raw.error.map_or(Value::Null, |e| json!({"error": *e}));
                 return Err(error_from_value(None, &HeaderMap::new(), &v));
             }
             "message_start" => {
@@ -1116,10 +1182,10 @@ impl StreamDecoder for AnthropicStream {
                     ProviderError::malformed("failed to decode anthropic message_start: `message` is missing")
                 })?;
                 if let Some(id) = m.id.filter(|s| !s.is_empty()) {
-                    self.id = id;
+                    share(&mut self.id, &id);
                 }
                 if let Some(model) = m.model.filter(|s| !s.is_empty()) {
-                    self.model = model;
+                    share(&mut self.model, &model);
                 }
                 if let Some(u) = m.usage {
                     self.start_usage = u;
@@ -1130,7 +1196,7 @@ impl StreamDecoder for AnthropicStream {
                 let index = raw.index.ok_or_else(|| {
                     ProviderError::malformed("failed to decode anthropic content_block_start: `index` is missing")
                 })?;
-                self.block_start(index, raw.content_block.unwrap_or_default(), out);
+                self.block_start(index, raw.content_block.map(|b| *b).unwrap_or_default(), out);
             }
             "content_block_delta" => self.block_delta(raw.index, raw.delta.unwrap_or_default(), out)?,
             "content_block_stop" => self.block_stop(raw.index, out),
@@ -1146,14 +1212,14 @@ impl StreamDecoder for AnthropicStream {
                 }
                 // Cumulative counts: what this event gives replaces what message_start said.
                 let s = self.start_usage;
-                let d = raw.usage.unwrap_or_default();
+                let d = raw.usage.map(|u| *u).unwrap_or_default();
                 let u = usage(
                     d.input_tokens.or(s.input_tokens).unwrap_or(0),
                     d.output_tokens.or(s.output_tokens).unwrap_or(0),
                     d.cache_read_input_tokens.or(s.cache_read_input_tokens).unwrap_or(0),
                     d.cache_creation_input_tokens.or(s.cache_creation_input_tokens).unwrap_or(0),
                 );
-                out.push(ChatCompletionChunk::usage(&self.id, &self.model, 0, u));
+                out.push(ChatCompletionChunk::usage(self.id.clone(), self.model.clone(), 0, u));
             }
             "message_stop" => {
                 self.release_text(out);
@@ -1172,7 +1238,46 @@ impl StreamDecoder for AnthropicStream {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+    use crate::providers::json_cursor::near;
+
+    const DELTA_SHAPES: &[&str] = &[
+        r#"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"§"}}"#,
+        r#"{"type":"content_block_delta","index":12,"delta":{"type":"input_json_delta","partial_json":"§"}}"#,
+        r#"{"type":"content_block_delta","index":0,"delta":{"type":"thinking_delta","thinking":"§"}}"#,
+        r#"{"type":"content_block_delta","index":1,"delta":{"type":"signature_delta","signature":"§"}}"#,
+        r#"{"type":"content_block_delta","index":1,"delta":{"type":"text_delta","stop_reason":"§"}}"#,
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2048, ..ProptestConfig::default() })]
+
+        /// The fast read of a delta says what serde_json says of the same bytes, or nothing.
+        #[test]
+        fn fast_deltas_read_what_serde_reads(data in near::payloads(DELTA_SHAPES)) {
+            if let Some(fast) = WireEvent::content_delta(&data) {
+                let slow = serde_json::from_str::<WireEvent>(&data);
+                prop_assert!(slow.is_ok(), "serde_json refuses what the fast read accepted: {}", data);
+                prop_assert_eq!(fast, slow.unwrap());
+            }
+        }
+    }
+
+    #[test]
+    fn the_recorded_deltas_take_the_fast_read() {
+        for sample in [
+            include_str!("../../../../tests/provider-samples/anthropic/anthropic-text.chunks.txt"),
+            include_str!("../../../../tests/provider-samples/anthropic/anthropic-json-tool.1.chunks.txt"),
+        ] {
+            for line in sample.lines().filter(|l| l.contains(r#""type":"content_block_delta""#)) {
+                let fast = WireEvent::content_delta(line);
+                assert!(fast.is_some(), "{line}");
+                assert_eq!(fast, serde_json::from_str(line).ok(), "{line}");
+            }
+        }
+    }
 
     #[test]
     fn wire_id_keeps_the_api_alphabet() {

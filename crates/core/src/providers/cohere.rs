@@ -38,15 +38,21 @@
 //! - Usage counts come from `usage.tokens` (what the model saw, cache reads included), falling
 //!   back to `usage.billed_units`; `usage.cached_tokens` is the cached part.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use reqwest::header::HeaderMap;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::classify::{ErrorFields, build_error, non_json_error};
-use super::parse::{arguments_string, parse_event, parse_json};
-use super::{Adapter, EncodeError, NativeRequest, ProviderSpec, ResponseHints, SseEvent, StreamDecoder, WireFamily};
+use super::cohere_event::CohereEvent;
+use super::cohere_response;
+use super::json_build::object;
+use super::parse::arguments_string;
+use super::wire_de::share;
+use super::{Adapter, EncodeError, NativeRequest, ProviderSpec, ResponseHints, SseEventRef, StreamDecoder, WireFamily};
 use crate::api::{
     ChatCompletion, ChatCompletionChunk, ChatRequest, Content, ContentPart, Delta, ErrorKind, FinishReason, Message,
     ProviderError, ResponseFormat, ResponseMessage, Role, ToolCall, ToolCallDelta, ToolChoice, ToolChoiceMode, Usage,
@@ -122,20 +128,7 @@ impl Adapter for CohereAdapter {
     }
 
     fn decode(&self, body: &[u8], _hints: &ResponseHints) -> Result<ChatCompletion, ProviderError> {
-        let v: Value = parse_json(body, "cohere chat response")?;
-        if let Some(err) = error_payload(&v) {
-            return Err(err);
-        }
-        if v.get("message").is_none() && v.get("finish_reason").is_none() {
-            return Err(ProviderError::malformed(
-                "failed to decode cohere chat response: expected a `message` object and a `finish_reason`",
-            ));
-        }
-        // Reuse the parsed value; parse the bytes again (with field paths) only to explain a failure.
-        let raw = match WireResponse::deserialize(&v) {
-            Ok(r) => r,
-            Err(_) => parse_json::<WireResponse>(body, "cohere chat response")?,
-        };
+        let raw = cohere_response::read(body)?;
         let m = raw.message.unwrap_or_default();
         let mut message = ResponseMessage::assistant();
         let mut text = String::new();
@@ -197,15 +190,17 @@ fn encode_message(m: &Message) -> Result<Option<Value>, String> {
     match m.role {
         Role::System | Role::Developer => {
             let text = m.text();
-            Ok((!text.trim().is_empty()).then(|| json!({"role": "system", "content": text})))
+            Ok((!text.trim().is_empty()).then(|| object([("role", "system".into()), ("content", text.into())])))
         }
-        Role::User => Ok(encode_user_content(m.content.as_ref())?.map(|c| json!({"role": "user", "content": c}))),
+        Role::User => {
+            Ok(encode_user_content(m.content.as_ref())?.map(|c| object([("role", "user".into()), ("content", c)])))
+        }
         Role::Assistant => {
             let text = m.text();
             let has_text = !text.trim().is_empty();
             let calls = m.calls();
             if calls.is_empty() {
-                return Ok(has_text.then(|| json!({"role": "assistant", "content": text})));
+                return Ok(has_text.then(|| object([("role", "assistant".into()), ("content", text.into())])));
             }
             let tool_calls: Vec<Value> = calls
                 .iter()
@@ -217,9 +212,9 @@ fn encode_message(m: &Message) -> Result<Option<Value>, String> {
                     })
                 })
                 .collect();
-            let mut out = json!({"role": "assistant", "tool_calls": tool_calls});
+            let mut out = object([("role", "assistant".into()), ("tool_calls", Value::Array(tool_calls))]);
             if has_text {
-                out["tool_plan"] = json!(text);
+                out["tool_plan"] = text.into();
             }
             Ok(Some(out))
         }
@@ -322,11 +317,12 @@ fn encode_tools(
     let wire: Vec<Value> = selected
         .iter()
         .map(|t| {
-            let mut f = json!({"name": t.function.name, "parameters": t.function.parameters_or_empty()});
+            let mut f =
+                object([("name", t.function.name.as_str().into()), ("parameters", t.function.parameters_or_empty())]);
             if let Some(d) = &t.function.description {
                 f["description"] = json!(d);
             }
-            json!({"type": "function", "function": f})
+            object([("type", "function".into()), ("function", f)])
         })
         .collect();
     body.insert("tools".into(), Value::Array(wire));
@@ -364,7 +360,7 @@ fn finish_reason(raw: Option<&str>, detail: Option<&str>) -> Result<FinishReason
 }
 
 /// Cohere errors carry only a message (sometimes next to a request id); the status decides.
-fn error_fields(v: &Value) -> ErrorFields {
+pub(super) fn error_fields(v: &Value) -> ErrorFields {
     let message = match v.get("message").or_else(|| v.get("error")) {
         Some(Value::String(s)) => Some(s.clone()),
         Some(Value::Object(o)) => o.get("message").and_then(Value::as_str).map(str::to_string),
@@ -379,7 +375,7 @@ fn error_fields(v: &Value) -> ErrorFields {
 
 /// An error sent where a response or stream event was expected: `{"message": "..."}` (a
 /// string, where a response has a `message` object) or an `error` event.
-fn error_payload(v: &Value) -> Option<ProviderError> {
+pub(super) fn error_payload(v: &Value) -> Option<ProviderError> {
     let is_error = v.get("message").is_some_and(Value::is_string)
         || v.get("type").and_then(Value::as_str) == Some("error")
         || v.get("error").is_some_and(|e| !e.is_null());
@@ -393,65 +389,119 @@ fn count(v: Option<&Value>) -> Option<u64> {
 }
 
 #[derive(Deserialize)]
-struct WireResponse {
+#[cfg_attr(test, derive(Debug, PartialEq))]
+pub(super) struct WireResponse {
     #[serde(default)]
-    id: Option<String>,
+    pub(super) id: Option<String>,
     #[serde(default)]
-    message: Option<WireMessage>,
+    pub(super) message: Option<WireMessage>,
     #[serde(default)]
-    finish_reason: Option<String>,
+    pub(super) finish_reason: Option<String>,
     #[serde(default)]
-    usage: Option<WireUsage>,
+    pub(super) usage: Option<WireUsage>,
 }
 
 #[derive(Deserialize, Default)]
-struct WireMessage {
+#[cfg_attr(test, derive(Debug, PartialEq))]
+pub(super) struct WireMessage {
     #[serde(default)]
-    content: Option<Vec<WirePart>>,
+    pub(super) content: Option<Vec<WirePart>>,
     #[serde(default)]
-    tool_plan: Option<String>,
+    pub(super) tool_plan: Option<String>,
     #[serde(default)]
-    tool_calls: Option<Vec<WireToolCall>>,
+    pub(super) tool_calls: Option<Vec<WireToolCall>>,
 }
 
 #[derive(Deserialize, Default)]
-struct WirePart {
+#[cfg_attr(test, derive(Debug, PartialEq))]
+pub(super) struct WirePart {
     #[serde(rename = "type", default)]
-    kind: Option<String>,
+    pub(super) kind: Option<String>,
     #[serde(default)]
-    text: Option<String>,
+    pub(super) text: Option<String>,
     #[serde(default)]
-    thinking: Option<String>,
+    pub(super) thinking: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
-struct WireToolCall {
+#[cfg_attr(test, derive(Debug, PartialEq))]
+pub(super) struct WireToolCall {
     #[serde(default)]
-    id: Option<String>,
+    pub(super) id: Option<String>,
     #[serde(default)]
-    function: Option<WireFunction>,
+    pub(super) function: Option<WireFunction>,
 }
 
 #[derive(Deserialize, Default)]
-struct WireFunction {
+#[cfg_attr(test, derive(Debug, PartialEq))]
+pub(super) struct WireFunction {
     #[serde(default)]
-    name: Option<String>,
+    pub(super) name: Option<String>,
     #[serde(default)]
-    arguments: Option<Value>,
+    pub(super) arguments: Option<Value>,
 }
 
 #[derive(Deserialize)]
-struct WireUsage {
+#[cfg_attr(test, derive(Debug, PartialEq))]
+pub(super) struct WireUsage {
     #[serde(default)]
-    billed_units: Option<Map<String, Value>>,
+    pub(super) billed_units: Option<Counts>,
     #[serde(default)]
-    tokens: Option<Map<String, Value>>,
+    pub(super) tokens: Option<Counts>,
     #[serde(default)]
-    cached_tokens: Option<Value>,
+    pub(super) cached_tokens: Option<Value>,
+}
+
+/// The two counts read from `billed_units` or `tokens`. Read as a `Map<String, Value>` reads
+/// the object (any object, every member parsed, the last of a repeated key kept, the same
+/// complaint for anything else), without keeping the members no count comes from.
+#[derive(Default)]
+#[cfg_attr(test, derive(Debug, PartialEq))]
+pub(super) struct Counts {
+    pub(super) input_tokens: Option<Value>,
+    pub(super) output_tokens: Option<Value>,
+}
+
+impl<'de> Deserialize<'de> for Counts {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct CountsVisitor;
+        impl<'de> serde::de::Visitor<'de> for CountsVisitor {
+            type Value = Counts;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                // As `Map` says it.
+                f.write_str("a map")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Counts, A::Error> {
+                let mut counts = Counts::default();
+                while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+                    let value = map.next_value::<Value>()?;
+                    match key.as_ref() {
+                        "input_tokens" => counts.input_tokens = Some(value),
+                        "output_tokens" => counts.output_tokens = Some(value),
+                        _ => {}
+                    }
+                }
+                Ok(counts)
+            }
+        }
+        d.deserialize_map(CountsVisitor)
+    }
+}
+
+impl Counts {
+    fn get(&self, key: &str) -> Option<&Value> {
+        match key {
+            "input_tokens" => self.input_tokens.as_ref(),
+            "output_tokens" => self.output_tokens.as_ref(),
+            _ => None,
+        }
+    }
 }
 
 impl WireUsage {
-    fn into_usage(self) -> Usage {
+    pub(super) fn into_usage(self) -> Usage {
         let pick = |key: &str| {
             count(self.tokens.as_ref().and_then(|t| t.get(key)))
                 .or_else(|| count(self.billed_units.as_ref().and_then(|b| b.get(key))))
@@ -461,47 +511,12 @@ impl WireUsage {
     }
 }
 
-#[derive(Deserialize)]
-struct WireEvent {
-    #[serde(rename = "type", default)]
-    kind: Option<String>,
-    #[serde(default)]
-    id: Option<String>,
-    #[serde(default)]
-    index: Option<u32>,
-    #[serde(default)]
-    delta: Option<WireEventDelta>,
-}
-
-#[derive(Deserialize, Default)]
-struct WireEventDelta {
-    #[serde(default)]
-    message: Option<WireDeltaMessage>,
-    #[serde(default)]
-    finish_reason: Option<String>,
-    /// What went wrong, next to an `ERROR` finish reason.
-    #[serde(default)]
-    error: Option<String>,
-    #[serde(default)]
-    usage: Option<WireUsage>,
-}
-
-#[derive(Deserialize, Default)]
-struct WireDeltaMessage {
-    /// An object on content events; `message-start` sends an empty list.
-    #[serde(default)]
-    content: Option<Value>,
-    #[serde(default)]
-    tool_plan: Option<String>,
-    /// One call object on tool-call events; `message-start` sends an empty list.
-    #[serde(default)]
-    tool_calls: Option<Value>,
-}
-
 /// Stream decoder: named events whose payload `type` is authoritative, ending at `message-end`.
 #[derive(Default)]
 struct CohereStream {
-    id: String,
+    id: Arc<str>,
+    /// Always empty (Cohere does not echo the model), shared by every chunk.
+    model: Arc<str>,
     done: bool,
     /// Cohere's tool-call index to ours (calls numbered in order of arrival).
     calls: HashMap<u32, u32>,
@@ -513,7 +528,7 @@ struct CohereStream {
 
 impl CohereStream {
     fn chunk(&self, delta: Delta, finish: Option<FinishReason>) -> ChatCompletionChunk {
-        ChatCompletionChunk::delta(&self.id, "", 0, delta, finish)
+        ChatCompletionChunk::delta(self.id.clone(), self.model.clone(), 0, delta, finish)
     }
 
     /// Our index for a call Cohere numbers `index`; a new one when it is not known yet.
@@ -541,48 +556,35 @@ impl CohereStream {
 }
 
 impl StreamDecoder for CohereStream {
-    fn event(&mut self, ev: &SseEvent, out: &mut Vec<ChatCompletionChunk>) -> Result<(), ProviderError> {
+    fn event(&mut self, ev: &SseEventRef<'_>, out: &mut Vec<ChatCompletionChunk>) -> Result<(), ProviderError> {
         let data = ev.data.trim();
         if data.is_empty() || data == "[DONE]" {
             return Ok(());
         }
-        let v: Value = parse_event(data, "cohere stream event")?;
-        if let Some(err) = error_payload(&v) {
-            return Err(err);
-        }
-        if ev.event.as_deref() == Some("error") && v.get("type").is_none() {
-            return Err(build_error(None, &HeaderMap::new(), error_fields(&v)));
-        }
-        let raw = match WireEvent::deserialize(&v) {
-            Ok(r) => r,
-            Err(_) => parse_event::<WireEvent>(data, "cohere stream event")?,
-        };
-        let kind = raw.kind.clone().or_else(|| ev.event.clone()).unwrap_or_default();
-        let delta = raw.delta.unwrap_or_default();
-        let msg = delta.message.unwrap_or_default();
-        match kind.as_str() {
+        let e = CohereEvent::parse(data, ev.event.as_deref())?;
+        match e.kind.as_ref() {
             "message-start" => {
-                if let Some(id) = raw.id {
-                    self.id = id;
+                if let Some(id) = e.id {
+                    share(&mut self.id, &id);
                 }
                 out.push(self.chunk(Delta { role: Some("assistant".into()), ..Default::default() }, None));
             }
             "content-start" | "content-delta" => {
-                let c = msg.content.as_ref();
-                let text = c.and_then(|c| c.get("text")).and_then(Value::as_str).filter(|s| !s.is_empty());
-                let thinking = c.and_then(|c| c.get("thinking")).and_then(Value::as_str).filter(|s| !s.is_empty());
+                let text = e.text.filter(|s| !s.is_empty());
+                let thinking = e.thinking.filter(|s| !s.is_empty());
                 self.saw_thinking |= thinking.is_some();
                 if text.is_some() || thinking.is_some() {
                     let d = Delta {
-                        content: text.map(str::to_string),
-                        reasoning_content: thinking.map(str::to_string),
+                        content: text.map(Cow::into_owned),
+                        reasoning_content: thinking.map(Cow::into_owned),
                         ..Default::default()
                     };
                     out.push(self.chunk(d, None));
                 }
             }
             "tool-plan-delta" => {
-                if let Some(mut plan) = msg.tool_plan.filter(|s| !s.is_empty()) {
+                if let Some(plan) = e.tool_plan.filter(|s| !s.is_empty()) {
+                    let mut plan = plan.into_owned();
                     // As in `decode`: thinking, then the plan on its own line.
                     if self.saw_thinking && !self.saw_plan {
                         plan.insert(0, '\n');
@@ -592,7 +594,7 @@ impl StreamDecoder for CohereStream {
                 }
             }
             "tool-call-start" => {
-                let call = msg.tool_calls.unwrap_or(Value::Null);
+                let call = e.tool_calls.unwrap_or(Value::Null);
                 let call = match &call {
                     Value::Array(items) => items.first().cloned().unwrap_or(Value::Null),
                     other => other.clone(),
@@ -601,29 +603,29 @@ impl StreamDecoder for CohereStream {
                 let id = call.get("id").and_then(Value::as_str).unwrap_or_default();
                 let name = f.and_then(|f| f.get("name")).and_then(Value::as_str).unwrap_or_default();
                 let args = arguments_string(f.and_then(|f| f.get("arguments")));
-                let index = self.call_index(raw.index, true);
+                let index = self.call_index(e.index, true);
                 let d = Delta { tool_calls: vec![ToolCallDelta::start(index, id, name, args)], ..Default::default() };
                 out.push(self.chunk(d, None));
             }
             "tool-call-delta" => {
-                let args = msg
+                let args = e
                     .tool_calls
                     .as_ref()
                     .and_then(|c| c.get("function"))
                     .map(|f| arguments_string(f.get("arguments")))
                     .unwrap_or_default();
                 if !args.is_empty() {
-                    let index = self.call_index(raw.index, false);
+                    let index = self.call_index(e.index, false);
                     let d = Delta { tool_calls: vec![ToolCallDelta::arguments(index, args)], ..Default::default() };
                     out.push(self.chunk(d, None));
                 }
             }
             "tool-call-end" => self.current_call = None,
             "message-end" => {
-                let finish = finish_reason(delta.finish_reason.as_deref(), delta.error.as_deref())?;
+                let finish = finish_reason(e.finish_reason.as_deref(), e.error.as_deref())?;
                 out.push(self.chunk(Delta::default(), Some(finish)));
-                if let Some(u) = delta.usage {
-                    out.push(ChatCompletionChunk::usage(&self.id, "", 0, u.into_usage()));
+                if let Some(u) = e.usage {
+                    out.push(ChatCompletionChunk::usage(self.id.clone(), self.model.clone(), 0, u.into_usage()));
                 }
                 self.done = true;
             }
@@ -658,6 +660,31 @@ mod tests {
         assert_eq!(f("TIMEOUT").unwrap_err().kind, ErrorKind::Timeout);
         let e = finish_reason(Some("ERROR"), Some("internal failure")).unwrap_err();
         assert!(e.message.contains("internal failure"), "{e}");
+    }
+
+    #[test]
+    fn counts_read_what_a_map_reads() {
+        for text in [
+            r#"{"input_tokens": 3, "output_tokens": 4.5}"#,
+            r#"{"output_tokens": 1, "search_units": {"a": [1, null]}, "output_tokens": 2}"#,
+            "{}",
+            "[1, 2]",
+            "null",
+            r#""x""#,
+            r#"{"input_tokens": 1e999}"#,
+        ] {
+            let map = serde_json::from_str::<Map<String, Value>>(text);
+            let counts = serde_json::from_str::<Counts>(text);
+            match (map, counts) {
+                (Ok(m), Ok(c)) => {
+                    for key in ["input_tokens", "output_tokens", "other"] {
+                        assert_eq!(m.get(key).filter(|_| key != "other"), c.get(key), "{text} {key}");
+                    }
+                }
+                (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{text}"),
+                (a, b) => panic!("{text}: {a:?} vs {b:?}"),
+            }
+        }
     }
 
     #[test]

@@ -55,7 +55,9 @@
 //! include thoughts, and `totalTokenCount` is kept. Streams have no end marker: the finish reason
 //! ends them, and usage (cumulative) is emitted once, after it.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use reqwest::header::HeaderMap;
 use serde::{Deserialize, Deserializer};
@@ -64,8 +66,11 @@ use serde_json::{Map, Value, json};
 use super::classify::{ErrorFields, build_error, non_json_error, parse_google_duration};
 use super::gemini_grounding::WireGrounding;
 use super::gemini_partial_args::PartialArgs;
+use super::json_build::object;
+use super::json_cursor::JsonCursor;
 use super::parse::{arguments_string, parse_event, parse_json};
-use super::{Adapter, EncodeError, NativeRequest, ProviderSpec, ResponseHints, SseEvent, StreamDecoder, WireFamily};
+use super::wire_de::{FirstOf, opt_str, share};
+use super::{Adapter, EncodeError, NativeRequest, ProviderSpec, ResponseHints, SseEventRef, StreamDecoder, WireFamily};
 use crate::api::{
     ChatCompletion, ChatCompletionChunk, ChatRequest, Content, ContentPart, Delta, ErrorKind, FinishReason, ImageUrl,
     Message, ProviderError, ResponseFormat, ResponseMessage, Role, StreamAccumulator, ToolCall, ToolCallDelta,
@@ -111,10 +116,13 @@ impl Adapter for GeminiAdapter {
     fn decode(&self, body: &[u8], hints: &ResponseHints) -> Result<ChatCompletion, ProviderError> {
         // `streamGenerateContent` without `alt=sse` (and some error paths) answer with a list.
         if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
-            let items: Vec<WireResponse> = parse_json(body, "gemini GenerateContentResponse list")?;
+            let items: Vec<WireResponse<'_>> = parse_json(body, "gemini GenerateContentResponse list")?;
             return decode_list(items, hints);
         }
-        let raw: WireResponse = parse_json(body, "gemini GenerateContentResponse")?;
+        let raw = match std::str::from_utf8(body).ok().and_then(WireResponse::read) {
+            Some(raw) => raw,
+            None => parse_json(body, "gemini GenerateContentResponse")?,
+        };
         decode_one(raw, hints)
     }
 
@@ -142,10 +150,10 @@ fn encode_body(req: &ChatRequest, spec: &ProviderSpec) -> Result<Value, EncodeEr
         .iter()
         .map(Message::text)
         .filter(|t| !t.trim().is_empty())
-        .map(|t| json!({"text": t}))
+        .map(|t| object([("text", Value::String(t))]))
         .collect();
     if !system_parts.is_empty() {
-        body.insert("system_instruction".into(), json!({"parts": system_parts}));
+        body.insert("system_instruction".into(), object([("parts", Value::Array(system_parts))]));
     }
     body.insert("contents".into(), encode_contents(req, spec, q, leading)?);
     if let Some(tools) = req.tools.as_ref().filter(|t| !t.is_empty()) {
@@ -159,7 +167,7 @@ fn encode_body(req: &ChatRequest, spec: &ProviderSpec) -> Result<Value, EncodeEr
             ToolChoice::Mode(ToolChoiceMode::None) => json!({"mode": "NONE"}),
             ToolChoice::Named(n) => json!({"mode": "ANY", "allowedFunctionNames": [n.function.name]}),
         };
-        body.insert("toolConfig".into(), json!({"functionCallingConfig": config}));
+        body.insert("toolConfig".into(), object([("functionCallingConfig", config)]));
     }
     let config = generation_config(req, q);
     if !config.is_empty() {
@@ -182,7 +190,7 @@ fn encode_contents(
             Role::System | Role::Developer => {
                 let text = m.text();
                 if !text.trim().is_empty() {
-                    contents.push("user", vec![json!({"text": format!("<system>\n{text}\n</system>")})]);
+                    contents.push("user", vec![object([("text", format!("<system>\n{text}\n</system>").into())])]);
                 }
             }
             Role::User => contents.push("user", content_parts(spec, i, m.content.as_ref())?),
@@ -203,7 +211,13 @@ fn encode_contents(
             "gemini needs at least one non-empty user or assistant message; every message was a system prompt or empty",
         ));
     }
-    Ok(Value::Array(contents.0.into_iter().map(|(role, parts)| json!({"role": role, "parts": parts})).collect()))
+    Ok(Value::Array(
+        contents
+            .0
+            .into_iter()
+            .map(|(role, parts)| object([("role", role.into()), ("parts", Value::Array(parts))]))
+            .collect(),
+    ))
 }
 
 /// A tool result as a `functionResponse` named after its call (and carrying its id where the
@@ -238,7 +252,7 @@ fn function_response_part(
     }
     fr.insert("name".into(), json!(name));
     fr.insert("response".into(), response);
-    Ok(json!({"functionResponse": fr}))
+    Ok(object([("functionResponse", Value::Object(fr))]))
 }
 
 /// `tools`: the function declarations, their schemas full or reduced as the model takes them.
@@ -267,7 +281,7 @@ fn encode_tools(tools: &[crate::api::Tool], spec: &ProviderSpec, q: &super::Quir
         }
         decls.push(Value::Object(d));
     }
-    Ok(json!([{"functionDeclarations": decls}]))
+    Ok(Value::Array(vec![object([("functionDeclarations", Value::Array(decls))])]))
 }
 
 /// `generationConfig`: sampling, caps, stops, seed and the response format.
@@ -326,16 +340,21 @@ impl Contents {
 }
 
 fn content_parts(spec: &ProviderSpec, i: usize, content: Option<&Content>) -> Result<Vec<Value>, EncodeError> {
-    let Some(content) = content else { return Ok(Vec::new()) };
+    let parts = match content {
+        None => return Ok(Vec::new()),
+        Some(Content::Text(text)) if text.trim().is_empty() => return Ok(Vec::new()),
+        Some(Content::Text(text)) => return Ok(vec![object([("text", text.as_str().into())])]),
+        Some(Content::Parts(parts)) => parts,
+    };
     let mut out = Vec::new();
-    for part in content.parts() {
+    for part in parts {
         match part {
             ContentPart::Text { text, .. } | ContentPart::Refusal { refusal: text } => {
                 if !text.trim().is_empty() {
-                    out.push(json!({"text": text}));
+                    out.push(object([("text", text.as_str().into())]));
                 }
             }
-            ContentPart::ImageUrl { image_url, .. } => out.push(image_part(spec, i, &image_url)?),
+            ContentPart::ImageUrl { image_url, .. } => out.push(image_part(spec, i, image_url)?),
             ContentPart::InputAudio { input_audio } => {
                 let data = input_audio.get("data").and_then(Value::as_str);
                 let format = input_audio.get("format").and_then(Value::as_str);
@@ -760,101 +779,150 @@ where
 }
 
 #[derive(Deserialize, Default)]
+#[cfg_attr(test, derive(Debug, PartialEq))]
 #[serde(rename_all = "camelCase")]
-struct WireResponse {
-    #[serde(default, deserialize_with = "null_default")]
-    candidates: Vec<WireCandidate>,
+pub(super) struct WireResponse<'a> {
+    /// Only the first candidate is decoded (adapters produce one choice).
+    #[serde(default, borrow, deserialize_with = "null_default")]
+    pub(super) candidates: FirstOf<WireCandidate<'a>>,
     #[serde(default)]
-    prompt_feedback: Option<WirePromptFeedback>,
+    pub(super) prompt_feedback: Option<WirePromptFeedback>,
     #[serde(default)]
-    usage_metadata: Option<WireUsage>,
+    pub(super) usage_metadata: Option<WireUsage>,
+    #[serde(default, borrow, deserialize_with = "opt_str")]
+    pub(super) model_version: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "opt_str")]
+    pub(super) response_id: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "opt_str")]
+    pub(super) create_time: Option<Cow<'a, str>>,
     #[serde(default)]
-    model_version: Option<String>,
-    #[serde(default)]
-    response_id: Option<String>,
-    #[serde(default)]
-    create_time: Option<String>,
-    #[serde(default)]
-    error: Option<Value>,
+    pub(super) error: Option<Value>,
+}
+
+impl<'a> WireResponse<'a> {
+    /// The usual chunk as Gemini streams it (one candidate with one text part, a thought or
+    /// not, its role and index; then `usageMetadata`, `modelVersion` and `responseId`), read
+    /// without a general parse: what a JSON parser would make of the same bytes, or `None`
+    /// when they are not of that shape (see `json_cursor.rs`).
+    fn text_chunk(data: &'a str) -> Option<Self> {
+        let mut c = JsonCursor::new(data);
+        c.lit(r#"{"candidates":[{"content":{"parts":[{"text":""#)?;
+        let text = c.string()?;
+        let thought = c.lit(r#","thought":true"#).map(|()| true);
+        c.lit(r#"}],"role":""#)?;
+        c.string()?;
+        c.lit(r#"},"index":"#)?;
+        c.uint()?;
+        c.lit(r#"}],"usageMetadata":"#)?;
+        let usage = WireUsage::read(&mut c)?;
+        c.lit(r#","modelVersion":""#)?;
+        let model = c.string()?;
+        c.lit(r#","responseId":""#)?;
+        let id = c.string()?;
+        c.lit("}")?;
+        c.end()?;
+        let part = WirePart { text: Some(text), thought, function_call: None, thought_signature: None };
+        let candidate = WireCandidate {
+            content: Some(WireContent { parts: vec![part] }),
+            finish_reason: None,
+            finish_message: None,
+            grounding_metadata: None,
+        };
+        Some(WireResponse {
+            candidates: FirstOf(Some(candidate)),
+            prompt_feedback: None,
+            usage_metadata: Some(usage),
+            model_version: Some(model),
+            response_id: Some(id),
+            create_time: None,
+            error: None,
+        })
+    }
 }
 
 #[derive(Deserialize, Default)]
+#[cfg_attr(test, derive(Debug, PartialEq))]
 #[serde(rename_all = "camelCase")]
-struct WireCandidate {
-    #[serde(default)]
-    content: Option<WireContent>,
-    #[serde(default)]
-    finish_reason: Option<String>,
+pub(super) struct WireCandidate<'a> {
+    #[serde(default, borrow)]
+    pub(super) content: Option<WireContent<'a>>,
+    #[serde(default, borrow, deserialize_with = "opt_str")]
+    pub(super) finish_reason: Option<Cow<'a, str>>,
     /// What went wrong, with some finish reasons (the malformed call's text).
-    #[serde(default)]
-    finish_message: Option<String>,
+    #[serde(default, borrow, deserialize_with = "opt_str")]
+    pub(super) finish_message: Option<Cow<'a, str>>,
     /// Search grounding: the sources and the spans they support.
     #[serde(default)]
-    grounding_metadata: Option<WireGrounding>,
+    pub(super) grounding_metadata: Option<WireGrounding>,
 }
 
 #[derive(Deserialize, Default)]
+#[cfg_attr(test, derive(Debug, PartialEq))]
 #[serde(rename_all = "camelCase")]
-struct WireContent {
-    #[serde(default, deserialize_with = "null_default")]
-    parts: Vec<WirePart>,
+pub(super) struct WireContent<'a> {
+    #[serde(default, borrow, deserialize_with = "null_default")]
+    pub(super) parts: Vec<WirePart<'a>>,
 }
 
 /// One part; `inlineData`, `executableCode` and the like are ignored. A `thoughtSignature`
 /// beside a function call goes with the call (it must come back with it in the next turn).
 #[derive(Deserialize, Default)]
+#[cfg_attr(test, derive(Debug, PartialEq))]
 #[serde(rename_all = "camelCase")]
-struct WirePart {
+pub(super) struct WirePart<'a> {
+    #[serde(default, borrow, deserialize_with = "opt_str")]
+    pub(super) text: Option<Cow<'a, str>>,
     #[serde(default)]
-    text: Option<String>,
-    #[serde(default)]
-    thought: Option<bool>,
-    #[serde(default)]
-    function_call: Option<WireFunctionCall>,
-    #[serde(default)]
-    thought_signature: Option<String>,
+    pub(super) thought: Option<bool>,
+    #[serde(default, borrow)]
+    pub(super) function_call: Option<WireFunctionCall<'a>>,
+    #[serde(default, borrow, deserialize_with = "opt_str")]
+    pub(super) thought_signature: Option<Cow<'a, str>>,
 }
 
 #[derive(Deserialize, Default)]
+#[cfg_attr(test, derive(Debug, PartialEq))]
 #[serde(rename_all = "camelCase")]
-struct WireFunctionCall {
+pub(super) struct WireFunctionCall<'a> {
+    #[serde(default, borrow, deserialize_with = "opt_str")]
+    pub(super) id: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "opt_str")]
+    pub(super) name: Option<Cow<'a, str>>,
     #[serde(default)]
-    id: Option<String>,
-    #[serde(default)]
-    name: Option<String>,
-    #[serde(default)]
-    args: Option<Value>,
+    pub(super) args: Option<Value>,
     /// Streamed arguments: `{jsonPath, stringValue|numberValue|boolValue|nullValue}` pieces.
     #[serde(default, deserialize_with = "null_default")]
-    partial_args: Vec<Map<String, Value>>,
+    pub(super) partial_args: Vec<Map<String, Value>>,
     #[serde(default)]
-    will_continue: Option<bool>,
+    pub(super) will_continue: Option<bool>,
 }
 
 #[derive(Deserialize, Default)]
+#[cfg_attr(test, derive(Debug, PartialEq))]
 #[serde(rename_all = "camelCase")]
-struct WirePromptFeedback {
+pub(super) struct WirePromptFeedback {
     #[serde(default)]
-    block_reason: Option<String>,
+    pub(super) block_reason: Option<String>,
 }
 
 #[derive(Deserialize, Default, Clone)]
+#[cfg_attr(test, derive(Debug, PartialEq))]
 #[serde(rename_all = "camelCase")]
-struct WireUsage {
+pub(super) struct WireUsage {
     #[serde(default)]
-    prompt_token_count: Option<u64>,
+    pub(super) prompt_token_count: Option<u64>,
     #[serde(default)]
-    candidates_token_count: Option<u64>,
+    pub(super) candidates_token_count: Option<u64>,
     #[serde(default)]
-    thoughts_token_count: Option<u64>,
+    pub(super) thoughts_token_count: Option<u64>,
     #[serde(default)]
-    cached_content_token_count: Option<u64>,
+    pub(super) cached_content_token_count: Option<u64>,
     /// Prompt tokens of tool use (search, URL context, code execution, file search results fed
     /// back to the model): billed as input, reported apart from `promptTokenCount`.
     #[serde(default)]
-    tool_use_prompt_token_count: Option<u64>,
+    pub(super) tool_use_prompt_token_count: Option<u64>,
     #[serde(default)]
-    total_token_count: Option<u64>,
+    pub(super) total_token_count: Option<u64>,
 }
 
 impl WireUsage {
@@ -945,13 +1013,13 @@ fn created(create_time: Option<&str>) -> i64 {
     create_time.and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok()).map_or(0, |d| d.timestamp())
 }
 
-fn decode_one(raw: WireResponse, hints: &ResponseHints) -> Result<ChatCompletion, ProviderError> {
+fn decode_one(raw: WireResponse<'_>, hints: &ResponseHints) -> Result<ChatCompletion, ProviderError> {
     if let Some(err) = raw.error {
         return Err(error_from_value(None, &HeaderMap::new(), &err));
     }
     let usage = raw.usage_metadata.as_ref().map(WireUsage::to_usage);
     let mut message = ResponseMessage::assistant();
-    let finish = match raw.candidates.into_iter().next() {
+    let finish = match raw.candidates.0 {
         None => {
             if raw.prompt_feedback.and_then(|f| f.block_reason).is_none() {
                 return Err(ProviderError::malformed(
@@ -969,12 +1037,12 @@ fn decode_one(raw: WireResponse, hints: &ResponseHints) -> Result<ChatCompletion
                     if p.thought == Some(true) { reasoning.push_str(&t) } else { text.push_str(&t) }
                 }
                 if let Some(fc) = p.function_call {
-                    let name = fc.name.unwrap_or_default();
+                    let name = fc.name.map(Cow::into_owned).unwrap_or_default();
                     if let Some(e) = undeclared_call(hints.declared_tools.as_deref(), &name) {
                         return Err(e);
                     }
                     let call = ToolCall::new(fc.id.unwrap_or_default(), name, arguments_string(fc.args.as_ref()));
-                    calls.push(call.with_thought_signature(p.thought_signature));
+                    calls.push(call.with_thought_signature(p.thought_signature.map(Cow::into_owned)));
                 }
             }
             let annotations = c.grounding_metadata.map(|g| g.annotations(&text)).unwrap_or_default();
@@ -1001,7 +1069,7 @@ fn decode_one(raw: WireResponse, hints: &ResponseHints) -> Result<ChatCompletion
 }
 
 /// A list body is a whole stream at once: reassembled exactly as the SSE stream would be.
-fn decode_list(items: Vec<WireResponse>, hints: &ResponseHints) -> Result<ChatCompletion, ProviderError> {
+fn decode_list(items: Vec<WireResponse<'_>>, hints: &ResponseHints) -> Result<ChatCompletion, ProviderError> {
     let mut stream = GeminiStream { declared: hints.declared_tools.clone(), ..Default::default() };
     let mut chunks = Vec::new();
     for item in items {
@@ -1075,8 +1143,8 @@ struct PendingCall {
 struct GeminiStream {
     /// The functions the request declared; a call to another is an error.
     declared: Option<Vec<String>>,
-    id: String,
-    model: String,
+    id: Arc<str>,
+    model: Arc<str>,
     created: i64,
     role_sent: bool,
     next_index: u32,
@@ -1090,19 +1158,22 @@ struct GeminiStream {
 }
 
 impl StreamDecoder for GeminiStream {
-    fn event(&mut self, ev: &SseEvent, out: &mut Vec<ChatCompletionChunk>) -> Result<(), ProviderError> {
+    fn event(&mut self, ev: &SseEventRef<'_>, out: &mut Vec<ChatCompletionChunk>) -> Result<(), ProviderError> {
         let data = ev.data.trim();
         if data.is_empty() {
             return Ok(());
         }
         if data.starts_with('[') {
-            let items: Vec<WireResponse> = parse_event(data, "gemini GenerateContentResponse list")?;
+            let items: Vec<WireResponse<'_>> = parse_event(data, "gemini GenerateContentResponse list")?;
             for item in items {
                 self.response(item, out)?;
             }
             return Ok(());
         }
-        let raw: WireResponse = parse_event(data, "gemini GenerateContentResponse")?;
+        let raw = match WireResponse::text_chunk(data) {
+            Some(raw) => raw,
+            None => parse_event(data, "gemini GenerateContentResponse")?,
+        };
         self.response(raw, out)
     }
 
@@ -1112,15 +1183,15 @@ impl StreamDecoder for GeminiStream {
 }
 
 impl GeminiStream {
-    fn response(&mut self, raw: WireResponse, out: &mut Vec<ChatCompletionChunk>) -> Result<(), ProviderError> {
+    fn response(&mut self, raw: WireResponse<'_>, out: &mut Vec<ChatCompletionChunk>) -> Result<(), ProviderError> {
         if let Some(err) = raw.error {
             return Err(error_from_value(None, &HeaderMap::new(), &err));
         }
         if let Some(id) = raw.response_id.filter(|s| !s.is_empty()) {
-            self.id = id;
+            share(&mut self.id, &id);
         }
         if let Some(m) = raw.model_version.filter(|s| !s.is_empty()) {
-            self.model = m;
+            share(&mut self.model, &m);
         }
         if self.created == 0 {
             self.created = created(raw.create_time.as_deref());
@@ -1131,7 +1202,7 @@ impl GeminiStream {
         }
         let mut delta = Delta::default();
         let mut finish = None;
-        match raw.candidates.into_iter().next() {
+        match raw.candidates.0 {
             Some(c) => {
                 for p in c.content.map(|c| c.parts).unwrap_or_default() {
                     self.part(p, &mut delta)?;
@@ -1168,18 +1239,18 @@ impl GeminiStream {
                 delta.role = Some("assistant".into());
                 self.role_sent = true;
             }
-            out.push(ChatCompletionChunk::delta(&self.id, &self.model, self.created, delta, finish));
+            out.push(ChatCompletionChunk::delta(self.id.clone(), self.model.clone(), self.created, delta, finish));
         }
         if finish.is_some() {
             self.finished = true;
             if let Some(u) = &self.usage {
-                out.push(ChatCompletionChunk::usage(&self.id, &self.model, self.created, u.to_usage()));
+                out.push(ChatCompletionChunk::usage(self.id.clone(), self.model.clone(), self.created, u.to_usage()));
             }
         }
         Ok(())
     }
 
-    fn part(&mut self, p: WirePart, delta: &mut Delta) -> Result<(), ProviderError> {
+    fn part(&mut self, p: WirePart<'_>, delta: &mut Delta) -> Result<(), ProviderError> {
         if let Some(t) = p.text.filter(|t| !t.is_empty()) {
             self.complete_pending(delta);
             let slot = if p.thought == Some(true) {
@@ -1192,8 +1263,8 @@ impl GeminiStream {
         }
         let Some(fc) = p.function_call else { return Ok(()) };
         let continues = fc.will_continue == Some(true);
-        let signature = p.thought_signature.filter(|s| !s.is_empty());
-        match fc.name.filter(|n| !n.is_empty()) {
+        let signature = p.thought_signature.filter(|s| !s.is_empty()).map(Cow::into_owned);
+        match fc.name.filter(|n| !n.is_empty()).map(Cow::into_owned) {
             Some(name) => {
                 if let Some(e) = undeclared_call(self.declared.as_deref(), &name) {
                     return Err(e);
@@ -1202,7 +1273,8 @@ impl GeminiStream {
                 if continues {
                     let mut args = PartialArgs::new(fc.args);
                     args.apply(&fc.partial_args)?;
-                    self.pending = Some(PendingCall { id: fc.id.unwrap_or_default(), name, args, signature });
+                    let id = fc.id.map(Cow::into_owned).unwrap_or_default();
+                    self.pending = Some(PendingCall { id, name, args, signature });
                 } else {
                     let args = match fc.args {
                         None | Some(Value::Null) => "{}".to_string(),
@@ -1231,7 +1303,7 @@ impl GeminiStream {
                 if let (Some(p), Some(id)) = (&mut self.pending, fc.id.filter(|s| !s.is_empty()))
                     && p.id.is_empty()
                 {
-                    p.id = id;
+                    p.id = id.into_owned();
                 }
                 if !continues {
                     self.complete_pending(delta);
@@ -1255,19 +1327,58 @@ impl GeminiStream {
         let mut delta = Delta::default();
         self.complete_pending(&mut delta);
         if !delta.tool_calls.is_empty() {
-            out.push(ChatCompletionChunk::delta(&self.id, &self.model, self.created, delta, None));
+            out.push(ChatCompletionChunk::delta(self.id.clone(), self.model.clone(), self.created, delta, None));
         }
         if !self.finished
             && let Some(u) = &self.usage
         {
-            out.push(ChatCompletionChunk::usage(&self.id, &self.model, self.created, u.to_usage()));
+            out.push(ChatCompletionChunk::usage(self.id.clone(), self.model.clone(), self.created, u.to_usage()));
         }
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+    use crate::providers::json_cursor::near;
+
+    const CHUNK_SHAPES: &[&str] = &[
+        r#"{"candidates":[{"content":{"parts":[{"text":"§"}],"role":"model"},"index":0}],"usageMetadata":{"promptTokenCount":9,"candidatesTokenCount":5,"totalTokenCount":199,"promptTokensDetails":[{"modality":"TEXT","tokenCount":9}],"thoughtsTokenCount":185},"modelVersion":"gemini-3-pro-preview","responseId":"bH6L"}"#,
+        r#"{"candidates":[{"content":{"parts":[{"text":"§","thought":true}],"role":"model"},"index":0}],"usageMetadata":{"promptTokenCount":1,"cachedContentTokenCount":2,"toolUsePromptTokenCount":3,"x":[[{}],"§",true,null]},"modelVersion":"m","responseId":"§"}"#,
+        r#"{"candidates":[{"content":{"parts":[{"text":"a"}],"role":"model"},"index":0}],"usageMetadata":{},"modelVersion":"","responseId":""}"#,
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2048, ..ProptestConfig::default() })]
+
+        /// The fast read of a text chunk says what serde_json says of the same bytes, or
+        /// nothing.
+        #[test]
+        fn fast_text_chunks_read_what_serde_reads(data in near::payloads(CHUNK_SHAPES)) {
+            if let Some(fast) = WireResponse::text_chunk(&data) {
+                let slow = serde_json::from_str::<WireResponse>(&data);
+                prop_assert!(slow.is_ok(), "serde_json refuses what the fast read accepted: {}", data);
+                prop_assert_eq!(fast, slow.unwrap());
+            }
+        }
+    }
+
+    #[test]
+    fn the_recorded_text_chunks_take_the_fast_read() {
+        let sample = include_str!("../../../../tests/provider-samples/google/google-text.chunks.txt");
+        let lines: Vec<&str> = sample.lines().filter(|l| !l.contains("finishReason")).collect();
+        assert_eq!(lines.len(), 2);
+        for line in lines {
+            let fast = WireResponse::text_chunk(line);
+            assert!(fast.is_some(), "{line}");
+            assert_eq!(fast, serde_json::from_str(line).ok(), "{line}");
+        }
+        let repeated = r#"{"candidates":[{"content":{"parts":[{"text":"a"}],"role":"model"},"index":0}],"usageMetadata":{"promptTokenCount":1,"promptTokenCount":2},"modelVersion":"m","responseId":"r"}"#;
+        assert!(WireResponse::text_chunk(repeated).is_none(), "a count given twice is not the usual shape");
+        assert!(serde_json::from_str::<WireResponse>(repeated).is_err());
+    }
 
     #[test]
     fn reduce_schema_inlines_refs_and_cuts_cycles() {

@@ -17,6 +17,7 @@ use crate::api::Annotation;
 const MAX_ANNOTATIONS: usize = 256;
 
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(test, derive(PartialEq))]
 #[serde(rename_all = "camelCase")]
 pub(super) struct WireGrounding {
     #[serde(default)]
@@ -26,12 +27,14 @@ pub(super) struct WireGrounding {
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(test, derive(PartialEq))]
 struct WireChunk {
     #[serde(default)]
     web: Option<WireWeb>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(test, derive(PartialEq))]
 struct WireWeb {
     #[serde(default)]
     uri: Option<String>,
@@ -40,6 +43,7 @@ struct WireWeb {
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(test, derive(PartialEq))]
 #[serde(rename_all = "camelCase")]
 struct WireSupport {
     #[serde(default)]
@@ -49,6 +53,7 @@ struct WireSupport {
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(test, derive(PartialEq))]
 #[serde(rename_all = "camelCase")]
 struct WireSegment {
     #[serde(default)]

@@ -1,6 +1,7 @@
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use super::RequestBody;
 use crate::secrets::REDACTED;
 
 /// The HTTP request an adapter produced for a provider, before any transport sends it.
@@ -12,7 +13,8 @@ pub struct NativeRequest {
     /// Names (lowercase) of headers whose value is a credential.
     #[serde(skip)]
     pub secret_headers: Vec<String>,
-    pub body: Value,
+    /// The JSON body: the bytes sent, and the same body as a `Value` for reading and editing.
+    pub body: RequestBody,
     /// What the decoder needs to know about how the request was encoded.
     #[serde(skip)]
     pub hints: ResponseHints,
@@ -35,13 +37,13 @@ pub struct ResponseHints {
 }
 
 impl NativeRequest {
-    pub fn post(url: String, body: Value) -> Self {
+    pub fn post(url: String, body: impl Into<RequestBody>) -> Self {
         NativeRequest {
             method: "POST".into(),
             url,
             headers: vec![("content-type".into(), "application/json".into())],
             secret_headers: Vec::new(),
-            body,
+            body: body.into(),
             hints: ResponseHints::default(),
             notes: Vec::new(),
         }
@@ -92,10 +94,13 @@ impl NativeRequest {
     pub fn for_provider(
         spec: &super::ProviderSpec,
         url: String,
-        mut body: Value,
+        body: impl Into<RequestBody>,
         key: Option<&str>,
     ) -> Result<NativeRequest, super::EncodeError> {
-        merge_fields(&mut body, &spec.extra_body);
+        let mut body = body.into();
+        if !spec.extra_body.is_empty() {
+            merge_fields(body.value_mut(), &spec.extra_body);
+        }
         let mut req = NativeRequest::post(url, body);
         for (k, v) in spec.headers.iter().chain(&spec.extra_headers) {
             req.header(k, v.clone());
@@ -121,7 +126,9 @@ impl NativeRequest {
         body: &Map<String, Value>,
         headers: impl IntoIterator<Item = (&'a String, &'a String)>,
     ) {
-        merge_fields(&mut self.body, body);
+        if !body.is_empty() {
+            merge_fields(self.body.value_mut(), body);
+        }
         for (name, value) in headers {
             let name = name.to_ascii_lowercase();
             self.headers.retain(|(n, _)| *n != name);

@@ -8,17 +8,21 @@
 //! that compatible servers omit, send as null, or spell differently (reasoning as a field or as
 //! Mistral's `thinking` content chunks, cached tokens under three names, provider totals kept).
 
+use std::borrow::Cow;
+use std::sync::Arc;
+
 use reqwest::header::HeaderMap;
-use serde::Deserialize;
 use serde_json::Value;
 
 use super::classify::{ErrorFields, build_error, non_json_error};
 use super::openai_request::openai_body;
-use super::parse::{arguments_string, parse_event, parse_json};
-use super::{Adapter, EncodeError, NativeRequest, ProviderSpec, ResponseHints, SseEvent, StreamDecoder, WireFamily};
+use super::openai_wire::{WireChunk, WireResponse, WireUsage};
+use super::parse::{parse_event, parse_json};
+use super::wire_de::{WireJson, share};
+use super::{Adapter, EncodeError, NativeRequest, ProviderSpec, ResponseHints, SseEventRef, StreamDecoder, WireFamily};
 use crate::api::{
     Annotation, ChatCompletion, ChatCompletionChunk, ChatRequest, Delta, FinishReason, ProviderError, ResponseMessage,
-    ToolCall, ToolCallDelta, Usage, normalize_response,
+    ToolCall, ToolCallDelta, normalize_response,
 };
 
 pub struct OpenAiAdapter;
@@ -43,20 +47,23 @@ impl Adapter for OpenAiAdapter {
     }
 
     fn decode(&self, body: &[u8], _hints: &ResponseHints) -> Result<ChatCompletion, ProviderError> {
-        let raw: WireResponse = parse_json(body, "openai chat.completion")?;
+        let raw = match std::str::from_utf8(body).ok().and_then(WireResponse::read) {
+            Some(raw) => raw,
+            None => parse_json(body, "openai chat.completion")?,
+        };
         if let Some(err) = raw.error {
             return Err(error_from_value(None, &HeaderMap::new(), &err));
         }
-        let choice =
-            raw.choices.into_iter().next().ok_or_else(|| {
-                ProviderError::malformed("failed to decode openai chat.completion: `choices` is empty")
-            })?;
+        let choice = raw
+            .choices
+            .0
+            .ok_or_else(|| ProviderError::malformed("failed to decode openai chat.completion: `choices` is empty"))?;
         let m = choice.message.unwrap_or_default();
         let mut message = ResponseMessage::assistant();
-        let (content, thinking) = m.content.as_ref().map(content_parts).unwrap_or_default();
+        let (content, thinking) = m.content.map(content_parts).unwrap_or_default();
         message.content = content;
-        message.refusal = m.refusal;
-        message.reasoning_content = join_reasoning(m.reasoning_content.or(m.reasoning), thinking);
+        message.refusal = m.refusal.map(Cow::into_owned);
+        message.reasoning_content = join_reasoning(m.reasoning_content.or(m.reasoning).map(Cow::into_owned), thinking);
         let calls: Vec<ToolCall> = m
             .tool_calls
             .unwrap_or_default()
@@ -66,7 +73,7 @@ impl Adapter for OpenAiAdapter {
                 let mut call = ToolCall::new(
                     c.id.unwrap_or_default(),
                     f.name.unwrap_or_default(),
-                    arguments_string(f.arguments.as_ref()),
+                    f.arguments.as_ref().map(WireJson::arguments).unwrap_or_default(),
                 );
                 call.extra_content = c.extra_content.filter(Value::is_object);
                 call
@@ -83,7 +90,7 @@ impl Adapter for OpenAiAdapter {
             finish_reason(choice.finish_reason.as_deref()),
             usage,
         );
-        resp.system_fingerprint = raw.system_fingerprint;
+        resp.system_fingerprint = raw.system_fingerprint.map(Cow::into_owned);
         normalize_response(&mut resp);
         Ok(resp)
     }
@@ -115,9 +122,13 @@ pub(crate) fn finish_reason(raw: Option<&str>) -> FinishReason {
 /// a list of text chunks (or a string), joined into the reasoning. Other part types (Mistral's
 /// `reference`) carry nothing to keep.
 /// See <https://docs.mistral.ai/capabilities/reasoning/>.
-fn content_parts(v: &Value) -> (Option<String>, Option<String>) {
+fn content_parts(v: WireJson<'_>) -> (Option<String>, Option<String>) {
+    let v = match v {
+        WireJson::Str(s) => return (Some(s.into_owned()), None),
+        WireJson::Other(v) => v,
+    };
     match v {
-        Value::String(s) => (Some(s.clone()), None),
+        Value::String(s) => (Some(s), None),
         Value::Array(parts) => {
             let mut text = String::new();
             let mut thinking = String::new();
@@ -194,181 +205,18 @@ pub(crate) fn error_from_value(status: Option<u16>, headers: &HeaderMap, v: &Val
     build_error(status, headers, fields)
 }
 
-#[derive(Deserialize)]
-struct WireResponse {
-    #[serde(default)]
-    id: Option<String>,
-    #[serde(default)]
-    created: Option<i64>,
-    #[serde(default)]
-    model: Option<String>,
-    #[serde(default)]
-    choices: Vec<WireChoice>,
-    #[serde(default)]
-    usage: Option<WireUsage>,
-    #[serde(default)]
-    x_groq: Option<XGroq>,
-    #[serde(default)]
-    system_fingerprint: Option<String>,
-    #[serde(default)]
-    error: Option<Value>,
-}
-
-#[derive(Deserialize)]
-struct WireChoice {
-    #[serde(default)]
-    message: Option<WireMessage>,
-    #[serde(default)]
-    finish_reason: Option<String>,
-}
-
-#[derive(Deserialize, Default)]
-struct WireMessage {
-    #[serde(default)]
-    content: Option<Value>,
-    #[serde(default)]
-    refusal: Option<String>,
-    #[serde(default)]
-    reasoning_content: Option<String>,
-    /// OpenRouter and some vLLM builds name it `reasoning`.
-    #[serde(default)]
-    reasoning: Option<String>,
-    #[serde(default)]
-    tool_calls: Option<Vec<WireToolCall>>,
-    #[serde(default)]
-    annotations: Option<Value>,
-}
-
-#[derive(Deserialize)]
-struct WireToolCall {
-    #[serde(default)]
-    index: Option<u32>,
-    #[serde(default)]
-    id: Option<String>,
-    #[serde(default)]
-    function: Option<WireFunction>,
-    /// Provider data that must travel with the call (Gemini's thought signature).
-    #[serde(default)]
-    extra_content: Option<Value>,
-}
-
-#[derive(Deserialize, Default)]
-struct WireFunction {
-    #[serde(default)]
-    name: Option<String>,
-    #[serde(default)]
-    arguments: Option<Value>,
-}
-
-#[derive(Deserialize)]
-struct XGroq {
-    #[serde(default)]
-    usage: Option<WireUsage>,
-}
-
-#[derive(Deserialize)]
-struct WireUsage {
-    #[serde(default)]
-    prompt_tokens: u64,
-    #[serde(default)]
-    completion_tokens: u64,
-    #[serde(default)]
-    prompt_tokens_details: Option<WirePromptDetails>,
-    #[serde(default)]
-    completion_tokens_details: Option<WireCompletionDetails>,
-    #[serde(default)]
-    total_tokens: Option<u64>,
-    /// DeepSeek's name for cached prompt tokens.
-    #[serde(default)]
-    prompt_cache_hit_tokens: Option<u64>,
-    /// Mistral's name for cached prompt tokens, in most of its responses.
-    #[serde(default)]
-    num_cached_tokens: Option<u64>,
-}
-
-#[derive(Deserialize)]
-struct WirePromptDetails {
-    #[serde(default)]
-    cached_tokens: Option<u64>,
-}
-
-#[derive(Deserialize)]
-struct WireCompletionDetails {
-    #[serde(default)]
-    reasoning_tokens: Option<u64>,
-}
-
-impl WireUsage {
-    fn into_usage(self) -> Usage {
-        let cached = self
-            .prompt_tokens_details
-            .and_then(|d| d.cached_tokens)
-            .or(self.prompt_cache_hit_tokens)
-            .or(self.num_cached_tokens)
-            .unwrap_or(0);
-        let reasoning = self.completion_tokens_details.and_then(|d| d.reasoning_tokens).unwrap_or(0);
-        Usage::new(self.prompt_tokens, self.completion_tokens, cached, reasoning).with_reported_total(self.total_tokens)
-    }
-}
-
-#[derive(Deserialize)]
-struct WireChunk {
-    #[serde(default)]
-    id: Option<String>,
-    #[serde(default)]
-    created: Option<i64>,
-    #[serde(default)]
-    model: Option<String>,
-    #[serde(default)]
-    choices: Vec<WireChunkChoice>,
-    #[serde(default)]
-    usage: Option<WireUsage>,
-    #[serde(default)]
-    x_groq: Option<XGroq>,
-    #[serde(default)]
-    error: Option<Value>,
-}
-
-#[derive(Deserialize)]
-struct WireChunkChoice {
-    #[serde(default)]
-    index: Option<u32>,
-    #[serde(default)]
-    delta: Option<WireDelta>,
-    #[serde(default)]
-    finish_reason: Option<String>,
-}
-
-#[derive(Deserialize, Default)]
-struct WireDelta {
-    #[serde(default)]
-    role: Option<String>,
-    #[serde(default)]
-    content: Option<Value>,
-    #[serde(default)]
-    refusal: Option<String>,
-    #[serde(default)]
-    reasoning_content: Option<String>,
-    #[serde(default)]
-    reasoning: Option<String>,
-    #[serde(default)]
-    tool_calls: Option<Vec<WireToolCall>>,
-    #[serde(default)]
-    annotations: Option<Value>,
-}
-
 /// Stream decoder: `data:` JSON chunks until `data: [DONE]`.
 #[derive(Default)]
 struct OpenAiStream {
-    id: String,
-    model: String,
+    id: Arc<str>,
+    model: Arc<str>,
     created: i64,
     done: bool,
     finished: bool,
 }
 
 impl StreamDecoder for OpenAiStream {
-    fn event(&mut self, ev: &SseEvent, out: &mut Vec<ChatCompletionChunk>) -> Result<(), ProviderError> {
+    fn event(&mut self, ev: &SseEventRef<'_>, out: &mut Vec<ChatCompletionChunk>) -> Result<(), ProviderError> {
         let data = ev.data.trim();
         if data == "[DONE]" {
             self.done = true;
@@ -377,21 +225,24 @@ impl StreamDecoder for OpenAiStream {
         if data.is_empty() {
             return Ok(());
         }
-        let raw: WireChunk = parse_event(data, "openai chat.completion.chunk")?;
+        let raw = match WireChunk::content_delta(data).or_else(|| WireChunk::read(data)) {
+            Some(raw) => raw,
+            None => parse_event(data, "openai chat.completion.chunk")?,
+        };
         if let Some(err) = raw.error {
             return Err(error_from_value(None, &HeaderMap::new(), &err));
         }
         if let Some(id) = raw.id.filter(|s| !s.is_empty()) {
-            self.id = id;
+            share(&mut self.id, &id);
         }
         if let Some(m) = raw.model.filter(|s| !s.is_empty()) {
-            self.model = m;
+            share(&mut self.model, &m);
         }
         if let Some(c) = raw.created {
             self.created = c;
         }
         // Azure's first chunk has no choices (only prompt filter results): nothing to emit.
-        for choice in raw.choices.into_iter().take(1) {
+        if let Some(choice) = raw.choices.0 {
             let d = choice.delta.unwrap_or_default();
             let tool_calls: Vec<ToolCallDelta> = d
                 .tool_calls
@@ -402,34 +253,34 @@ impl StreamDecoder for OpenAiStream {
                     let f = c.function.unwrap_or_default();
                     ToolCallDelta {
                         index: c.index.unwrap_or(pos as u32),
-                        id: c.id,
+                        id: c.id.map(Cow::into_owned),
                         kind: Some("function".into()),
                         function: Some(crate::api::FunctionCallDelta {
-                            name: f.name,
-                            arguments: f.arguments.as_ref().map(|a| arguments_string(Some(a))),
+                            name: f.name.map(Cow::into_owned),
+                            arguments: f.arguments.as_ref().map(WireJson::arguments),
                         }),
                         extra_content: c.extra_content.filter(Value::is_object),
                     }
                 })
                 .collect();
-            let (content, thinking) = d.content.as_ref().map(content_parts).unwrap_or_default();
+            let (content, thinking) = d.content.map(content_parts).unwrap_or_default();
             let delta = Delta {
-                role: d.role,
+                role: d.role.map(Cow::into_owned),
                 content,
-                reasoning_content: join_reasoning(d.reasoning_content.or(d.reasoning), thinking),
-                refusal: d.refusal,
+                reasoning_content: join_reasoning(d.reasoning_content.or(d.reasoning).map(Cow::into_owned), thinking),
+                refusal: d.refusal.map(Cow::into_owned),
                 tool_calls,
-                annotations: d.annotations.as_ref().map(url_citations).unwrap_or_default(),
+                annotations: d.annotations.as_deref().map(url_citations).unwrap_or_default(),
             };
             let finish = choice.finish_reason.as_deref().map(|r| finish_reason(Some(r)));
             if finish.is_some() {
                 self.finished = true;
             }
             let _ = choice.index;
-            out.push(ChatCompletionChunk::delta(&self.id, &self.model, self.created, delta, finish));
+            out.push(ChatCompletionChunk::delta(self.id.clone(), self.model.clone(), self.created, delta, finish));
         }
-        if let Some(u) = raw.usage.or(raw.x_groq.and_then(|x| x.usage)) {
-            out.push(ChatCompletionChunk::usage(&self.id, &self.model, self.created, u.into_usage()));
+        if let Some(u) = raw.usage.map(|u| *u).or(raw.x_groq.and_then(|x| x.usage)) {
+            out.push(ChatCompletionChunk::usage(self.id.clone(), self.model.clone(), self.created, u.into_usage()));
         }
         Ok(())
     }

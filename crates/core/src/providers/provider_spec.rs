@@ -1,3 +1,4 @@
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -196,8 +197,15 @@ impl ProviderSpec {
 
     /// Fills `{model}` and `{api_version}` into a path template and joins it to the base URL.
     pub fn url(&self, template: &str, model: &str) -> String {
-        let path =
-            template.replace("{model}", model).replace("{api_version}", self.api_version.as_deref().unwrap_or(""));
-        format!("{}{}", self.base_url.trim_end_matches('/'), path)
+        fn fill<'t>(text: Cow<'t, str>, hole: &str, value: &str) -> Cow<'t, str> {
+            if text.contains(hole) { Cow::Owned(text.replace(hole, value)) } else { text }
+        }
+        let path = fill(Cow::Borrowed(template), "{model}", model);
+        let path = fill(path, "{api_version}", self.api_version.as_deref().unwrap_or(""));
+        let base = self.base_url.trim_end_matches('/');
+        let mut url = String::with_capacity(base.len() + path.len());
+        url.push_str(base);
+        url.push_str(&path);
+        url
     }
 }

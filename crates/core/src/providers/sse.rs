@@ -4,14 +4,20 @@
 //! `\r`; `data:` lines of one event join with `\n`; lines starting with `:` are comments; one
 //! leading space after the colon is dropped; a blank line dispatches. Bytes arrive in arbitrary
 //! network reads, so a frame (or a UTF-8 sequence) split across reads is buffered, never lost.
+//!
+//! Reading is the first cost of every streamed byte, so events borrow the bytes they were read
+//! from wherever they can: only a line cut by a read boundary, an event spread over two reads or
+//! one with several `data:` lines is copied. Everything else is one scan for line endings and
+//! one UTF-8 check per read.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 /// Largest event (or single line) a parser accepts by default: far above any LLM event (an
 /// inline image included), far below what would exhaust memory.
 pub const DEFAULT_MAX_EVENT_BYTES: usize = 16 * 1024 * 1024;
 
-/// One dispatched event.
+/// One dispatched event, owned: what recordings and fixtures keep.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SseEvent {
     /// The `event:` name; `None` means the default `message`.
@@ -20,6 +26,34 @@ pub struct SseEvent {
     /// The last event id seen (ids persist across events, as the spec says). Shared, so that
     /// one long `id:` line is not copied into every event that follows it.
     pub id: Option<Arc<str>>,
+}
+
+/// One dispatched event as the stream decoders take it: borrowing the bytes it was read from
+/// where it can (see the module documentation), owned where it had to be put together.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SseEventRef<'a> {
+    /// The `event:` name; `None` means the default `message`.
+    pub event: Option<Cow<'a, str>>,
+    pub data: Cow<'a, str>,
+    /// The last event id seen, shared as in [`SseEvent`].
+    pub id: Option<Arc<str>>,
+}
+
+impl SseEventRef<'_> {
+    pub fn into_owned(self) -> SseEvent {
+        SseEvent { event: self.event.map(Cow::into_owned), data: self.data.into_owned(), id: self.id }
+    }
+}
+
+impl SseEvent {
+    /// The event as a decoder takes it, borrowing this one.
+    pub fn as_event_ref(&self) -> SseEventRef<'_> {
+        SseEventRef {
+            event: self.event.as_deref().map(Cow::Borrowed),
+            data: Cow::Borrowed(&self.data),
+            id: self.id.clone(),
+        }
+    }
 }
 
 /// Why a stream could not be read as events.
@@ -31,21 +65,36 @@ pub enum SseError {
     EventTooLarge { max: usize },
 }
 
+/// The event being read: what came in the current read is borrowed, what came before is owned.
+#[derive(Debug, Default)]
+struct Pending<'a> {
+    event: Option<Cow<'a, str>>,
+    data: Cow<'a, str>,
+    has_data: bool,
+}
+
+impl Pending<'_> {
+    /// What must outlive the read: copies only what is still borrowed.
+    fn into_owned(self) -> Pending<'static> {
+        Pending {
+            event: self.event.map(|e| Cow::Owned(e.into_owned())),
+            data: Cow::Owned(self.data.into_owned()),
+            has_data: self.has_data,
+        }
+    }
+}
+
 /// Incremental parser: feed bytes as they arrive, take events as they complete.
 ///
 /// Memory is bounded by the largest accepted event: a line that never ends or an event with
 /// endless `data:` lines is an [`SseError`], after which the parser refuses further input.
 #[derive(Debug)]
 pub struct SseParser {
+    /// The start of a line whose end has not arrived yet; never holds a line ending.
     buf: Vec<u8>,
-    /// How far `buf` is known to hold no line ending, so a long line arriving in small reads
-    /// is scanned once, not once per read.
-    scanned: usize,
-    /// A `\r` ended the last buffer, so a leading `\n` of the next read belongs to it.
+    /// A `\r` ended the last read, so a leading `\n` of the next read belongs to it.
     pending_cr: bool,
-    event: Option<String>,
-    data: String,
-    has_data: bool,
+    pending: Pending<'static>,
     id: Option<Arc<str>>,
     max_event_bytes: usize,
     failed: Option<SseError>,
@@ -66,31 +115,43 @@ impl SseParser {
     pub fn with_max_event_bytes(max: usize) -> Self {
         SseParser {
             buf: Vec::new(),
-            scanned: 0,
             pending_cr: false,
-            event: None,
-            data: String::new(),
-            has_data: false,
+            pending: Pending::default(),
             id: None,
             max_event_bytes: max,
             failed: None,
         }
     }
 
-    /// Parses `bytes`, appending every event completed by them to `out`. After an error, every
-    /// later call returns it again and nothing more is buffered.
+    /// Parses `bytes`, appending every event completed by them to `out`, owned. After an error,
+    /// every later call returns it again and nothing more is buffered.
     pub fn feed(&mut self, bytes: &[u8], out: &mut Vec<SseEvent>) -> Result<(), SseError> {
+        let mut events = Vec::new();
+        let r = self.parse(bytes, &mut events);
+        out.extend(events.into_iter().map(SseEventRef::into_owned));
+        r
+    }
+
+    /// Parses `bytes` as [`SseParser::feed`] does, the events borrowing from `bytes`.
+    pub fn parse<'a>(&mut self, bytes: &'a [u8], out: &mut Vec<SseEventRef<'a>>) -> Result<(), SseError> {
         if let Some(e) = &self.failed {
             return Err(e.clone());
         }
-        let r = self.feed_inner(bytes, out);
-        if let Err(e) = &r {
-            self.fail(e.clone());
+        let mut pending: Pending<'a> = std::mem::take(&mut self.pending);
+        let r = self.parse_lines(bytes, &mut pending, out);
+        match &r {
+            Ok(()) => self.pending = pending.into_owned(),
+            Err(e) => self.fail(e.clone()),
         }
         r
     }
 
-    fn feed_inner(&mut self, bytes: &[u8], out: &mut Vec<SseEvent>) -> Result<(), SseError> {
+    fn parse_lines<'a>(
+        &mut self,
+        bytes: &'a [u8],
+        pending: &mut Pending<'a>,
+        out: &mut Vec<SseEventRef<'a>>,
+    ) -> Result<(), SseError> {
         let mut bytes = bytes;
         if self.pending_cr {
             self.pending_cr = false;
@@ -98,35 +159,56 @@ impl SseParser {
                 bytes = &bytes[1..];
             }
         }
-        self.buf.extend_from_slice(bytes);
+        let text = valid_prefix(bytes);
         let mut pos = 0;
-        let buf = std::mem::take(&mut self.buf);
-        let result = loop {
-            let from = pos.max(self.scanned);
-            let Some(nl) = memchr::memchr2(b'\n', b'\r', &buf[from..]) else {
-                self.scanned = buf.len();
-                break Ok(());
+        if !self.buf.is_empty() {
+            // The end of a line that began in an earlier read.
+            let Some(end) = memchr::memchr2(b'\n', b'\r', bytes) else {
+                self.buf.extend_from_slice(bytes);
+                return self.check_buffered();
             };
-            let line_end = from + nl;
-            let mut next = line_end + 1;
-            if buf[line_end] == b'\r' {
-                match buf.get(next) {
-                    Some(b'\n') => next += 1,
-                    Some(_) => {}
-                    None => self.pending_cr = true,
-                }
-            }
-            if let Err(e) = self.process_line(&buf[pos..line_end], out) {
-                break Err(e);
-            }
-            pos = next;
-        };
-        self.buf = buf;
-        if pos > 0 {
-            self.buf.drain(..pos);
-            self.scanned = self.scanned.saturating_sub(pos);
+            self.buf.extend_from_slice(&bytes[..end]);
+            pos = self.after_line_end(bytes, end);
+            let mut line = std::mem::take(&mut self.buf);
+            let r = self.line(&line, |v| Cow::Owned(String::from_utf8_lossy(&line[v..]).into_owned()), pending, out);
+            line.clear();
+            self.buf = line;
+            r?;
         }
-        result?;
+        while let Some(i) = memchr::memchr2(b'\n', b'\r', &bytes[pos..]) {
+            let end = pos + i;
+            let next = self.after_line_end(bytes, end);
+            let line = &bytes[pos..end];
+            let value = |v: usize| match text.get(pos + v..end) {
+                Some(s) => Cow::Borrowed(s),
+                None => String::from_utf8_lossy(&line[v..]),
+            };
+            self.line(line, value, pending, out)?;
+            pos = next;
+        }
+        self.buf.extend_from_slice(&bytes[pos..]);
+        self.check_buffered()
+    }
+
+    /// Where the line ending at `end` is followed by the next line; a `\r` that ends the read
+    /// may be the first half of `\r\n`.
+    fn after_line_end(&mut self, bytes: &[u8], end: usize) -> usize {
+        if bytes[end] != b'\r' {
+            return end + 1;
+        }
+        match bytes.get(end + 1) {
+            Some(b'\n') => end + 2,
+            Some(_) => end + 1,
+            None => {
+                self.pending_cr = true;
+                end + 1
+            }
+        }
+    }
+
+    /// Refuses an unfinished line past the limit, whether it arrived whole or in pieces, so the
+    /// outcome never depends on how the network cut the bytes.
+    fn check_buffered(&self) -> Result<(), SseError> {
         if self.buf.len() > self.max_event_bytes {
             return Err(SseError::LineTooLong { max: self.max_event_bytes });
         }
@@ -136,18 +218,28 @@ impl SseParser {
     /// Ends the stream: a final event without its blank line is still dispatched, as servers
     /// that close right after the last `data:` line expect.
     pub fn finish(&mut self, out: &mut Vec<SseEvent>) -> Result<(), SseError> {
+        let mut events = Vec::new();
+        let r = self.finish_events(&mut events);
+        out.extend(events.into_iter().map(SseEventRef::into_owned));
+        r
+    }
+
+    /// Ends the stream as [`SseParser::finish`] does, for a reader of [`SseEventRef`]s.
+    pub fn finish_events<'a>(&mut self, out: &mut Vec<SseEventRef<'a>>) -> Result<(), SseError> {
         if let Some(e) = &self.failed {
             return Err(e.clone());
         }
+        let mut pending: Pending<'a> = std::mem::take(&mut self.pending);
         if !self.buf.is_empty() {
             let line = std::mem::take(&mut self.buf);
-            self.scanned = 0;
-            if let Err(e) = self.process_line(&line, out) {
+            let value = |v: usize| Cow::Owned(String::from_utf8_lossy(&line[v..]).into_owned());
+            if let Err(e) = self.line(&line, value, &mut pending, out) {
                 self.fail(e.clone());
                 return Err(e);
             }
         }
-        self.dispatch(out);
+        self.dispatch(&mut pending, out);
+        self.pending = pending.into_owned();
         Ok(())
     }
 
@@ -155,58 +247,78 @@ impl SseParser {
     fn fail(&mut self, e: SseError) {
         self.failed = Some(e);
         self.buf = Vec::new();
-        self.data = String::new();
-        self.scanned = 0;
-        self.has_data = false;
+        self.pending = Pending::default();
     }
 
-    fn process_line(&mut self, line: &[u8], out: &mut Vec<SseEvent>) -> Result<(), SseError> {
-        // Refused whether it arrived whole or in pieces, so the outcome never depends on how
-        // the network cut the bytes.
+    /// One line; `value` gives the text from a byte offset of the line to its end.
+    fn line<'a>(
+        &mut self,
+        line: &[u8],
+        value: impl FnOnce(usize) -> Cow<'a, str>,
+        pending: &mut Pending<'a>,
+        out: &mut Vec<SseEventRef<'a>>,
+    ) -> Result<(), SseError> {
         if line.len() > self.max_event_bytes {
             return Err(SseError::LineTooLong { max: self.max_event_bytes });
         }
         if line.is_empty() {
-            self.dispatch(out);
+            self.dispatch(pending, out);
             return Ok(());
         }
         if line[0] == b':' {
             return Ok(());
         }
-        let (field, value) = match memchr::memchr(b':', line) {
-            Some(i) => {
-                let v = &line[i + 1..];
-                (&line[..i], v.strip_prefix(b" ").unwrap_or(v))
-            }
-            None => (line, &b""[..]),
+        let (field, at) = match memchr::memchr(b':', line) {
+            Some(i) if line.get(i + 1) == Some(&b' ') => (&line[..i], i + 2),
+            Some(i) => (&line[..i], i + 1),
+            None => (line, line.len()),
         };
-        let value = String::from_utf8_lossy(value);
         match field {
             b"data" => {
-                if self.data.len() + value.len() + 1 > self.max_event_bytes {
+                let value = value(at);
+                if pending.data.len() + value.len() + 1 > self.max_event_bytes {
                     return Err(SseError::EventTooLarge { max: self.max_event_bytes });
                 }
-                if self.has_data {
-                    self.data.push('\n');
+                if pending.has_data {
+                    let data = pending.data.to_mut();
+                    data.push('\n');
+                    data.push_str(&value);
+                } else {
+                    pending.data = value;
                 }
-                self.data.push_str(&value);
-                self.has_data = true;
+                pending.has_data = true;
             }
-            b"event" => self.event = Some(value.into_owned()),
-            // The spec ignores an id containing NUL.
-            b"id" if !value.contains('\0') => self.id = Some(Arc::from(value.as_ref())),
+            b"event" => pending.event = Some(value(at)),
+            b"id" => {
+                let value = value(at);
+                // The spec ignores an id containing NUL.
+                if !value.contains('\0') {
+                    self.id = Some(Arc::from(value.as_ref()));
+                }
+            }
             _ => {}
         }
         Ok(())
     }
 
-    fn dispatch(&mut self, out: &mut Vec<SseEvent>) {
-        if self.has_data {
-            out.push(SseEvent { event: self.event.take(), data: std::mem::take(&mut self.data), id: self.id.clone() });
+    fn dispatch<'a>(&mut self, pending: &mut Pending<'a>, out: &mut Vec<SseEventRef<'a>>) {
+        if pending.has_data {
+            let data = std::mem::take(&mut pending.data);
+            out.push(SseEventRef { event: pending.event.take(), data, id: self.id.clone() });
         }
-        self.event = None;
-        self.has_data = false;
-        self.data.clear();
+        pending.event = None;
+        pending.has_data = false;
+        pending.data = Cow::Borrowed("");
+    }
+}
+
+/// The longest prefix of `bytes` that is valid UTF-8, as text: lines inside it are borrowed
+/// without another check (a line starts and ends next to an ASCII byte, so at a character
+/// boundary), lines past it are converted one by one.
+fn valid_prefix(bytes: &[u8]) -> &str {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => s,
+        Err(e) => std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or_default(),
     }
 }
 

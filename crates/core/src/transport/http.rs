@@ -135,8 +135,8 @@ impl HttpTransport {
                 // A stream was asked for and a plain body came back that looks like SSE.
                 let mut s = StreamSession::with_limits(adapter, &req.hints, limits);
                 let mut seen = Vec::new();
-                s.feed(&raw.body, &mut seen);
-                let r = s.finish(&mut seen);
+                s.feed(&raw.body, Some(&mut seen));
+                let r = s.finish(Some(&mut seen));
                 raw.streamed = true;
                 raw.events = seen.into_iter().map(|e| (timings.ttfb_ms.unwrap_or(0.0), e)).collect();
                 *chunks = r.chunks;
@@ -160,8 +160,11 @@ impl HttpTransport {
                 .map_err(|_| ProviderError::new(ErrorKind::InvalidRequest, format!("bad value for header {k}")))?;
             headers.insert(name, value);
         }
-        let body = serde_json::to_vec(&req.body)
-            .map_err(|e| ProviderError::new(ErrorKind::InvalidRequest, format!("failed to serialise body: {e}")))?;
+        let body = req
+            .body
+            .to_bytes()
+            .map_err(|e| ProviderError::new(ErrorKind::InvalidRequest, format!("failed to serialise body: {e}")))?
+            .into_owned();
         self.client.request(method, &req.url).headers(headers).body(body).send().await.map_err(transport_error)
     }
 
@@ -183,7 +186,7 @@ impl HttpTransport {
             match next {
                 Ok(bytes) => {
                     let before = seen.len();
-                    let output = session.feed(&bytes, &mut seen);
+                    let output = session.feed(&bytes, Some(&mut seen));
                     let at = ms(start.elapsed());
                     for ev in seen.drain(before..) {
                         raw.events.push((at, ev));
@@ -198,8 +201,7 @@ impl HttpTransport {
                 Err(e) => {
                     // The connection broke mid-stream: what was decoded so far is kept in the
                     // chunks, but the call is a failure.
-                    let mut tail = Vec::new();
-                    let partial = session.finish(&mut tail);
+                    let partial = session.finish(None);
                     let mut err = body_broken(e);
                     err.message = format!("stream interrupted: {}", err.message);
                     return StreamResult { chunks: partial.chunks, result: Err(err) };
@@ -208,7 +210,7 @@ impl HttpTransport {
         }
         let at = ms(start.elapsed());
         let mut tail = Vec::new();
-        let r = session.finish(&mut tail);
+        let r = session.finish(Some(&mut tail));
         raw.events.extend(tail.into_iter().map(|e| (at, e)));
         r
     }

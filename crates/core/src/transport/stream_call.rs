@@ -13,7 +13,7 @@ use super::Timings;
 use super::http::{HttpTransport, ms, transport_error};
 use super::stream_driver::{StreamSession, decode_stream_bytes};
 use crate::api::{ChatCompletion, ChatCompletionChunk, ErrorKind, ProviderError};
-use crate::providers::{Adapter, NativeRequest, SseEvent};
+use crate::providers::{Adapter, NativeRequest};
 
 /// The most a provider may send for one call, whole body or stream: far above any real answer,
 /// low enough that a misbehaving upstream cannot exhaust the gateway's memory.
@@ -43,7 +43,6 @@ pub struct ChunkStream {
     budget: Duration,
     status: u16,
     timings: Timings,
-    seen: Vec<SseEvent>,
     received: usize,
 }
 
@@ -83,7 +82,6 @@ impl HttpTransport {
             budget: deadline,
             status,
             timings,
-            seen: Vec::new(),
             received: 0,
         })
     }
@@ -99,8 +97,11 @@ impl HttpTransport {
                 .map_err(|_| ProviderError::new(ErrorKind::InvalidRequest, format!("bad value for header {k}")))?;
             headers.insert(name, value);
         }
-        let body = serde_json::to_vec(&req.body)
-            .map_err(|e| ProviderError::new(ErrorKind::InvalidRequest, format!("failed to serialise body: {e}")))?;
+        let body = req
+            .body
+            .to_bytes()
+            .map_err(|e| ProviderError::new(ErrorKind::InvalidRequest, format!("failed to serialise body: {e}")))?
+            .into_owned();
         self.client.request(method, &req.url).headers(headers).body(body).send().await.map_err(transport_error)
     }
 }
@@ -133,8 +134,7 @@ impl ChunkStream {
             if self.received > MAX_RESPONSE_BYTES {
                 return Err(too_large());
             }
-            self.seen.clear();
-            let output = self.session.feed(&bytes, &mut self.seen);
+            let output = self.session.feed(&bytes, None);
             if output && self.timings.ttft_ms.is_none() {
                 self.timings.ttft_ms = Some(ms(self.start.elapsed()));
             }
@@ -148,8 +148,7 @@ impl ChunkStream {
     /// Ends the stream: the reassembled response, or the error that ended it (an error event,
     /// or a stream cut before its end marker). Chunks decoded at the very end go to `out`.
     pub fn finish(mut self, out: &mut Vec<ChatCompletionChunk>) -> (Result<ChatCompletion, ProviderError>, Timings) {
-        self.seen.clear();
-        let r = self.session.finish(&mut self.seen);
+        let r = self.session.finish(None);
         out.extend(r.chunks);
         self.timings.total_ms = ms(self.start.elapsed());
         (r.result, self.timings)

@@ -1,10 +1,11 @@
 use super::ResponseLimits;
 use crate::api::{ChatCompletion, ChatCompletionChunk, Delta, ErrorKind, ProviderError, StreamAccumulator};
-use crate::providers::{Adapter, ResponseHints, SseEvent, SseParser, StreamDecoder};
+use crate::providers::{Adapter, ResponseHints, SseEvent, SseEventRef, SseParser, StreamDecoder};
 
-/// How much chunk text a stream may decode to per byte received, plus a fixed allowance. A
-/// decoder copies the response id and model into every chunk; without this bound a long model
-/// name followed by many tiny events would cost far more memory than the stream's size.
+/// How much chunk text a stream may decode to per byte received, plus a fixed allowance. Chunks
+/// share the response id and model, but they are counted as if each held its own copy (what
+/// the chunks come to once serialised, as a gateway sends them); without this bound a long
+/// model name followed by many tiny events would cost far more than the stream's size.
 const RETAINED_PER_BYTE: usize = 4;
 const RETAINED_ALLOWANCE: usize = 64 * 1024;
 
@@ -13,12 +14,15 @@ const RETAINED_ALLOWANCE: usize = 64 * 1024;
 ///
 /// Everything here is bounded by the [`ResponseLimits`]: total bytes, distinct tool calls, the
 /// size of one SSE event, and the chunks kept, which stay proportional to the bytes received.
+///
+/// Each read is parsed whole before any of its events is decoded, so a read the SSE reader
+/// refuses decodes to nothing, however far into it the refusal came. Events borrow the read's
+/// bytes; they are copied only for a caller that records them.
 pub struct StreamSession {
     parser: SseParser,
     decoder: Box<dyn StreamDecoder>,
     acc: StreamAccumulator,
     pub chunks: Vec<ChatCompletionChunk>,
-    events: Vec<SseEvent>,
     failed: Option<ProviderError>,
     limits: ResponseLimits,
     received: usize,
@@ -47,7 +51,6 @@ impl StreamSession {
             decoder: adapter.stream_decoder(hints),
             acc: StreamAccumulator::with_max_tool_calls(limits.max_tool_calls),
             chunks: Vec::new(),
-            events: Vec::new(),
             failed: None,
             limits,
             received: 0,
@@ -62,9 +65,10 @@ impl StreamSession {
         self.failed.is_some()
     }
 
-    /// Feeds bytes; returns the events they completed (for recording), after decoding them.
-    /// Returns whether any completed chunk carried output (for time to first token).
-    pub fn feed(&mut self, bytes: &[u8], seen: &mut Vec<SseEvent>) -> bool {
+    /// Feeds bytes and decodes the events they completed; with `seen`, appends those events to
+    /// it (for recording). Returns whether any completed chunk carried output (for time to
+    /// first token).
+    pub fn feed(&mut self, bytes: &[u8], seen: Option<&mut Vec<SseEvent>>) -> bool {
         if self.failed.is_some() {
             return false;
         }
@@ -73,22 +77,25 @@ impl StreamSession {
         let over = bytes.len() > room;
         let bytes = &bytes[..bytes.len().min(room)];
         self.received += bytes.len();
-        self.events.clear();
-        if let Err(e) = self.parser.feed(bytes, &mut self.events) {
+        let mut events = Vec::new();
+        if let Err(e) = self.parser.parse(bytes, &mut events) {
             self.failed = Some(ProviderError::malformed(e.to_string()));
         }
-        let output = self.decode_pending(seen);
+        let output = self.decode(&events);
+        record(events, seen);
         if over {
             self.failed.get_or_insert_with(|| self.limits.too_large());
         }
         output
     }
 
-    fn decode_pending(&mut self, seen: &mut Vec<SseEvent>) -> bool {
+    fn decode(&mut self, events: &[SseEventRef<'_>]) -> bool {
         let mut output = false;
-        let events = std::mem::take(&mut self.events);
         self.events_seen += events.len();
-        for ev in &events {
+        // Most events decode to one chunk: one allocation per read instead of a regrowth per
+        // doubling.
+        self.chunks.reserve(events.len());
+        for ev in events {
             if self.failed.is_some() {
                 break;
             }
@@ -114,7 +121,6 @@ impl StreamSession {
                 ));
             }
         }
-        seen.extend(events);
         output
     }
 
@@ -122,19 +128,21 @@ impl StreamSession {
         self.received.saturating_mul(RETAINED_PER_BYTE).saturating_add(RETAINED_ALLOWANCE)
     }
 
-    /// Ends the stream. An error event (or a limit) wins; a body with no event in it is a
+    /// Ends the stream (with `seen`, recording the last events as [`StreamSession::feed`]
+    /// does). An error event (or a limit) wins; a body with no event in it is a
     /// `malformed_response`; a stream that stopped before its end marker is a `connection`
     /// error, never a truncated success. A stream that ended properly
     /// without a finish reason (`[DONE]` alone, as some OpenAI-compatible hosts do) gets a last
     /// chunk carrying the finish reason the reassembled response reports, so the two agree.
-    pub fn finish(mut self, seen: &mut Vec<SseEvent>) -> StreamResult {
-        self.events.clear();
+    pub fn finish(mut self, seen: Option<&mut Vec<SseEvent>>) -> StreamResult {
+        let mut events = Vec::new();
         if self.failed.is_none()
-            && let Err(e) = self.parser.finish(&mut self.events)
+            && let Err(e) = self.parser.finish_events(&mut events)
         {
             self.failed = Some(ProviderError::malformed(e.to_string()));
         }
-        self.decode_pending(seen);
+        self.decode(&events);
+        record(events, seen);
         let result = match self.failed {
             Some(e) => Err(e),
             // Nothing that parses as an event at all (an empty body, HTML, gzip bytes): what came
@@ -163,12 +171,20 @@ impl StreamSession {
     }
 }
 
+/// Keeps owned copies of the events for a caller that records them.
+fn record(events: Vec<SseEventRef<'_>>, seen: Option<&mut Vec<SseEvent>>) {
+    if let Some(seen) = seen {
+        seen.extend(events.into_iter().map(SseEventRef::into_owned));
+    }
+}
+
 /// Adds the finish chunk a stream lacked, before its trailing usage-only chunks (where a
 /// provider that sends one puts it).
 fn insert_finish_chunk(chunks: &mut Vec<ChatCompletionChunk>, resp: &ChatCompletion) {
     let Some(reason) = resp.finish_reason() else { return };
     let at = chunks.iter().rposition(|c| !c.choices.is_empty()).map_or(0, |i| i + 1);
-    let chunk = ChatCompletionChunk::delta(&resp.id, &resp.model, resp.created, Delta::default(), Some(reason));
+    let chunk =
+        ChatCompletionChunk::delta(resp.id.as_str(), resp.model.as_str(), resp.created, Delta::default(), Some(reason));
     chunks.insert(at, chunk);
 }
 
@@ -193,7 +209,6 @@ fn text_bytes(c: &ChatCompletionChunk) -> usize {
 /// with the default limits.
 pub fn decode_stream_bytes(adapter: &dyn Adapter, hints: &ResponseHints, bytes: &[u8]) -> StreamResult {
     let mut s = StreamSession::new(adapter, hints);
-    let mut seen = Vec::new();
-    s.feed(bytes, &mut seen);
-    s.finish(&mut seen)
+    s.feed(bytes, None);
+    s.finish(None)
 }

@@ -53,7 +53,7 @@ fn encode(v: Value) -> NativeRequest {
 }
 
 fn body(v: Value) -> Value {
-    encode(v).body
+    encode(v).body.into()
 }
 
 fn encode_err(v: Value) -> String {

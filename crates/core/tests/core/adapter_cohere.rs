@@ -40,7 +40,7 @@ fn request(v: Value) -> ChatRequest {
 }
 
 fn encode(v: Value) -> Value {
-    CohereAdapter.encode(&request(v), &spec("cohere"), Some("k")).unwrap().body
+    CohereAdapter.encode(&request(v), &spec("cohere"), Some("k")).unwrap().body.into()
 }
 
 fn roles(body: &Value) -> Vec<&str> {

@@ -150,8 +150,8 @@ fn streamed_tool_calls_past_the_cap_are_malformed_response() {
     let decode = |n: u32, limits: ResponseLimits| {
         let mut s = StreamSession::with_limits(&OpenAiAdapter, &ResponseHints::default(), limits);
         let mut seen = Vec::new();
-        s.feed(&tool_call_stream(0..n), &mut seen);
-        s.finish(&mut seen)
+        s.feed(&tool_call_stream(0..n), Some(&mut seen));
+        s.finish(Some(&mut seen))
     };
     let limits = ResponseLimits { max_bytes: 1 << 20, max_tool_calls: 4 };
     assert_eq!(decode(4, limits).result.unwrap().message().unwrap().calls().len(), 4);
@@ -169,8 +169,8 @@ fn tool_call_assembly_of_100000_distinct_indices_completes() {
     let limits = ResponseLimits { max_bytes: 64 << 20, max_tool_calls: 100_000 };
     let mut s = StreamSession::with_limits(&OpenAiAdapter, &ResponseHints::default(), limits);
     let mut seen = Vec::new();
-    s.feed(&tool_call_stream((0..100_000).rev()), &mut seen);
-    let resp = s.finish(&mut seen).result.unwrap();
+    s.feed(&tool_call_stream((0..100_000).rev()), Some(&mut seen));
+    let resp = s.finish(Some(&mut seen)).result.unwrap();
     let calls = resp.message().unwrap().calls();
     assert_eq!(calls.len(), 100_000);
     assert_eq!((calls[0].id.as_str(), calls[99_999].id.as_str()), ("call_0", "call_99999"), "ordered by index");

@@ -49,7 +49,7 @@ fn done_only_stream_gets_a_finish_chunk_that_agrees_with_the_response() {
     assert_eq!(resp.finish_reason(), Some(FinishReason::Stop));
     assert_eq!(finishes(&r.chunks), vec![(2, FinishReason::Stop)], "one finish chunk, before the usage chunk");
     let last = &r.chunks[2];
-    assert_eq!((last.id.as_str(), last.model.as_str(), last.created), ("chatcmpl-1", "m", 7));
+    assert_eq!((&*last.id, &*last.model, last.created), ("chatcmpl-1", "m", 7));
     assert!(r.chunks[3].usage.is_some());
 }
 

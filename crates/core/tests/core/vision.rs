@@ -14,7 +14,7 @@ fn encode(provider: &str, model: &str, messages: Value) -> Result<Value, EncodeE
     let req: ChatRequest = serde_json::from_value(json!({"model": model, "messages": messages,
         "tools": [{"type": "function", "function": {"name": "shot", "parameters": {"type": "object", "properties": {}}}}]}))
     .unwrap();
-    s.family.adapter().encode(&req, &s, Some("k")).map(|n| n.body)
+    s.family.adapter().encode(&req, &s, Some("k")).map(|n| n.body.into())
 }
 
 fn look(url: &str) -> Value {

@@ -109,7 +109,7 @@ fn what_the_encoder_sends_for_a_model_its_fake_accepts() {
                     let req: ChatRequest = serde_json::from_value(v).unwrap();
                     // A request the adapter refuses never reaches the API.
                     let Ok(native) = adapter.encode(&req, spec, Some("k")) else { continue };
-                    let c = ctx(spec, &model, native.body.clone(), native.path_and_query());
+                    let c = ctx(spec, &model, native.body.value().clone(), native.path_and_query());
                     if let Err(rejection) = family_for(spec.family).validate(&c) {
                         let (body, _) = rejection.render();
                         panic!(

@@ -42,7 +42,8 @@ fn decoded(provider: &str, resp: &FakeResponse) -> Result<ChatCompletion, Provid
             let mut acc = llm_conform_core::api::StreamAccumulator::new();
             for e in events {
                 let mut out = Vec::new();
-                d.event(&SseEvent { event: e.event.clone(), data: e.data.clone(), ..Default::default() }, &mut out)?;
+                let ev = SseEvent { event: e.event.clone(), data: e.data.clone(), ..Default::default() };
+                d.event(&ev.as_event_ref(), &mut out)?;
                 for c in &out {
                     acc.push(c)?;
                 }
