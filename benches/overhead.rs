@@ -14,7 +14,9 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use hdrhistogram::Histogram;
 use llm_conform::replay::{Reply, ReplyBody};
-use llm_conform_core::providers::Catalog;
+use llm_conform_core::api::ChatRequest;
+use llm_conform_core::providers::{Catalog, ProviderSpec};
+use llm_conform_core::router::Router;
 use llm_conform_core::transport::{HttpTransport, TransportConfig};
 
 use common::{FAMILIES, Upstream, calls, large_stream, pointed_at, sample, spec};
@@ -27,6 +29,109 @@ fn env_or(name: &str, default: u64) -> u64 {
 
 fn us(h: &Histogram<u64>, q: f64) -> f64 {
     h.value_at_quantile(q) as f64 / 1000.0
+}
+
+/// The two upstream answers measured: the genuine non-streaming OpenAI sample and its stream.
+fn replies() -> [(&'static str, Reply, usize); 2] {
+    let body = sample("openai/openai-text.json");
+    let n = body.len();
+    let whole = Reply {
+        status: 200,
+        headers: vec![("content-type".into(), "application/json".into())],
+        body: ReplyBody::Whole(Bytes::from(body)),
+    };
+    let wire = large_stream(&FAMILIES[0], 0);
+    let m = wire.len();
+    [("non_stream", whole, n), ("stream", Reply::sse(Bytes::from(wire)), m)]
+}
+
+/// Latency histograms of the three paths (direct, adapter, router) and their failure counts.
+struct Measured {
+    hists: Vec<Histogram<u64>>,
+    failures: [u64; 3],
+}
+
+/// Calls the paths in turn, one in flight, paced at `interval`, each round starting with the
+/// next path so that none always follows the same one.
+async fn measure(paths: &Paths<'_>, req: &ChatRequest, warmup: u64, rounds: u64, interval: Duration) -> Measured {
+    let mut m = Measured {
+        hists: PATHS
+            .iter()
+            .map(|_| Histogram::new_with_bounds(1, 60_000_000_000, 3).unwrap_or_else(|e| panic!("{e}")))
+            .collect(),
+        failures: [0; 3],
+    };
+    let start = tokio::time::Instant::now();
+    let mut tick = 0u64;
+    for round in 0..warmup + rounds {
+        for k in 0..PATHS.len() {
+            let path = (k + round as usize) % PATHS.len();
+            tokio::time::sleep_until(start + interval * tick as u32).await;
+            tick += 1;
+            let t = Instant::now();
+            let ok = match path {
+                0 => calls::direct(paths.client, paths.url, req).await,
+                1 => calls::adapter(paths.transport, paths.local, req).await,
+                _ => calls::routed(paths.router, paths.catalog, paths.transport, req).await,
+            };
+            let ns = t.elapsed().as_nanos().min(u128::from(u64::MAX)) as u64;
+            if round < warmup {
+                continue;
+            }
+            if ok {
+                let _ = m.hists[path].record(ns.max(1));
+            } else {
+                m.failures[path] += 1;
+            }
+        }
+    }
+    m
+}
+
+/// What each path calls through.
+struct Paths<'a> {
+    client: &'a reqwest::Client,
+    url: &'a str,
+    transport: &'a HttpTransport,
+    local: &'a ProviderSpec,
+    router: &'a Router,
+    catalog: &'a Catalog,
+}
+
+/// Prints one mode's table and returns its figures for the closing JSON line.
+fn report(mode: &str, bytes: usize, m: &Measured) -> Vec<serde_json::Value> {
+    println!("\n{mode} ({bytes} response bytes)");
+    println!(
+        "{:<26} {:>7} {:>9} {:>9} {:>9} {:>9} {:>9} {:>6}",
+        "path", "calls", "p50", "p90", "p99", "p99.9", "max", "failed"
+    );
+    for (i, p) in PATHS.iter().enumerate() {
+        let h = &m.hists[i];
+        println!(
+            "{p:<26} {:>7} {:>9.1} {:>9.1} {:>9.1} {:>9.1} {:>9.1} {:>6}",
+            h.len(),
+            us(h, 0.5),
+            us(h, 0.9),
+            us(h, 0.99),
+            us(h, 0.999),
+            h.max() as f64 / 1000.0,
+            m.failures[i]
+        );
+    }
+    let d = &m.hists[0];
+    let mut summary = Vec::new();
+    for (i, p) in PATHS.iter().enumerate().skip(1) {
+        let h = &m.hists[i];
+        let (a50, a99) = (us(h, 0.5) - us(d, 0.5), us(h, 0.99) - us(d, 0.99));
+        println!("added by {p}: p50 {a50:+.1} µs, p99 {a99:+.1} µs");
+        summary.push(serde_json::json!({
+            "mode": mode, "path": p,
+            "direct_p50_us": us(d, 0.5), "direct_p99_us": us(d, 0.99),
+            "p50_us": us(h, 0.5), "p99_us": us(h, 0.99),
+            "added_p50_us": a50, "added_p99_us": a99,
+        }));
+    }
+    summary
 }
 
 fn main() {
@@ -43,23 +148,7 @@ fn main() {
         PATHS.len()
     );
     let mut summary = Vec::new();
-    for (mode, reply, bytes) in [
-        {
-            let body = sample("openai/openai-text.json");
-            let n = body.len();
-            let reply = Reply {
-                status: 200,
-                headers: vec![("content-type".into(), "application/json".into())],
-                body: ReplyBody::Whole(Bytes::from(body)),
-            };
-            ("non_stream", reply, n)
-        },
-        {
-            let wire = large_stream(&FAMILIES[0], 0);
-            let n = wire.len();
-            ("stream", Reply::sse(Bytes::from(wire)), n)
-        },
-    ] {
+    for (mode, reply, bytes) in replies() {
         let upstream = Upstream::start(reply);
         let local = pointed_at(&spec("openai"), &upstream.uri);
         let mut catalog = Catalog::builtin();
@@ -71,68 +160,17 @@ fn main() {
         req.stream = (mode == "stream").then_some(true);
         let url = local.family.adapter().encode(&req, &local, Some(calls::KEY)).map(|n| n.url).unwrap_or_default();
         let router = calls::one_candidate_router(&catalog, "openai", &req.model);
-        let mut hists: Vec<Histogram<u64>> = PATHS
-            .iter()
-            .map(|_| Histogram::new_with_bounds(1, 60_000_000_000, 3).unwrap_or_else(|e| panic!("{e}")))
-            .collect();
-        let mut failures = [0u64; 3];
-        rt.block_on(async {
-            let start = tokio::time::Instant::now();
-            let mut tick = 0u64;
-            for round in 0..warmup + rounds {
-                for k in 0..PATHS.len() {
-                    let path = (k + round as usize) % PATHS.len();
-                    tokio::time::sleep_until(start + interval * tick as u32).await;
-                    tick += 1;
-                    let t = Instant::now();
-                    let ok = match path {
-                        0 => calls::direct(&client, &url, &req).await,
-                        1 => calls::adapter(&transport, &local, &req).await,
-                        _ => calls::routed(&router, &catalog, &transport, &req).await,
-                    };
-                    let ns = t.elapsed().as_nanos().min(u128::from(u64::MAX)) as u64;
-                    if round < warmup {
-                        continue;
-                    }
-                    if ok {
-                        let _ = hists[path].record(ns.max(1));
-                    } else {
-                        failures[path] += 1;
-                    }
-                }
-            }
-        });
+        let paths = Paths {
+            client: &client,
+            url: &url,
+            transport: &transport,
+            local: &local,
+            router: &router,
+            catalog: &catalog,
+        };
+        let measured = rt.block_on(measure(&paths, &req, warmup, rounds, interval));
         drop(upstream);
-        println!("\n{mode} ({bytes} response bytes)");
-        println!(
-            "{:<26} {:>7} {:>9} {:>9} {:>9} {:>9} {:>9} {:>6}",
-            "path", "calls", "p50", "p90", "p99", "p99.9", "max", "failed"
-        );
-        for (i, p) in PATHS.iter().enumerate() {
-            let h = &hists[i];
-            println!(
-                "{p:<26} {:>7} {:>9.1} {:>9.1} {:>9.1} {:>9.1} {:>9.1} {:>6}",
-                h.len(),
-                us(h, 0.5),
-                us(h, 0.9),
-                us(h, 0.99),
-                us(h, 0.999),
-                h.max() as f64 / 1000.0,
-                failures[i]
-            );
-        }
-        let d = &hists[0];
-        for (i, p) in PATHS.iter().enumerate().skip(1) {
-            let h = &hists[i];
-            let (a50, a99) = (us(h, 0.5) - us(d, 0.5), us(h, 0.99) - us(d, 0.99));
-            println!("added by {p}: p50 {a50:+.1} µs, p99 {a99:+.1} µs");
-            summary.push(serde_json::json!({
-                "mode": mode, "path": p,
-                "direct_p50_us": us(d, 0.5), "direct_p99_us": us(d, 0.99),
-                "p50_us": us(h, 0.5), "p99_us": us(h, 0.99),
-                "added_p50_us": a50, "added_p99_us": a99,
-            }));
-        }
+        summary.extend(report(mode, bytes, &measured));
     }
     println!("\njson: {}", serde_json::Value::Array(summary));
 }

@@ -96,31 +96,7 @@ pub async fn run_bench(
         snapshot_update: crate::snapshot_update::SnapshotUpdate::No,
         provenance_source: "recorded".into(),
     };
-    let (_server, runner) = match opts.mode {
-        BenchMode::Live => (None, Runner::new(catalog, run_options, keys, false).await?),
-        BenchMode::Replay => {
-            if !opts.fixtures.is_dir() {
-                return Err(BenchError::NoFixtures(opts.fixtures.display().to_string()));
-            }
-            let server_options = TimedReplayOptions {
-                timing: opts.replay_timing,
-                max_connections: (concurrency * 2).max(64),
-                ..Default::default()
-            };
-            let server = TimedReplayServer::start(&opts.fixtures, server_options).await.map_err(BenchError::Server)?;
-            let local = point_at(&catalog, &server.uri());
-            let replay_keys = Arc::new(KeyStore::new(Duration::from_secs(1)));
-            for spec in local.iter().filter(|s| s.needs_key()) {
-                if let Ok(r) = spec.key_reference() {
-                    replay_keys.insert(r, Secret::new(REPLAY_KEY));
-                }
-            }
-            // `synthesize` lets replay-only faults (a cut stream, a 529) run: they are served
-            // from fixtures, never provoked on a live provider.
-            let runner = Runner::new(local, run_options, replay_keys, true).await?;
-            (Some(server), runner)
-        }
-    };
+    let (_server, runner) = bench_runner(catalog, run_options, opts, keys).await?;
     let runner = runner.with_router_policy(router_policy);
     let total = opts.warmup + opts.repetitions;
     let mut collector = BenchCollector::new();
@@ -162,6 +138,42 @@ pub async fn run_bench(
     };
     let report = collector.finish(settings, started_at, measured.as_secs_f64() * 1000.0);
     Ok(BenchRun { report, last })
+}
+
+/// The runner a bench drives, and in replay the server it is pointed at (kept alive by the
+/// caller for the whole bench).
+async fn bench_runner(
+    catalog: Catalog,
+    run_options: RunOptions,
+    opts: &BenchOptions,
+    keys: Arc<KeyStore>,
+) -> Result<(Option<TimedReplayServer>, Runner), BenchError> {
+    let concurrency = run_options.concurrency;
+    Ok(match opts.mode {
+        BenchMode::Live => (None, Runner::new(catalog, run_options, keys, false).await?),
+        BenchMode::Replay => {
+            if !opts.fixtures.is_dir() {
+                return Err(BenchError::NoFixtures(opts.fixtures.display().to_string()));
+            }
+            let server_options = TimedReplayOptions {
+                timing: opts.replay_timing,
+                max_connections: (concurrency * 2).max(64),
+                ..Default::default()
+            };
+            let server = TimedReplayServer::start(&opts.fixtures, server_options).await.map_err(BenchError::Server)?;
+            let local = point_at(&catalog, &server.uri());
+            let replay_keys = Arc::new(KeyStore::new(Duration::from_secs(1)));
+            for spec in local.iter().filter(|s| s.needs_key()) {
+                if let Ok(r) = spec.key_reference() {
+                    replay_keys.insert(r, Secret::new(REPLAY_KEY));
+                }
+            }
+            // `synthesize` lets replay-only faults (a cut stream, a 529) run: they are served
+            // from fixtures, never provoked on a live provider.
+            let runner = Runner::new(local, run_options, replay_keys, true).await?;
+            (Some(server), runner)
+        }
+    })
 }
 
 /// A copy of `catalog` whose base URLs keep their paths but point at `uri`.

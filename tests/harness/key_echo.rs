@@ -217,21 +217,32 @@ fn scan_dir(dir: &Path, found: &mut Vec<String>, scanned: &mut usize) {
     }
 }
 
-#[test]
-fn keys_echoed_by_providers_reach_no_file_and_no_output() {
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    let server = rt.block_on(async {
-        let s = MockServer::start().await;
-        Mock::given(any()).respond_with(Echo).mount(&s).await;
-        s
-    });
+/// Every copy of a provider's key, in any form, in the files under `work` and in what the
+/// commands printed; and how many files were scanned.
+fn leaks(work: &Path, printed: &[(String, Vec<u8>)]) -> (Vec<String>, usize) {
+    let mut found = Vec::new();
+    let mut scanned = 0;
+    scan_dir(work, &mut found, &mut scanned);
+    for (what, bytes) in printed {
+        for (provider, key) in PROVIDERS {
+            if let Some(how) = find_key(bytes, key) {
+                found.push(format!("{provider}'s key ({how}) in {what}: {}", String::from_utf8_lossy(bytes)));
+            }
+        }
+    }
+    (found, scanned)
+}
+
+/// A working directory with the echo suite, every provider pointed at the echo server with its
+/// key from the environment, a `cheap` tier and two requests for `route`.
+fn echo_workspace(server_uri: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let work = dir.path();
     std::fs::create_dir_all(work.join("suites")).unwrap();
     std::fs::write(work.join("suites/echo.toml"), SUITE).unwrap();
     let mut config = String::new();
     for (p, _) in PROVIDERS {
-        let base = wire::base_url(p, &server.uri());
+        let base = wire::base_url(p, server_uri);
         config += &format!("[providers.{p}]\nbase_url = \"{base}\"\nkey = \"env:ECHO_KEY_{}\"\n", p.to_uppercase());
     }
     config += "[router.tiers.cheap]\ncandidates = [\"openai/m\", \"anthropic/m\"]\n";
@@ -243,6 +254,33 @@ fn keys_echoed_by_providers_reach_no_file_and_no_output() {
     .unwrap();
     std::fs::write(work.join("text.json"), r#"{"model": "", "messages": [{"role": "user", "content": "ECHO TEXT"}]}"#)
         .unwrap();
+    dir
+}
+
+/// Inputs for `decode` and `encode` that quote `key` in every disguise: an error body, an
+/// answer and a request.
+fn quoting_inputs(key: &str) -> tempfile::TempDir {
+    let inputs = tempfile::tempdir().unwrap();
+    let input = |name: &str| inputs.path().join(name);
+    std::fs::write(input("error.json"), json!({"error": {"message": disguises(key)}}).to_string()).unwrap();
+    let said = json!({"id": "x", "object": "chat.completion", "created": 1, "model": "m",
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": disguises(key)}, "finish_reason": "stop"}]});
+    std::fs::write(input("said.json"), said.to_string()).unwrap();
+    let asks = json!({"model": "m", "messages": [{"role": "user", "content": disguises(key)}]});
+    std::fs::write(input("asks.json"), asks.to_string()).unwrap();
+    inputs
+}
+
+#[test]
+fn keys_echoed_by_providers_reach_no_file_and_no_output() {
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let server = rt.block_on(async {
+        let s = MockServer::start().await;
+        Mock::given(any()).respond_with(Echo).mount(&s).await;
+        s
+    });
+    let dir = echo_workspace(&server.uri());
+    let work = dir.path();
     let providers = PROVIDERS.iter().map(|(p, _)| *p).collect::<Vec<_>>().join(",");
     let cli = |args: &[&str]| {
         let mut c = Command::new(env!("CARGO_BIN_EXE_llm-conform"));
@@ -282,15 +320,8 @@ fn keys_echoed_by_providers_reach_no_file_and_no_output() {
     runs.push(cli(&["route", "--model", "anthropic/m", "--json", "text.json"]));
     runs.push(cli(&["route", "--tier", "cheap", "request.json"]));
     // decode and encode print what they are given: a body or request quoting a configured key.
-    let openai_key = PROVIDERS[0].1;
-    let inputs = tempfile::tempdir().unwrap();
+    let inputs = quoting_inputs(PROVIDERS[0].1);
     let input = |name: &str| inputs.path().join(name).to_str().unwrap().to_string();
-    std::fs::write(input("error.json"), json!({"error": {"message": disguises(openai_key)}}).to_string()).unwrap();
-    let said = json!({"id": "x", "object": "chat.completion", "created": 1, "model": "m",
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": disguises(openai_key)}, "finish_reason": "stop"}]});
-    std::fs::write(input("said.json"), said.to_string()).unwrap();
-    let asks = json!({"model": "m", "messages": [{"role": "user", "content": disguises(openai_key)}]});
-    std::fs::write(input("asks.json"), asks.to_string()).unwrap();
     runs.push(cli(&["decode", "--provider", "openai", "--status", "401", &input("error.json")]));
     runs.push(cli(&["decode", "--provider", "openai", &input("said.json")]));
     runs.push(cli(&["encode", "--provider", "anthropic", &input("asks.json")]));
@@ -316,16 +347,7 @@ fn keys_echoed_by_providers_reach_no_file_and_no_output() {
     let texts = cases.iter().filter(|c| c["scenario"] == "echo_text" && c["status"] == "pass").count();
     assert_eq!(texts, 8, "every echoed answer decoded: {live}");
 
-    let mut found = Vec::new();
-    let mut scanned = 0;
-    scan_dir(work, &mut found, &mut scanned);
-    for (what, bytes) in &printed {
-        for (provider, key) in PROVIDERS {
-            if let Some(how) = find_key(bytes, key) {
-                found.push(format!("{provider}'s key ({how}) in {what}: {}", String::from_utf8_lossy(bytes)));
-            }
-        }
-    }
+    let (found, scanned) = leaks(work, &printed);
     assert!(scanned > 30, "fixtures and reports were written: {scanned} files");
     assert!(found.is_empty(), "keys leaked:\n{}", found.join("\n"));
     let fixture = std::fs::read_to_string(work.join("fixtures/openai/echo/echo_error.json")).unwrap();

@@ -8,6 +8,8 @@ use llm_conform::suite::MockBook;
 use llm_conform_core::providers::WireFamily;
 use llm_conform_fakes::FakeProvider;
 
+/// One story in order, each step reading what the one before left on disk (snapshots, pending
+/// files, fixtures): longer than most tests because its steps are not independent.
 #[test]
 fn live_drift_writes_pending_snapshots_and_record_missing_fills_gaps() {
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();

@@ -508,143 +508,169 @@ struct Reducer<'a> {
     expansions: usize,
 }
 
+/// What a schema node's keywords left to settle once all are read: the order of keywords in
+/// the source must not matter, so `anyOf`, `allOf`, `$ref`, several types and nullability are
+/// collected first and combined in [`Pending::finish`].
+#[derive(Default)]
+struct Pending {
+    out: Map<String, Value>,
+    merge_in: Vec<Value>,
+    any_of: Vec<Value>,
+    nullable: bool,
+    multi_types: Vec<String>,
+}
+
+impl Pending {
+    /// `type`: a string, or a list whose `null` is nullability and whose other types, if
+    /// several, become `anyOf` branches.
+    fn types(&mut self, v: &Value) {
+        match v {
+            Value::String(t) if t == "null" => self.nullable = true,
+            Value::String(t) => {
+                self.out.insert("type".into(), Value::String(t.clone()));
+            }
+            Value::Array(ts) => {
+                let mut types = Vec::new();
+                for t in ts.iter().filter_map(Value::as_str) {
+                    if t == "null" {
+                        self.nullable = true;
+                    } else if !types.iter().any(|x| x == t) {
+                        types.push(t.to_string());
+                    }
+                }
+                match types.len() {
+                    0 => {}
+                    1 => {
+                        self.out.insert("type".into(), Value::String(types.remove(0)));
+                    }
+                    _ => self.multi_types = types,
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn finish(mut self) -> Value {
+        let mut out = self.out;
+        if self.multi_types.len() > 1 && self.any_of.is_empty() {
+            self.any_of = self.multi_types.iter().map(|t| json!({"type": t})).collect();
+        } else if let Some(first) = self.multi_types.first() {
+            out.entry("type").or_insert_with(|| Value::String(first.clone()));
+        }
+        // A `null` branch is nullability, which Gemini spells as a flag.
+        let before = self.any_of.len();
+        self.any_of.retain(|v| !is_null_branch(v));
+        if self.any_of.len() != before {
+            self.nullable = true;
+        }
+        match self.any_of.len() {
+            0 => {}
+            1 => self.merge_in.append(&mut self.any_of),
+            _ => {
+                out.insert("anyOf".into(), Value::Array(self.any_of));
+            }
+        }
+        for m in self.merge_in {
+            if let Value::Object(m) = m {
+                merge_schema(&mut out, m);
+            }
+        }
+        if self.nullable {
+            out.insert("nullable".into(), Value::Bool(true));
+        }
+        tidy(&mut out);
+        Value::Object(out)
+    }
+}
+
 impl Reducer<'_> {
     fn reduce(&mut self, node: &Value) -> Value {
         let Value::Object(src) = node else {
             // Boolean schemas (`true` = anything) have no Gemini spelling: anything is no constraint.
             return Value::Object(Map::new());
         };
-        let mut out = Map::new();
-        let mut merge_in: Vec<Value> = Vec::new();
-        let mut any_of: Vec<Value> = Vec::new();
-        let mut nullable = false;
-        let mut multi_types: Vec<String> = Vec::new();
+        let mut p = Pending::default();
         for (k, v) in src {
-            match k.as_str() {
-                "type" => match v {
-                    Value::String(t) if t == "null" => nullable = true,
-                    Value::String(t) => {
-                        out.insert("type".into(), Value::String(t.clone()));
-                    }
-                    Value::Array(ts) => {
-                        let mut types = Vec::new();
-                        for t in ts.iter().filter_map(Value::as_str) {
-                            if t == "null" {
-                                nullable = true;
-                            } else if !types.iter().any(|x| x == t) {
-                                types.push(t.to_string());
-                            }
-                        }
-                        match types.len() {
-                            0 => {}
-                            1 => {
-                                out.insert("type".into(), Value::String(types.remove(0)));
-                            }
-                            _ => multi_types = types,
-                        }
-                    }
-                    _ => {}
-                },
-                "format" | "title" | "description" | "pattern" => {
-                    if let Value::String(s) = v {
-                        out.insert(k.clone(), Value::String(s.clone()));
-                    }
+            self.keyword(&mut p, k, v);
+        }
+        p.finish()
+    }
+
+    /// One keyword of a node: kept, rewritten, or dropped.
+    fn keyword(&mut self, p: &mut Pending, k: &str, v: &Value) {
+        match k {
+            "type" => p.types(v),
+            "format" | "title" | "description" | "pattern" => {
+                if let Value::String(s) = v {
+                    p.out.insert(k.to_string(), Value::String(s.clone()));
                 }
-                "nullable" if v == &Value::Bool(true) => nullable = true,
-                "enum" => {
-                    out.insert("enum".into(), v.clone());
-                }
-                "const" => {
-                    if let Value::String(s) = v {
-                        out.insert("enum".into(), json!([s]));
-                    }
-                }
-                "items" => match v {
-                    Value::Array(items) => {
-                        if let Some(first) = items.first() {
-                            let reduced = self.reduce(first);
-                            out.insert("items".into(), reduced);
-                        }
-                    }
-                    other => {
-                        let reduced = self.reduce(other);
-                        out.insert("items".into(), reduced);
-                    }
-                },
-                "properties" => {
-                    if let Value::Object(props) = v {
-                        let mut reduced = Map::new();
-                        for (name, p) in props {
-                            reduced.insert(name.clone(), self.reduce(p));
-                        }
-                        out.insert("properties".into(), Value::Object(reduced));
-                    }
-                }
-                "required" | "propertyOrdering" => {
-                    if let Value::Array(names) = v {
-                        let names: Vec<Value> = names.iter().filter(|n| n.is_string()).cloned().collect();
-                        out.insert(k.clone(), Value::Array(names));
-                    }
-                }
-                "minItems" | "maxItems" | "minimum" | "maximum" | "minLength" | "maxLength" | "minProperties"
-                | "maxProperties"
-                    if v.is_number() =>
-                {
-                    out.insert(k.clone(), v.clone());
-                }
-                "anyOf" | "oneOf" => {
-                    if let Value::Array(variants) = v {
-                        for variant in variants {
-                            any_of.push(self.reduce(variant));
-                        }
-                    }
-                }
-                "allOf" => {
-                    if let Value::Array(parts) = v {
-                        for part in parts {
-                            merge_in.push(self.reduce(part));
-                        }
-                    }
-                }
-                "$ref" => {
-                    if let Value::String(r) = v {
-                        merge_in.push(self.resolve(r));
-                    }
-                }
-                // additionalProperties, $schema, $id, $defs, definitions, strict, examples,
-                // default, patternProperties, $comment and every other keyword: not in Gemini's
-                // Schema, and an unknown field fails the whole request.
-                _ => {}
             }
-        }
-        if multi_types.len() > 1 && any_of.is_empty() {
-            any_of = multi_types.iter().map(|t| json!({"type": t})).collect();
-        } else if let Some(first) = multi_types.first() {
-            out.entry("type").or_insert_with(|| Value::String(first.clone()));
-        }
-        // A `null` branch is nullability, which Gemini spells as a flag.
-        let before = any_of.len();
-        any_of.retain(|v| !is_null_branch(v));
-        if any_of.len() != before {
-            nullable = true;
-        }
-        match any_of.len() {
-            0 => {}
-            1 => merge_in.extend(any_of),
-            _ => {
-                out.insert("anyOf".into(), Value::Array(any_of));
+            "nullable" if v == &Value::Bool(true) => p.nullable = true,
+            "enum" => {
+                p.out.insert("enum".into(), v.clone());
             }
-        }
-        for m in merge_in {
-            if let Value::Object(m) = m {
-                merge_schema(&mut out, m);
+            "const" => {
+                if let Value::String(s) = v {
+                    p.out.insert("enum".into(), json!([s]));
+                }
             }
+            "items" => {
+                // A tuple's first item schema stands for all: Gemini has no tuples.
+                let item = match v {
+                    Value::Array(items) => items.first(),
+                    other => Some(other),
+                };
+                if let Some(item) = item {
+                    let reduced = self.reduce(item);
+                    p.out.insert("items".into(), reduced);
+                }
+            }
+            "properties" => {
+                if let Value::Object(props) = v {
+                    let reduced: Map<String, Value> =
+                        props.iter().map(|(name, s)| (name.clone(), self.reduce(s))).collect();
+                    p.out.insert("properties".into(), Value::Object(reduced));
+                }
+            }
+            "required" | "propertyOrdering" => {
+                if let Value::Array(names) = v {
+                    let names: Vec<Value> = names.iter().filter(|n| n.is_string()).cloned().collect();
+                    p.out.insert(k.to_string(), Value::Array(names));
+                }
+            }
+            "minItems" | "maxItems" | "minimum" | "maximum" | "minLength" | "maxLength" | "minProperties"
+            | "maxProperties"
+                if v.is_number() =>
+            {
+                p.out.insert(k.to_string(), v.clone());
+            }
+            "anyOf" | "oneOf" => {
+                if let Value::Array(variants) = v {
+                    for variant in variants {
+                        let reduced = self.reduce(variant);
+                        p.any_of.push(reduced);
+                    }
+                }
+            }
+            "allOf" => {
+                if let Value::Array(parts) = v {
+                    for part in parts {
+                        let reduced = self.reduce(part);
+                        p.merge_in.push(reduced);
+                    }
+                }
+            }
+            "$ref" => {
+                if let Value::String(r) = v {
+                    let resolved = self.resolve(r);
+                    p.merge_in.push(resolved);
+                }
+            }
+            // additionalProperties, $schema, $id, $defs, definitions, strict, examples,
+            // default, patternProperties, $comment and every other keyword: not in Gemini's
+            // Schema, and an unknown field fails the whole request.
+            _ => {}
         }
-        if nullable {
-            out.insert("nullable".into(), Value::Bool(true));
-        }
-        tidy(&mut out);
-        Value::Object(out)
     }
 
     fn resolve(&mut self, reference: &str) -> Value {

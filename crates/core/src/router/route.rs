@@ -369,22 +369,12 @@ where
                 return CandidateEnd::MovedOn(None);
             }
         };
-        let budget = self.policy.latency_budget_ms.map(Duration::from_millis);
         let mut retry = 0u32;
         loop {
-            let remaining = budget.map(|b| b.saturating_sub(self.clock.since(start)));
-            if remaining.is_some_and(|r| r.is_zero()) {
-                let e = ProviderError::new(
-                    ErrorKind::Timeout,
-                    format!("latency budget of {} ms spent", budget.map_or(0, |b| b.as_millis())),
-                );
-                return CandidateEnd::Done(fail(e, std::mem::take(&mut trail.attempts)));
-            }
-            let mut deadline =
-                self.policy.attempt_timeout_ms.map(Duration::from_millis).unwrap_or(Duration::from_secs(600));
-            if let Some(r) = remaining {
-                deadline = deadline.min(r);
-            }
+            let deadline = match self.attempt_deadline(start) {
+                Ok(d) => d,
+                Err(e) => return CandidateEnd::Done(fail(e, std::mem::take(&mut trail.attempts))),
+            };
             let n = trail.next_call(&cand.provider);
             let mut attempt_req = req.clone();
             attempt_req.model = cand.model.clone();
@@ -428,6 +418,23 @@ where
                 }
             }
         }
+    }
+
+    /// The next attempt's deadline: the attempt timeout, cut to what the route's latency budget
+    /// has left; a timeout error once the budget is spent.
+    fn attempt_deadline(&self, start: C::Instant) -> Result<Duration, ProviderError> {
+        let deadline = self.policy.attempt_timeout_ms.map(Duration::from_millis).unwrap_or(Duration::from_secs(600));
+        let Some(budget) = self.policy.latency_budget_ms.map(Duration::from_millis) else {
+            return Ok(deadline);
+        };
+        let remaining = budget.saturating_sub(self.clock.since(start));
+        if remaining.is_zero() {
+            return Err(ProviderError::new(
+                ErrorKind::Timeout,
+                format!("latency budget of {} ms spent", budget.as_millis()),
+            ));
+        }
+        Ok(deadline.min(remaining))
     }
 
     /// A response arrived: health and token accounting, then return it or escalate.
