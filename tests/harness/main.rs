@@ -10,6 +10,7 @@ mod cli_run;
 mod extra_fields;
 mod fault_battery;
 mod fixture_regressions;
+mod function_length;
 mod key_canary;
 mod key_echo;
 mod live_snapshots;
