@@ -353,6 +353,21 @@ pub(crate) mod near {
         })
     }
 
+    /// What a fast read made of `data` (`None`: it gave up) is what serde_json makes of it.
+    pub(crate) fn agrees_with_serde<'a, T>(data: &'a str, fast: Option<T>) -> Result<(), TestCaseError>
+    where
+        T: serde::Deserialize<'a> + PartialEq + std::fmt::Debug,
+    {
+        if let Some(fast) = fast {
+            let slow = serde_json::from_str::<T>(data);
+            prop_assert!(slow.is_ok(), "serde_json refuses what the fast read accepted: {}", data);
+            if let Ok(slow) = slow {
+                prop_assert_eq!(fast, slow);
+            }
+        }
+        Ok(())
+    }
+
     /// One of `shapes` (each `§` a string hole) with the holes filled and, half the time, up to
     /// three characters changed, inserted or removed.
     pub(crate) fn payloads(shapes: &'static [&'static str]) -> impl Strategy<Value = String> {
