@@ -5,10 +5,12 @@
 mod fixture;
 mod fixture_match;
 mod record;
+mod replay_pool;
 mod replay_server;
 mod timed_replay;
 
 pub use fixture::{Fixture, FixtureError, FixtureEvent, FixtureRequest, FixtureResponse, Provenance};
 pub use record::{fixture_from_exchange, write_fixture};
+pub use replay_pool::{ReplayLease, ReplayPool};
 pub use replay_server::{REPLAY_ERROR_HEADER, ReplayServer};
 pub use timed_replay::{Reply, ReplyBody, TimedReplayOptions, TimedReplayServer};

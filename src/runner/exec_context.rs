@@ -12,6 +12,7 @@ use llm_conform_core::secrets::KeyStore;
 use llm_conform_core::transport::HttpTransport;
 
 use super::{RunMode, RunOptions};
+use crate::replay::ReplayPool;
 use crate::snapshot::SnapshotStore;
 use crate::suite::CaseId;
 
@@ -22,6 +23,8 @@ pub struct ExecContext {
     pub live: Catalog,
     /// The catalog with every base URL pointing at the replay server.
     pub replay: Option<Catalog>,
+    /// The replay servers behind that catalog, leased call by call.
+    pub replay_pool: Option<ReplayPool>,
     pub transport: HttpTransport,
     pub keys: Arc<KeyStore>,
     pub options: RunOptions,

@@ -63,6 +63,18 @@ pub async fn call_provider(
         Some(sem) => sem.clone().acquire_owned().await.ok(),
         None => None,
     };
+    // Held until the call has ended: the server it went to lives at least that long.
+    let _lease = match (&ctx.replay_pool, source) {
+        (Some(pool), Source::Replay(_)) => {
+            let lease = pool
+                .lease()
+                .await
+                .map_err(|e| CaseStop::HarnessError(format!("failed to start a replay server: {e}")))?;
+            native.url = pool.redirect(&native.url, &lease);
+            Some(lease)
+        }
+        _ => None,
+    };
     if scenario.warm_up {
         // The first of two identical calls, for what it leaves behind (a prompt cache).
         ctx.transport.call_with_deadline(adapter, &native, deadline).await;

@@ -12,7 +12,7 @@ use super::exec_context::ExecContext;
 use super::group::run_group;
 use super::plan::CaseGroup;
 use super::{Plan, RunMode, RunOptions, Shutdown, StopLevel};
-use crate::replay::ReplayServer;
+use crate::replay::ReplayPool;
 use crate::results::{CaseResult, CaseStatus, FinishedCase, Interruption, RunEvent, RunResults};
 use crate::snapshot::SnapshotStore;
 use llm_conform_core::providers::Catalog;
@@ -30,11 +30,9 @@ pub enum RunError {
     ReplayServer(#[source] std::io::Error),
 }
 
-/// Runs plans: owns the transport, the replay server (when replaying) and the shared context.
+/// Runs plans: owns the transport, the replay servers (when replaying) and the shared context.
 pub struct Runner {
     ctx: Arc<ExecContext>,
-    // Kept alive for the runner's lifetime: dropping it stops the server.
-    _replay: Option<ReplayServer>,
 }
 
 impl Runner {
@@ -51,9 +49,9 @@ impl Runner {
             return Err(RunError::NoFixtures(options.fixtures.display().to_string()));
         }
         let (replay, replay_catalog) = if replay_needed {
-            let server = ReplayServer::start(&options.fixtures).await.map_err(RunError::ReplayServer)?;
-            let rewritten = point_at(&catalog, &server.uri());
-            (Some(server), Some(rewritten))
+            let pool = ReplayPool::start(&options.fixtures).await.map_err(RunError::ReplayServer)?;
+            let rewritten = point_at(&catalog, pool.uri());
+            (Some(pool), Some(rewritten))
         } else {
             (None, None)
         };
@@ -66,6 +64,7 @@ impl Runner {
         let ctx = ExecContext {
             live: catalog,
             replay: replay_catalog,
+            replay_pool: replay,
             transport,
             keys,
             options,
@@ -77,7 +76,7 @@ impl Runner {
             direct_live,
             direct_once,
         };
-        Ok(Runner { ctx: Arc::new(ctx), _replay: replay })
+        Ok(Runner { ctx: Arc::new(ctx) })
     }
 
     /// The run's routing policy (the config's `[router]`): its retries and limits apply to every
