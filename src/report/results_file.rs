@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::results::RunResults;
+use crate::results::{CaseResult, RunResults};
 
 /// The `results.json` schema this version writes and reads.
 pub const RESULTS_SCHEMA: u32 = 1;
@@ -82,10 +82,12 @@ pub fn parse_results_jsonl(text: &str, name: &str, file: &Path) -> Result<RunRes
 /// Parses `results.json` text; `name` is what errors call the file. A good file is parsed once,
 /// plainly; only a bad one is parsed again with path tracking (twice as slow) to name the field.
 pub fn parse_results(text: &str, name: &str) -> Result<RunResults, LoadError> {
-    let results = match serde_json::from_str::<RunResults>(text) {
+    let mut results = match serde_json::from_str::<RunResults>(text) {
         Ok(r) => r,
         Err(_) => located_error(text, name)?,
     };
+    results.cases.shrink_to_fit();
+    results.cases.iter_mut().for_each(CaseResult::shrink_to_fit);
     if results.schema != RESULTS_SCHEMA {
         return Err(LoadError::Schema { path: name.to_string(), found: results.schema });
     }
@@ -109,6 +111,17 @@ fn located_error(text: &str, name: &str) -> Result<RunResults, LoadError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rows_read_hold_no_spare_room_in_their_lists() {
+        let text = r#"{"schema":1,"run_id":"r","mode":"replay","started_at":"x","duration_ms":1,"cases":[
+            {"suite":"s","scenario":"a","provider":"p","model":"m","stream":false,"tags":["t"],"status":"pass",
+             "total_ms":1.0,"attempts":[{"provider":"p","model":"m","outcome":"success","latency_ms":1.0,"why":"w","notes":["n"]}]}]}"#;
+        let r = parse_results(text, "r.json").unwrap();
+        let c = &r.cases[0];
+        assert_eq!((r.cases.capacity(), c.tags.capacity(), c.attempts.capacity()), (1, 1, 1));
+        assert_eq!(c.attempts[0].notes.capacity(), 1);
+    }
 
     #[test]
     fn errors_name_the_file_and_the_field() {

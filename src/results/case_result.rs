@@ -43,6 +43,16 @@ pub struct CaseResult {
 }
 
 impl CaseResult {
+    /// Gives back the spare room of its lists. A row read from JSON grows its lists as they come
+    /// (room for four attempts when it has one); a baseline holds thousands of rows all run long.
+    pub fn shrink_to_fit(&mut self) {
+        self.tags.shrink_to_fit();
+        self.attempts.shrink_to_fit();
+        for a in &mut self.attempts {
+            a.notes.shrink_to_fit();
+        }
+    }
+
     pub fn mode(&self) -> Mode {
         if self.stream { Mode::Stream } else { Mode::NonStream }
     }

@@ -1,7 +1,7 @@
 use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use futures::FutureExt;
 use tokio::sync::{Semaphore, mpsc};
@@ -55,8 +55,13 @@ impl Runner {
         } else {
             (None, None)
         };
-        let transport = HttpTransport::new(TransportConfig { timeout: options.timeout, ..Default::default() })
-            .map_err(RunError::Client)?;
+        let mut transport_config = TransportConfig { timeout: options.timeout, ..Default::default() };
+        if replay.is_some() {
+            // Replay servers are taken in turn: connections to one that has stopped are dropped
+            // from the pool soon, not kept for a minute and a half each.
+            transport_config.pool_idle_timeout = Duration::from_secs(2);
+        }
+        let transport = HttpTransport::new(transport_config).map_err(RunError::Client)?;
         let snapshots = options.snapshots.clone().map(|dir| SnapshotStore::new(dir, options.snapshot_update));
         let router_policy = RouterPolicy::default();
         let (limiters, direct_live, direct_once) = ExecContext::routers(&catalog, &options, &router_policy);

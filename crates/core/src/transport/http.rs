@@ -16,6 +16,10 @@ pub struct TransportConfig {
     pub connect_timeout: Duration,
     /// What one response may cost: body size (whole or streamed) and streamed tool calls.
     pub limits: ResponseLimits,
+    /// An idle pooled connection is closed after this long. A connection to a server that has
+    /// gone is only noticed when it is reaped, so a client that moves from server to server
+    /// (replay does) wants this short; against providers, reqwest's default of 90 s.
+    pub pool_idle_timeout: Duration,
 }
 
 /// The whole-call deadline when nobody sets one: the harness's `run.timeout_s` defaults to it,
@@ -28,6 +32,7 @@ impl Default for TransportConfig {
             timeout: DEFAULT_CALL_TIMEOUT,
             connect_timeout: Duration::from_secs(10),
             limits: ResponseLimits::default(),
+            pool_idle_timeout: Duration::from_secs(90),
         }
     }
 }
@@ -54,6 +59,7 @@ impl HttpTransport {
         let client = reqwest::Client::builder()
             .connect_timeout(config.connect_timeout)
             .pool_max_idle_per_host(64)
+            .pool_idle_timeout(config.pool_idle_timeout)
             .build()
             .map_err(|e| ProviderError::new(ErrorKind::Connection, format!("failed to build http client: {e}")))?;
         Ok(HttpTransport { client, config })
