@@ -43,8 +43,9 @@ pub struct CaseResult {
 }
 
 impl CaseResult {
-    /// Gives back the spare room of its lists. A row read from JSON grows its lists as they come
-    /// (room for four attempts when it has one); a baseline holds thousands of rows all run long.
+    /// Gives back the spare room of its lists: a list grown from empty has room for four (a row
+    /// read from JSON, the attempts a case collects) and most rows have one attempt, while a
+    /// run and its baseline hold thousands of rows until the end.
     pub fn shrink_to_fit(&mut self) {
         self.tags.shrink_to_fit();
         self.attempts.shrink_to_fit();

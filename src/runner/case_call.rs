@@ -72,13 +72,7 @@ pub async fn run_calls(
     let mut outcome = None;
     for _ in 0..requests {
         let o = route_once(ctx, scenario, id, req, router, &target, case_deadline, &last).await;
-        if row.attempts.is_empty() {
-            // A clone is allocated to its length; extending an empty Vec reserves room for four
-            // attempts, and most cases make one (a row lives until the run ends).
-            row.attempts = o.attempts.clone();
-        } else {
-            row.attempts.extend(o.attempts.iter().cloned());
-        }
+        row.attempts.extend(o.attempts.iter().cloned());
         outcome = Some(o);
     }
     let last = last.into_inner().unwrap_or_else(|p| p.into_inner());

@@ -77,6 +77,9 @@ async fn run_mode(
         Ok(calls) => Evidence::Judged(judge(ctx, scenario, &id, &req, &calls.result, calls.chunks, calls.path)),
         Err(stopped) => stopped,
     };
+    // The row lives until the run ends: no spare room in its lists (one attempt is typical,
+    // and a list grown from empty has room for four).
+    row.shrink_to_fit();
     (row, evidence)
 }
 

@@ -248,14 +248,20 @@ messages = [{ role = "user", content = "FAULT:reset_but_anthropic" }]
     s
 }
 
-#[test]
-fn every_fault_ends_as_the_status_and_kind_it_must_within_the_limits() {
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+/// The faulty server, what it has seen, and a directory holding the fault suite.
+fn battery(rt: &tokio::runtime::Runtime) -> (Arc<Mutex<Seen>>, String, tempfile::TempDir) {
     let seen = Arc::new(Mutex::new(Seen::default()));
     let uri = rt.block_on(start_server(seen.clone()));
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join("suites")).unwrap();
     std::fs::write(dir.path().join("suites/faults.toml"), suite()).unwrap();
+    (seen, uri, dir)
+}
+
+#[test]
+fn every_fault_ends_as_the_status_and_kind_it_must_within_the_limits() {
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let (seen, uri, dir) = battery(&rt);
     let mut config = String::from(
         "[router.retry]\nmax_retries = 1\nbase_ms = 10\nmax_ms = 20\nretry_after_cap_ms = 2000\n[router.cooldown]\nfailures = 1000\n",
     );
@@ -339,11 +345,7 @@ fn every_fault_ends_as_the_status_and_kind_it_must_within_the_limits() {
 #[test]
 fn flaky_and_unavailable_pass_the_run_unless_asked_otherwise() {
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    let seen = Arc::new(Mutex::new(Seen::default()));
-    let uri = rt.block_on(start_server(seen.clone()));
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(dir.path().join("suites")).unwrap();
-    std::fs::write(dir.path().join("suites/faults.toml"), suite()).unwrap();
+    let (seen, uri, dir) = battery(&rt);
     let config = format!(
         "[router.retry]\nmax_retries = 1\nbase_ms = 10\nmax_ms = 20\n[providers.openai]\nbase_url = \"{}\"\nkey = \"env:FAULT_KEY\"\n",
         wire::base_url("openai", &uri)

@@ -155,7 +155,8 @@ impl HttpTransport {
         r.result
     }
 
-    async fn send(&self, req: &NativeRequest) -> Result<reqwest::Response, ProviderError> {
+    /// Sends `req` as it was encoded: method, headers and body bytes.
+    pub(super) async fn send(&self, req: &NativeRequest) -> Result<reqwest::Response, ProviderError> {
         let method = reqwest::Method::from_bytes(req.method.as_bytes())
             .map_err(|_| ProviderError::new(ErrorKind::InvalidRequest, format!("bad http method {}", req.method)))?;
         let mut headers = HeaderMap::new();

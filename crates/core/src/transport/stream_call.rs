@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use futures::StreamExt;
 use futures::stream::BoxStream;
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use reqwest::header::HeaderMap;
 
 use super::Timings;
 use super::http::{HttpTransport, ms, transport_error};
@@ -53,7 +53,7 @@ impl HttpTransport {
         let start = Instant::now();
         let until = tokio::time::Instant::now() + deadline;
         let mut timings = Timings::default();
-        let sent = tokio::time::timeout_at(until, self.send_native(req)).await;
+        let sent = tokio::time::timeout_at(until, self.send(req)).await;
         let resp = match sent {
             Ok(Ok(r)) => r,
             Ok(Err(e)) => return whole(Err(e), None, start, timings),
@@ -84,25 +84,6 @@ impl HttpTransport {
             timings,
             received: 0,
         })
-    }
-
-    async fn send_native(&self, req: &NativeRequest) -> Result<reqwest::Response, ProviderError> {
-        let method = reqwest::Method::from_bytes(req.method.as_bytes())
-            .map_err(|_| ProviderError::new(ErrorKind::InvalidRequest, format!("bad http method {}", req.method)))?;
-        let mut headers = HeaderMap::new();
-        for (k, v) in &req.headers {
-            let name = HeaderName::from_bytes(k.as_bytes())
-                .map_err(|_| ProviderError::new(ErrorKind::InvalidRequest, format!("bad header name {k:?}")))?;
-            let value = HeaderValue::from_str(v)
-                .map_err(|_| ProviderError::new(ErrorKind::InvalidRequest, format!("bad value for header {k}")))?;
-            headers.insert(name, value);
-        }
-        let body = req
-            .body
-            .to_bytes()
-            .map_err(|e| ProviderError::new(ErrorKind::InvalidRequest, format!("failed to serialise body: {e}")))?
-            .into_owned();
-        self.client.request(method, &req.url).headers(headers).body(body).send().await.map_err(transport_error)
     }
 }
 
