@@ -10,6 +10,7 @@ pub mod cli;
 pub mod config;
 pub mod diff;
 pub mod fingerprint;
+pub mod fingerprint_digest;
 pub mod regular_file;
 pub mod replay;
 pub mod report;

@@ -27,17 +27,32 @@ impl ReadError {
     }
 }
 
-/// The bytes of `path`, which must be a regular file (symlinks followed) of at most `limit` bytes.
-pub fn read(path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
-    let io = |source| ReadError::Io { path: path.to_path_buf(), source };
-    let meta = std::fs::metadata(path).map_err(io)?;
+/// The size of `path` after checking it is a regular file (symlinks followed) of at most `limit`
+/// bytes.
+fn checked_len(path: &Path, limit: u64) -> Result<u64, ReadError> {
+    let meta = std::fs::metadata(path).map_err(|source| ReadError::Io { path: path.to_path_buf(), source })?;
     if !meta.is_file() {
         return Err(ReadError::NotRegular { path: path.to_path_buf() });
     }
     if meta.len() > limit {
         return Err(ReadError::TooLarge { path: path.to_path_buf(), limit });
     }
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    Ok(meta.len())
+}
+
+/// `path` opened for reading piece by piece, with the checks of [`read`]: for a file read once
+/// from start to end whose whole text need not be held (a baseline of tens of MiB). A file that
+/// grows past `limit` after the check reads as cut off at `limit`.
+pub fn open(path: &Path, limit: u64) -> Result<std::io::Take<std::fs::File>, ReadError> {
+    checked_len(path, limit)?;
+    let file = std::fs::File::open(path).map_err(|source| ReadError::Io { path: path.to_path_buf(), source })?;
+    Ok(file.take(limit))
+}
+
+/// The bytes of `path`, which must be a regular file (symlinks followed) of at most `limit` bytes.
+pub fn read(path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
+    let io = |source| ReadError::Io { path: path.to_path_buf(), source };
+    let mut bytes = Vec::with_capacity(checked_len(path, limit)? as usize);
     // The file may grow between the check and the read: read no more than the limit either way.
     std::fs::File::open(path).and_then(|f| f.take(limit + 1).read_to_end(&mut bytes)).map_err(io)?;
     if bytes.len() as u64 > limit {

@@ -93,10 +93,10 @@ impl BenchCollector {
     pub fn record(&mut self, c: &CaseResult) {
         // Provider rows are few and read first: 0.1 % precision. Scenario rows can number in
         // the thousands: 1 % keeps them small.
-        self.providers.entry(c.provider.clone()).or_insert_with(|| Accumulator::new(3)).record(c);
+        self.providers.entry(c.provider.to_string()).or_insert_with(|| Accumulator::new(3)).record(c);
         let mode = if c.stream { "stream" } else { "non_stream" };
         self.scenarios
-            .entry((c.provider.clone(), format!("{}/{}", c.suite, c.scenario), mode))
+            .entry((c.provider.to_string(), format!("{}/{}", c.suite, c.scenario), mode))
             .or_insert_with(|| Accumulator::new(2))
             .record(c);
     }

@@ -15,7 +15,8 @@ use super::args::GlobalArgs;
 use super::console::errln;
 use super::{EXIT_FAILURE, EXIT_USAGE};
 use crate::report::{
-    CompareOptions, Comparison, compare, load_results, merge_results, terminal_summary, write_report_files,
+    BaselineIndex, CompareOptions, Comparison, compare, load_results, merge_results, terminal_summary,
+    write_report_files,
 };
 use crate::results::RunResults;
 
@@ -157,8 +158,8 @@ fn render(
 ) -> anyhow::Result<ExitCode> {
     let comparison: Option<Comparison> = match baseline {
         Some(b) => {
-            let base = load_results(b)?;
-            Some(compare(results, &base, &b.display().to_string(), &latency.options()))
+            let base = BaselineIndex::load(b)?;
+            Some(compare(results, &base, &b.display().to_string(), &latency.options())?)
         }
         None => None,
     };

@@ -133,12 +133,8 @@ fn plan_for(
         let again = |s: CaseStatus| {
             matches!(s, CaseStatus::Fail | CaseStatus::Error | CaseStatus::Xpass | CaseStatus::Unavailable)
         };
-        let failed: HashSet<String> = crate::report::load_results(&previous)?
-            .cases
-            .into_iter()
-            .filter(|c| again(c.status))
-            .map(|c| c.case_id())
-            .collect();
+        let failed: HashSet<String> =
+            crate::report::BaselineIndex::load(&previous)?.ids_where(again).map(str::to_string).collect();
         plan.retain_cases(&failed);
         noteln!(
             "--rerun-failed: {} case(s) failed, errored or were unavailable in {}",

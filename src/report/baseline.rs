@@ -21,13 +21,16 @@
 //! latencies are a few milliseconds, where a 25% swing is noise. Latency is not compared when the
 //! runs' modes differ (replay and live latencies measure different things).
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use serde::Serialize;
 use serde_json::Value;
 
-use super::provider_stats;
-use super::provider_stats::provider_stats_of;
+use super::baseline_index::{BaselineIndex, IndexEntry};
+use super::provider_stats::total_p95_ms;
+use super::results_file::LoadError;
+use crate::fingerprint_digest::FingerprintDigest;
 use crate::results::{CaseResult, CaseStatus, RunResults};
 
 /// How one case changed between the baseline and this run.
@@ -183,9 +186,26 @@ impl Comparison {
     }
 }
 
+/// What [`classify`] looks at on either side: the verdict and the fingerprint's digest.
+#[derive(Clone, Copy)]
+struct Verdict {
+    status: CaseStatus,
+    fingerprint: Option<FingerprintDigest>,
+}
+
+impl Verdict {
+    fn of_row(c: &CaseResult) -> Verdict {
+        Verdict { status: c.status, fingerprint: c.fingerprint.as_ref().map(FingerprintDigest::of) }
+    }
+
+    fn of_entry(e: &IndexEntry) -> Verdict {
+        Verdict { status: e.status, fingerprint: e.fingerprint }
+    }
+}
+
 /// How a case moved between the baseline (`old`, absent when it had no verdict there) and
 /// this run; `None` when nothing worth reporting changed.
-fn classify(old: Option<&CaseResult>, new: Option<&CaseResult>) -> Option<ChangeClass> {
+fn classify(old: Option<Verdict>, new: Option<Verdict>) -> Option<ChangeClass> {
     match (old, new) {
         (None, None) => None,
         (_, Some(n)) if n.status == CaseStatus::Unavailable => Some(ChangeClass::Unavailable),
@@ -201,32 +221,55 @@ fn classify(old: Option<&CaseResult>, new: Option<&CaseResult>) -> Option<Change
     }
 }
 
-/// The change record of one case: what changed in its fingerprint, and the reason to show.
-fn change(id: &str, class: ChangeClass, old: Option<&CaseResult>, new: Option<&CaseResult>) -> CaseChange {
-    let (changed_fields, diff) = match (old, new) {
-        (Some(o), Some(n)) if o.fingerprint != n.fingerprint => {
-            let a = fingerprint_value(o);
-            let b = fingerprint_value(n);
-            let mut fields = Vec::new();
-            field_changes("", &a, &b, &mut fields);
-            (fields, Some(fingerprint_diff(&a, &b)))
+/// One changed case before its record is made: the baseline's row is read again only for the
+/// cases whose fingerprint changed.
+struct Pending<'a> {
+    id: &'a str,
+    class: ChangeClass,
+    old: Option<&'a IndexEntry>,
+    new: Option<&'a CaseResult>,
+}
+
+impl Pending<'_> {
+    fn fingerprint_changed(&self) -> bool {
+        match (self.old, self.new) {
+            (Some(o), Some(n)) => o.fingerprint != n.fingerprint.as_ref().map(FingerprintDigest::of),
+            _ => false,
         }
-        _ => (Vec::new(), None),
-    };
-    let reason = match class {
-        ChangeClass::Fixed => old.and_then(|o| o.reason.clone()).map(|r| format!("was: {r}")),
-        ChangeClass::Removed => None,
-        _ => new.and_then(|n| n.reason.clone()),
-    };
-    CaseChange {
-        id: id.to_string(),
-        provider: new.or(old).map(|c| c.provider.clone()).unwrap_or_default(),
-        class,
-        before: old.map(|c| c.status),
-        after: new.map(|c| c.status),
-        reason,
-        changed_fields,
-        diff,
+    }
+
+    /// The change record: what changed in the fingerprint (`old_row` is the baseline's row when
+    /// it did), and the reason to show.
+    fn record(self, old_row: Option<&CaseResult>) -> CaseChange {
+        let (old, new) = (self.old, self.new);
+        let (changed_fields, diff) = match (old_row, new) {
+            (Some(o), Some(n)) if self.fingerprint_changed() => {
+                let a = fingerprint_value(o);
+                let b = fingerprint_value(n);
+                let mut fields = Vec::new();
+                field_changes("", &a, &b, &mut fields);
+                (fields, Some(fingerprint_diff(&a, &b)))
+            }
+            _ => (Vec::new(), None),
+        };
+        let reason = match self.class {
+            ChangeClass::Fixed => old.and_then(|o| o.reason.as_deref()).map(|r| format!("was: {r}")),
+            ChangeClass::Removed => None,
+            _ => new.and_then(|n| n.reason.clone()),
+        };
+        CaseChange {
+            id: self.id.to_string(),
+            provider: new
+                .map(|c| c.provider.to_string())
+                .or_else(|| old.map(|o| o.provider.to_string()))
+                .unwrap_or_default(),
+            class: self.class,
+            before: old.map(|c| c.status),
+            after: new.map(|c| c.status),
+            reason,
+            changed_fields,
+            diff,
+        }
     }
 }
 
@@ -234,24 +277,50 @@ fn is_ok(s: CaseStatus) -> bool {
     matches!(s, CaseStatus::Pass | CaseStatus::Xfail | CaseStatus::Flaky)
 }
 
-/// Compares `current` with `baseline`; `source` names where the baseline came from.
-pub fn compare(current: &RunResults, baseline: &RunResults, source: &str, opts: &CompareOptions) -> Comparison {
+/// Compares `current` with `baseline`; `source` names where the baseline came from. Fails only
+/// when the baseline's rows, read again for the cases whose fingerprint changed, cannot be.
+pub fn compare(
+    current: &RunResults,
+    baseline: &BaselineIndex,
+    source: &str,
+    opts: &CompareOptions,
+) -> Result<Comparison, LoadError> {
     let in_scope = |id: &str| opts.scope.as_ref().is_none_or(|s| s.contains(id));
-    let before: BTreeMap<String, &CaseResult> =
-        baseline.cases.iter().map(|c| (c.case_id(), c)).filter(|(id, _)| in_scope(id)).collect();
-    let after: BTreeMap<String, &CaseResult> = current.cases.iter().map(|c| (c.case_id(), c)).collect();
-    let ids: BTreeSet<&String> = before.keys().chain(after.keys()).collect();
-    let mut changes = Vec::new();
+    // Both sides sorted by id and walked side by side: at the end of a large run every row is
+    // still held, and a map of each side would be one more copy of every id.
+    let mut after: Vec<(String, &CaseResult)> = current.cases.iter().map(|c| (c.case_id(), c)).collect();
+    after.sort_by(|a, b| a.0.cmp(&b.0));
+    after.dedup_by(|a, b| a.0 == b.0);
+    let mut olds = baseline.entries().iter().filter(|e| in_scope(&e.id)).peekable();
+    let mut news = after.iter().peekable();
+    let mut pending = Vec::new();
     let mut unchanged = 0;
-    for id in ids {
-        let old = before.get(id).copied().filter(|c| c.status.is_conformance_result());
-        let new = after.get(id).copied();
-        match classify(old, new) {
-            Some(class) => changes.push(change(id, class, old, new)),
+    loop {
+        let order = match (olds.peek(), news.peek()) {
+            (None, None) => break,
+            (Some(o), Some((id, _))) => (*o.id).cmp(id.as_str()),
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+        };
+        let old = if order.is_le() { olds.next() } else { None };
+        let new = if order.is_ge() { news.next() } else { None };
+        let id = old.map(|o| &*o.id).or(new.map(|(id, _)| id.as_str())).unwrap_or_default();
+        let (old, new) = (old.filter(|e| e.status.is_conformance_result()), new.map(|(_, c)| *c));
+        match classify(old.map(Verdict::of_entry), new.map(Verdict::of_row)) {
+            Some(class) => pending.push(Pending { id, class, old, new }),
             None if old.is_some() && new.is_some() => unchanged += 1,
             None => {}
         }
     }
+    let wanted: HashSet<&str> = pending.iter().filter(|p| p.fingerprint_changed()).map(|p| p.id).collect();
+    let old_rows = if wanted.is_empty() { HashMap::new() } else { baseline.rows(&wanted)? };
+    let mut changes: Vec<CaseChange> = pending
+        .into_iter()
+        .map(|p| {
+            let row = old_rows.get(p.id);
+            p.record(row)
+        })
+        .collect();
     changes.sort_by(|a, b| (a.class, &a.id).cmp(&(b.class, &b.id)));
 
     let (latency, latency_note) = if current.mode != baseline.mode {
@@ -263,11 +332,13 @@ pub fn compare(current: &RunResults, baseline: &RunResults, source: &str, opts: 
             )),
         )
     } else {
-        let scoped = baseline.cases.iter().filter(|c| in_scope(&c.case_id()));
-        (latency_changes(&provider_stats_of(scoped), &provider_stats(&current.cases), opts), None)
+        let before = baseline.entries().iter().filter(|e| in_scope(&e.id));
+        let old = total_p95_ms(before.map(|e| (&*e.provider, e.status, e.total_ms)));
+        let new = total_p95_ms(current.cases.iter().map(|c| (&*c.provider, c.status, c.total_ms)));
+        (latency_changes(&old, &new, opts), None)
     };
 
-    Comparison {
+    Ok(Comparison {
         baseline_run_id: baseline.run_id.clone(),
         baseline_started_at: baseline.started_at.clone(),
         baseline_mode: baseline.mode.clone(),
@@ -279,22 +350,21 @@ pub fn compare(current: &RunResults, baseline: &RunResults, source: &str, opts: 
         latency_min_ms: opts.latency_min_ms,
         latency_note,
         scoped: opts.scope.is_some(),
-    }
+    })
 }
 
 fn latency_changes(
-    before: &[super::ProviderStats],
-    after: &[super::ProviderStats],
+    before: &BTreeMap<&str, Option<f64>>,
+    after: &BTreeMap<&str, Option<f64>>,
     opts: &CompareOptions,
 ) -> Vec<LatencyChange> {
     after
         .iter()
-        .filter_map(|a| {
-            let b = before.iter().find(|b| b.provider == a.provider)?;
-            let (old, new) = (b.total_p95_ms?, a.total_p95_ms?);
+        .filter_map(|(provider, new)| {
+            let (old, new) = ((*before.get(provider)?)?, (*new)?);
             let change = if old > 0.0 { new / old - 1.0 } else { 0.0 };
             Some(LatencyChange {
-                provider: a.provider.clone(),
+                provider: provider.to_string(),
                 before_p95_ms: old,
                 after_p95_ms: new,
                 change,
@@ -354,9 +424,17 @@ fn field_changes(path: &str, a: &Value, b: &Value, out: &mut Vec<String>) {
 /// else — cases outside a filtered run's `scope`, cases skipped or unavailable this time — what
 /// the old baseline had. A `--provider gemini` run does not make every other provider's cases
 /// "new" next time, and an outage or a missing key never erases a provider's last real result.
-pub fn updated_baseline(old: Option<&RunResults>, current: &RunResults, scope: Option<&HashSet<String>>) -> RunResults {
-    let next = NextBaseline::of(old, current, scope);
-    RunResults {
+pub fn updated_baseline(
+    old: Option<&BaselineIndex>,
+    current: &RunResults,
+    scope: Option<&HashSet<String>>,
+) -> Result<RunResults, LoadError> {
+    let kept = match old {
+        Some(old) => kept_rows(old, current, scope)?,
+        None => Vec::new(),
+    };
+    let next = NextBaseline::of(&kept, current);
+    Ok(RunResults {
         schema: current.schema,
         run_id: current.run_id.clone(),
         mode: current.mode.clone(),
@@ -365,11 +443,41 @@ pub fn updated_baseline(old: Option<&RunResults>, current: &RunResults, scope: O
         cases: next.cases.into_iter().cloned().collect(),
         bench: current.bench.clone(),
         interrupted: current.interrupted.clone(),
-    }
+    })
 }
 
-/// [`updated_baseline`] without copying a row: the cases it keeps, borrowed from the run and
-/// the old baseline, written exactly as the `RunResults` it stands for.
+/// The old baseline's rows the next baseline keeps (see [`updated_baseline`]): read again from
+/// the baseline file, since the index holds none.
+pub fn kept_rows(
+    old: &BaselineIndex,
+    current: &RunResults,
+    scope: Option<&HashSet<String>>,
+) -> Result<Vec<CaseResult>, LoadError> {
+    let ids: Vec<String> = current.cases.iter().map(CaseResult::case_id).collect();
+    let in_run: HashSet<&str> = ids.iter().map(String::as_str).collect();
+    let taken: HashSet<&str> = ids
+        .iter()
+        .zip(&current.cases)
+        .filter(|(_, c)| c.status.is_conformance_result())
+        .map(|(id, _)| id.as_str())
+        .collect();
+    let wanted: HashSet<&str> = old
+        .entries()
+        .iter()
+        .map(|e| &*e.id)
+        .filter(|id| {
+            let out_of_scope = scope.is_some_and(|s| !s.contains(*id));
+            !taken.contains(id) && (out_of_scope || in_run.contains(id))
+        })
+        .collect();
+    if wanted.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(old.rows(&wanted)?.into_values().collect())
+}
+
+/// [`updated_baseline`] without copying a row: the run's cases that reached a verdict and the
+/// old rows [`kept_rows`] found, borrowed, written exactly as the `RunResults` it stands for.
 #[derive(Serialize)]
 pub struct NextBaseline<'a> {
     schema: u32,
@@ -385,18 +493,9 @@ pub struct NextBaseline<'a> {
 }
 
 impl<'a> NextBaseline<'a> {
-    pub fn of(old: Option<&'a RunResults>, current: &'a RunResults, scope: Option<&HashSet<String>>) -> Self {
+    pub fn of(kept: &'a [CaseResult], current: &'a RunResults) -> Self {
         let mut cases: Vec<&CaseResult> = current.cases.iter().filter(|c| c.status.is_conformance_result()).collect();
-        if let Some(old) = old {
-            let taken: HashSet<String> = cases.iter().map(|c| c.case_id()).collect();
-            let in_run: HashSet<String> = current.cases.iter().map(CaseResult::case_id).collect();
-            let keep = |c: &&CaseResult| {
-                let id = c.case_id();
-                let out_of_scope = scope.is_some_and(|s| !s.contains(&id));
-                !taken.contains(&id) && (out_of_scope || in_run.contains(&id))
-            };
-            cases.extend(old.cases.iter().filter(keep));
-        }
+        cases.extend(kept);
         cases.sort_by_cached_key(|c| c.case_id());
         NextBaseline {
             schema: current.schema,
@@ -459,7 +558,8 @@ mod tests {
             case("s/b/p/x", CaseStatus::Skipped),
             case("s/c/p/x", CaseStatus::Flaky),
         ]);
-        let next = updated_baseline(Some(&old), &now, None);
+        let old = BaselineIndex::from_results(old);
+        let next = updated_baseline(Some(&old), &now, None).unwrap();
         let statuses: Vec<(String, CaseStatus)> = next.cases.iter().map(|c| (c.case_id(), c.status)).collect();
         assert_eq!(
             statuses,
@@ -470,7 +570,7 @@ mod tests {
             ],
             "removed cases drop out, the rest keep their last verdict"
         );
-        let cmp = compare(&now, &old, "b", &CompareOptions::default());
+        let cmp = compare(&now, &old, "b", &CompareOptions::default()).unwrap();
         assert_eq!(cmp.count(ChangeClass::Unavailable), 1);
         assert_eq!(cmp.count(ChangeClass::Regression), 0, "an outage is not a regression");
         assert_eq!(cmp.count(ChangeClass::NotRun), 1);
@@ -483,9 +583,11 @@ mod tests {
         let mut now = run(vec![case("s/a/p/x", CaseStatus::Skipped), case("s/c/p/x", CaseStatus::Pass)]);
         now.interrupted = Some(crate::results::Interruption { signal: "SIGINT".into(), not_run: 2 });
         let scope: HashSet<String> = ["s/c/p/non_stream".to_string()].into();
+        let old = BaselineIndex::from_results(old);
         for scope in [None, Some(&scope)] {
-            let owned = serde_json::to_string_pretty(&updated_baseline(Some(&old), &now, scope)).unwrap();
-            let borrowed = serde_json::to_string_pretty(&NextBaseline::of(Some(&old), &now, scope)).unwrap();
+            let owned = serde_json::to_string_pretty(&updated_baseline(Some(&old), &now, scope).unwrap()).unwrap();
+            let kept = kept_rows(&old, &now, scope).unwrap();
+            let borrowed = serde_json::to_string_pretty(&NextBaseline::of(&kept, &now)).unwrap();
             assert_eq!(owned, borrowed);
             assert!(owned.contains("\"scenario\": \"a\""), "the old verdict of a skipped case is kept: {owned}");
         }

@@ -406,7 +406,7 @@ fn page_view(results: &RunResults, comparison: Option<&Comparison>, providers: &
 /// baseline.
 pub fn write_html(out: &mut dyn Write, results: &RunResults, comparison: Option<&Comparison>) -> anyhow::Result<()> {
     let tera = templates()?;
-    let providers: BTreeSet<&str> = results.cases.iter().map(|c| c.provider.as_str()).collect();
+    let providers: BTreeSet<&str> = results.cases.iter().map(|c| &*c.provider).collect();
     let ctx = tera::Context::from_serialize(&page_view(results, comparison, &providers))?;
     let changes = comparison.map(change_index);
     let mut by_suite: BTreeMap<&str, BTreeMap<&str, Vec<&CaseResult>>> = BTreeMap::new();

@@ -26,7 +26,7 @@ impl Column {
     }
 
     fn holds(&self, c: &CaseResult) -> bool {
-        c.provider == self.provider && c.stream == self.stream
+        *c.provider == *self.provider && c.stream == self.stream
     }
 }
 

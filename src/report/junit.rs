@@ -256,9 +256,10 @@ mod tests {
             .collect();
         let mut before = run(many.clone());
         before.cases[1].status = CaseStatus::Pass;
+        let before = crate::report::BaselineIndex::from_results(before);
         for results in [run(vec![]), run(vec![case("openai", "only", CaseStatus::Unavailable)]), run(many)] {
             assert_eq!(render_junit(&results, None).unwrap(), whole(&results, None));
-            let cmp = compare(&results, &before, "b", &CompareOptions::default());
+            let cmp = compare(&results, &before, "b", &CompareOptions::default()).unwrap();
             assert_eq!(render_junit(&results, Some(&cmp)).unwrap(), whole(&results, Some(&cmp)));
         }
     }

@@ -112,7 +112,7 @@ mod tests {
         assert_eq!(m.mode, "live");
         assert_eq!(m.started_at, "2026-01-01T00:00:00Z");
         assert_eq!(m.duration_ms, 15_000.0);
-        assert_eq!(m.cases.iter().map(|c| c.scenario.as_str()).collect::<Vec<_>>(), ["a", "b"]);
+        assert_eq!(m.cases.iter().map(|c| &*c.scenario).collect::<Vec<_>>(), ["a", "b"]);
     }
 
     #[test]

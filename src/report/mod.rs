@@ -3,6 +3,7 @@
 //! a baseline run when there is one.
 
 mod baseline;
+mod baseline_index;
 mod bench_section;
 mod bench_table;
 mod charts;
@@ -16,14 +17,16 @@ mod output_dir;
 mod progress;
 mod provider_stats;
 mod results_file;
+mod results_stream;
 mod summary;
 mod terminal_style;
 mod unavailability;
 
 pub use baseline::{
     CaseChange, ChangeClass, CompareOptions, Comparison, LatencyChange, NextBaseline, compare, fingerprint_diff,
-    updated_baseline,
+    kept_rows, updated_baseline,
 };
+pub use baseline_index::{BaselineIndex, IndexEntry};
 pub use bench_section::render_bench_section;
 pub use bench_table::{format_ms, render_table};
 pub use html::{render_html, symbol, write_html};
@@ -37,6 +40,7 @@ pub use output_dir::{
 pub use progress::Progress;
 pub use provider_stats::{ProviderStats, provider_stats};
 pub use results_file::{LoadError, RESULTS_SCHEMA, load_results, parse_results, resolve_results_path};
+pub use results_stream::{ResultsHeader, stream_results};
 pub use summary::{SUMMARY_LIMIT, render_summary, terminal_summary};
 pub use terminal_style::{paint, quiet, set_color, set_quiet};
 pub use unavailability::unavailability;

@@ -31,12 +31,24 @@ fn percentile(h: &Histogram<u64>, q: f64) -> Option<f64> {
     (!h.is_empty()).then(|| h.value_at_quantile(q) as f64 / 1000.0)
 }
 
-pub fn provider_stats(cases: &[CaseResult]) -> Vec<ProviderStats> {
-    provider_stats_of(cases)
+/// p95 total latency per provider over the cases that ran (`(provider, status, total_ms)`), as
+/// [`ProviderStats::total_p95_ms`] has it: what a baseline comparison sets side by side.
+pub fn total_p95_ms<'a>(cases: impl IntoIterator<Item = (&'a str, CaseStatus, f64)>) -> BTreeMap<&'a str, Option<f64>> {
+    let mut by: BTreeMap<&str, Histogram<u64>> = BTreeMap::new();
+    for (provider, status, total_ms) in cases {
+        let h = by.entry(provider).or_insert_with(histogram);
+        if status != CaseStatus::Skipped {
+            record_ms(h, total_ms);
+        }
+    }
+    by.into_iter().map(|(p, h)| (p, percentile(&h, 0.95))).collect()
 }
 
-/// [`provider_stats`] of any selection of rows, borrowed (a baseline's cases within scope).
-pub fn provider_stats_of<'a>(cases: impl IntoIterator<Item = &'a CaseResult>) -> Vec<ProviderStats> {
+fn record_ms(h: &mut Histogram<u64>, ms: f64) {
+    let _ = h.record((ms * 1000.0).max(1.0) as u64);
+}
+
+pub fn provider_stats(cases: &[CaseResult]) -> Vec<ProviderStats> {
     let mut by: BTreeMap<&str, Vec<&CaseResult>> = BTreeMap::new();
     for c in cases {
         by.entry(&c.provider).or_default().push(c);
@@ -51,9 +63,9 @@ pub fn provider_stats_of<'a>(cases: impl IntoIterator<Item = &'a CaseResult>) ->
                     continue;
                 }
                 if let Some(t) = c.ttft_ms {
-                    let _ = ttft.record((t * 1000.0).max(1.0) as u64);
+                    record_ms(&mut ttft, t);
                 }
-                let _ = total.record((c.total_ms * 1000.0).max(1.0) as u64);
+                record_ms(&mut total, c.total_ms);
                 if let Some(u) = &c.usage {
                     tokens += u.completion_tokens;
                     secs += c.total_ms / 1000.0;

@@ -203,7 +203,7 @@ fn capitalized(s: &str) -> String {
 /// The matrix as Markdown: one table per suite, a column per provider, each cell the
 /// non-stream then the stream verdict as symbols (they read without colour).
 fn matrix_section(results: &RunResults) -> String {
-    let providers: BTreeSet<&str> = results.cases.iter().map(|c| c.provider.as_str()).collect();
+    let providers: BTreeSet<&str> = results.cases.iter().map(|c| &*c.provider).collect();
     let mut by_suite: BTreeMap<&str, BTreeMap<&str, Vec<&CaseResult>>> = BTreeMap::new();
     for c in &results.cases {
         by_suite.entry(&c.suite).or_default().entry(&c.scenario).or_default().push(c);
@@ -225,7 +225,7 @@ fn matrix_section(results: &RunResults) -> String {
             let _ = write!(s, "| {} |", cell(scenario));
             for p in &providers {
                 let pick = |stream: bool| {
-                    cases.iter().find(|c| c.provider == *p && c.stream == stream).map_or(" ", |c| symbol(c.status))
+                    cases.iter().find(|c| &*c.provider == *p && c.stream == stream).map_or(" ", |c| symbol(c.status))
                 };
                 let _ = write!(s, " {}{} |", pick(false), pick(true));
             }

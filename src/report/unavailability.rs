@@ -11,14 +11,15 @@ pub fn unavailability(results: &RunResults) -> Vec<String> {
     let mut by_provider: BTreeMap<&str, (usize, BTreeMap<String, usize>)> = BTreeMap::new();
     for c in results.cases.iter().filter(|c| c.status == CaseStatus::Unavailable) {
         let provider =
-            c.attempts.iter().rev().find(|a| a.outcome.called()).map_or(c.provider.as_str(), |a| a.provider.as_str());
+            c.attempts.iter().rev().find(|a| a.outcome.called()).map_or(&*c.provider, |a| a.provider.as_str());
         let entry = by_provider.entry(provider).or_default();
         entry.0 += 1;
         let kind = c
             .error
             .as_ref()
-            .and_then(|e| e["kind"].as_str())
-            .map_or_else(|| "cooling down".to_string(), str::to_string);
+            .and_then(|e| e.to_value().ok())
+            .and_then(|e| e["kind"].as_str().map(str::to_string))
+            .unwrap_or_else(|| "cooling down".to_string());
         *entry.1.entry(kind).or_default() += 1;
     }
     by_provider

@@ -1,20 +1,24 @@
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 use llm_conform_core::api::Usage;
 use llm_conform_core::router::Attempt;
 
-use super::{CaseId, CaseStatus, JsonText, Mode, SnapshotState};
+use super::{CaseId, CaseRequest, CaseStatus, JsonText, Mode, SnapshotState};
 use crate::fingerprint::Fingerprint;
 
 /// One row of `results.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CaseResult {
-    pub suite: String,
-    pub scenario: String,
-    pub provider: String,
+    /// Suite, scenario, provider, tags and description are shared by every case of a scenario
+    /// (a 16× matrix holds 17,000 rows until its reports are written).
+    pub suite: Arc<str>,
+    pub scenario: Arc<str>,
+    pub provider: Arc<str>,
     pub model: String,
     pub stream: bool,
-    pub tags: Vec<String>,
+    pub tags: Arc<[String]>,
     pub status: CaseStatus,
     pub reason: Option<String>,
     pub fingerprint: Option<Fingerprint>,
@@ -24,14 +28,14 @@ pub struct CaseResult {
     pub cost_usd: Option<f64>,
     pub attempts: Vec<Attempt>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
+    pub description: Option<Arc<str>>,
     /// The canonical request sent, for the report's per-case details (compact: a run holds
     /// one per case).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub request: Option<JsonText>,
-    /// The normalized error, when the call failed.
+    pub request: Option<CaseRequest>,
+    /// The normalized error, when the call failed (as text, like `request`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error: Option<serde_json::Value>,
+    pub error: Option<JsonText>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub snapshot: Option<SnapshotState>,
     /// The difference from the stored snapshot, when it drifted.
@@ -47,7 +51,6 @@ impl CaseResult {
     /// read from JSON, the attempts a case collects) and most rows have one attempt, while a
     /// run and its baseline hold thousands of rows until the end.
     pub fn shrink_to_fit(&mut self) {
-        self.tags.shrink_to_fit();
         self.attempts.shrink_to_fit();
         for a in &mut self.attempts {
             a.notes.shrink_to_fit();

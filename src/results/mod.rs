@@ -4,6 +4,7 @@
 
 mod bench_report;
 mod case_id;
+mod case_request;
 mod case_result;
 mod case_status;
 mod json_text;
@@ -14,6 +15,7 @@ mod snapshot_state;
 
 pub use bench_report::{BenchCounts, BenchReport, BenchSettings, BenchStats, Bucket, Summary};
 pub use case_id::CaseId;
+pub use case_request::CaseRequest;
 pub use case_result::CaseResult;
 pub use case_status::CaseStatus;
 pub use json_text::JsonText;

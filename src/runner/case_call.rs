@@ -13,7 +13,7 @@ use llm_conform_core::router::{AttemptOutcome, CallResult, Candidate, RouteOutco
 use super::exec_context::{ExecContext, Source};
 use super::provider_call::{CaseStop, call_provider};
 use super::verdict::{Evidence, OUTAGE_KINDS};
-use crate::results::{Attempt, CaseResult};
+use crate::results::{Attempt, CaseResult, JsonText};
 use crate::suite::{CaseId, Mode, ROUTER_PROVIDER, RouteSpec, Scenario};
 
 /// What a mode's calls came to, ready for judging.
@@ -176,7 +176,7 @@ fn fill_row(row: &mut CaseResult, outcome: &RouteOutcome, ttft_ms: Option<f64>, 
     let costs: Vec<f64> = row.attempts.iter().filter_map(|a| a.cost_usd).collect();
     row.cost_usd = (!costs.is_empty()).then(|| costs.iter().sum());
     if routed {
-        row.provider = ROUTER_PROVIDER.to_string();
+        row.provider = ROUTER_PROVIDER.into();
         if let Some(c) = &outcome.served_by {
             row.model = c.to_string();
         }
@@ -189,7 +189,7 @@ fn fill_row(row: &mut CaseResult, outcome: &RouteOutcome, ttft_ms: Option<f64>, 
         row.usage = resp.usage.clone();
     }
     if let Err(e) = &outcome.result {
-        row.error = Some(e.to_json()["error"].clone());
+        row.error = JsonText::from_value(&e.to_json()["error"]).ok();
     }
 }
 

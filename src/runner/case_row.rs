@@ -1,16 +1,61 @@
 //! A case's row in the results, before its verdict.
 
-use crate::results::{CaseResult, CaseStatus};
+use std::sync::Arc;
+
+use llm_conform_core::api::ChatRequest;
+
+use super::case_call::case_request;
+use super::plan::CaseGroup;
+use crate::results::{CaseRequest, CaseResult, CaseStatus, JsonText};
 use crate::suite::{Mode, Scenario};
 
-pub fn base_result(suite: &str, scenario: &Scenario, provider: &str, mode: Mode, model: &str) -> CaseResult {
+/// What every row of one scenario shares, made once per scenario when the plan is built: a
+/// run holds all its rows until the reports are written, and these repeat on every provider.
+#[derive(Debug, Clone)]
+pub struct RowLabels {
+    pub scenario: Arc<str>,
+    pub tags: Arc<[String]>,
+    pub description: Option<Arc<str>>,
+    /// The scenario's request in each of its modes, with the scenario's own model (often none):
+    /// a case's row adds the model it asked for.
+    pub requests: Vec<(Mode, Arc<JsonText>)>,
+    /// The model in those requests.
+    pub requests_model: String,
+}
+
+impl RowLabels {
+    pub fn of(scenario: &Scenario) -> RowLabels {
+        RowLabels {
+            scenario: Arc::from(scenario.id.as_str()),
+            tags: scenario.tags.iter().cloned().collect(),
+            description: Some(scenario.description.as_str()).filter(|d| !d.is_empty()).map(Arc::from),
+            requests: scenario
+                .modes
+                .iter()
+                .filter_map(|&m| Some((m, Arc::new(JsonText::of(&case_request(scenario, None, m)).ok()?))))
+                .collect(),
+            requests_model: scenario.request.model.clone(),
+        }
+    }
+
+    /// The row's copy of `req`, the request a case of this scenario sent in `mode`.
+    pub fn request(&self, mode: Mode, req: &ChatRequest) -> Option<CaseRequest> {
+        match self.requests.iter().find(|(m, _)| *m == mode) {
+            Some((_, shared)) if req.model == self.requests_model => Some(CaseRequest::new(shared.clone(), None)),
+            Some((_, shared)) => Some(CaseRequest::new(shared.clone(), Some(&req.model))),
+            None => Some(CaseRequest::new(Arc::new(JsonText::of(req).ok()?), None)),
+        }
+    }
+}
+
+pub fn base_result(group: &CaseGroup, mode: Mode, model: &str) -> CaseResult {
     CaseResult {
-        suite: suite.to_string(),
-        scenario: scenario.id.clone(),
-        provider: provider.to_string(),
+        suite: group.suite.clone(),
+        scenario: group.labels.scenario.clone(),
+        provider: group.provider.clone(),
         model: model.to_string(),
         stream: mode.is_stream(),
-        tags: scenario.tags.clone(),
+        tags: group.labels.tags.clone(),
         status: CaseStatus::Skipped,
         reason: None,
         fingerprint: None,
@@ -19,7 +64,7 @@ pub fn base_result(suite: &str, scenario: &Scenario, provider: &str, mode: Mode,
         usage: None,
         cost_usd: None,
         attempts: Vec::new(),
-        description: Some(scenario.description.clone()).filter(|d| !d.is_empty()),
+        description: group.labels.description.clone(),
         request: None,
         error: None,
         snapshot: None,

@@ -5,28 +5,24 @@ use super::case_call::{case_request, retried, run_calls};
 use super::case_row::base_result;
 use super::exec_context::ExecContext;
 use super::judge::judge;
+use super::plan::CaseGroup;
 use super::verdict::{Evidence, VerdictInputs, decide};
 use crate::diff::json_diff;
-use crate::results::{CaseResult, JsonText, SnapshotState};
+use crate::results::{CaseResult, SnapshotState};
 use crate::suite::{CaseId, Mode, Scenario};
 
-pub async fn run_group(
-    ctx: &ExecContext,
-    suite: &str,
-    scenario: &Scenario,
-    provider: &str,
-    modes: &[Mode],
-) -> Vec<CaseResult> {
+pub async fn run_group(ctx: &ExecContext, group: &CaseGroup) -> Vec<CaseResult> {
+    let (scenario, provider, modes) = (&*group.scenario, &*group.provider, &group.modes[..]);
     // A seam for the regression test of "a panicking case vanishes": no input can make a case
     // panic any more, so debug builds can be told to.
     #[cfg(debug_assertions)]
     if let Ok(target) = std::env::var("LLM_CONFORM_DEBUG_PANIC_CASE")
-        && modes.iter().any(|&m| CaseId::new(suite, &scenario.id, provider, m).to_string() == target)
+        && modes.iter().any(|&m| group.case_id(m) == target)
     {
         panic!("injected panic in {target}");
     }
     let ran: Vec<(CaseResult, Evidence)> =
-        futures::future::join_all(modes.iter().map(|&mode| run_mode(ctx, suite, scenario, provider, mode))).await;
+        futures::future::join_all(modes.iter().map(|&mode| run_mode(ctx, group, mode))).await;
     let blame = disagreement(scenario, &ran);
     ran.into_iter()
         .map(|(mut row, evidence)| {
@@ -61,18 +57,13 @@ pub async fn run_group(
 }
 
 /// One mode: its row with timings and attempts, and what decides its verdict.
-async fn run_mode(
-    ctx: &ExecContext,
-    suite: &str,
-    scenario: &Scenario,
-    provider: &str,
-    mode: Mode,
-) -> (CaseResult, Evidence) {
-    let id = CaseId::new(suite, &scenario.id, provider, mode);
-    let spec = scenario.route.is_none().then(|| ctx.live.get(provider).ok()).flatten();
+async fn run_mode(ctx: &ExecContext, group: &CaseGroup, mode: Mode) -> (CaseResult, Evidence) {
+    let scenario = &*group.scenario;
+    let id = CaseId::new(&group.suite, &scenario.id, &group.provider, mode);
+    let spec = scenario.route.is_none().then(|| ctx.live.get(&group.provider).ok()).flatten();
     let req = case_request(scenario, spec, mode);
-    let mut row = base_result(suite, scenario, provider, mode, &req.model);
-    row.request = JsonText::of(&req).ok();
+    let mut row = base_result(group, mode, &req.model);
+    row.request = group.labels.request(mode, &req);
     let evidence = match run_calls(ctx, scenario, &id, &req, &mut row).await {
         Ok(calls) => Evidence::Judged(judge(ctx, scenario, &id, &req, &calls.result, calls.chunks, calls.path)),
         Err(stopped) => stopped,

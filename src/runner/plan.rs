@@ -1,5 +1,7 @@
 use std::sync::Arc;
 
+use super::case_row::RowLabels;
+
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
 use crate::suite::{CaseId, Mode, ROUTER_PROVIDER, Scenario, Suite};
@@ -53,6 +55,8 @@ pub struct CaseGroup {
     pub scenario: Arc<Scenario>,
     pub provider: Arc<str>,
     pub modes: Vec<Mode>,
+    /// Shared by the groups of one scenario.
+    pub labels: RowLabels,
 }
 
 impl CaseGroup {
@@ -115,6 +119,7 @@ impl Plan {
                     continue;
                 }
                 let sc = Arc::new(sc.clone());
+                let labels = RowLabels::of(&sc);
                 if sc.route.is_some() {
                     if !filters.skip_routed {
                         groups.push(CaseGroup {
@@ -122,6 +127,7 @@ impl Plan {
                             scenario: sc.clone(),
                             provider: Arc::from(ROUTER_PROVIDER),
                             modes: modes.clone(),
+                            labels: labels.clone(),
                         });
                     }
                     continue;
@@ -133,6 +139,7 @@ impl Plan {
                             scenario: sc.clone(),
                             provider: Arc::from(p.as_str()),
                             modes: modes.clone(),
+                            labels: labels.clone(),
                         });
                     }
                 }

@@ -59,7 +59,7 @@ impl Runner {
         if replay.is_some() {
             // Replay servers are taken in turn: connections to one that has stopped are dropped
             // from the pool soon, not kept for a minute and a half each.
-            transport_config.pool_idle_timeout = Duration::from_secs(2);
+            transport_config.pool_idle_timeout = Duration::from_millis(250);
         }
         let transport = HttpTransport::new(transport_config).map_err(RunError::Client)?;
         let snapshots = options.snapshots.clone().map(|dir| SnapshotStore::new(dir, options.snapshot_update));
@@ -148,7 +148,7 @@ impl Runner {
                 for m in &g.modes {
                     let _ = events.send(RunEvent::CaseStarted { case: g.case_id(*m) });
                 }
-                let run = run_group(&ctx, &g.suite, &g.scenario, &g.provider, &g.modes);
+                let run = run_group(&ctx, &g);
                 let results = match AssertUnwindSafe(run).catch_unwind().await {
                     Ok(results) => results,
                     Err(payload) => panicked(&g, &*payload),
@@ -240,7 +240,7 @@ fn panicked(group: &CaseGroup, payload: &(dyn std::any::Any + Send)) -> Vec<Case
         .modes
         .iter()
         .map(|&m| {
-            let mut r = base_result(&group.suite, &group.scenario, &group.provider, m, "");
+            let mut r = base_result(group, m, "");
             r.status = CaseStatus::Error;
             r.reason = Some(format!("the harness panicked while running this case: {message}"));
             r

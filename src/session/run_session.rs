@@ -12,8 +12,8 @@ use llm_conform_core::secrets::KeyStore;
 use tokio::sync::mpsc::UnboundedReceiver;
 
 use crate::report::{
-    CompareOptions, Comparison, JsonlWriter, LoadError, NextBaseline, OutputDir, OutputError, Progress, compare,
-    load_results, prepare_baseline, write_reports,
+    BaselineIndex, CompareOptions, Comparison, JsonlWriter, LoadError, NextBaseline, OutputDir, OutputError, Progress,
+    compare, kept_rows, prepare_baseline, write_reports,
 };
 use crate::results::{RunEvent, RunResults};
 use crate::runner::{Plan, RunError, RunOptions, Runner, Shutdown};
@@ -73,11 +73,13 @@ impl RunSession {
     /// checked before a run is spent on it. A broken previous baseline is set aside, not fatal.
     pub async fn execute(self, shutdown: Shutdown) -> Result<SessionOutcome, SessionError> {
         let previous_path = self.out.baseline();
-        // The baselines are read on a thread of their own while the runner starts (its HTTP
+        // The baselines are indexed on a thread of their own while the runner starts (its HTTP
         // client loads the system's root certificates): start-up is much of a short run.
         let loading = {
             let (previous_path, explicit) = (previous_path.clone(), self.explicit_baseline.clone());
-            std::thread::spawn(move || (load_results(&previous_path), explicit.map(|p| (load_results(&p), p))))
+            std::thread::spawn(move || {
+                (BaselineIndex::load(&previous_path), explicit.map(|p| (BaselineIndex::load(&p), p)))
+            })
         };
         let runner = Runner::new(self.catalog, self.options, self.keys, false).await;
         let (previous, explicit) = loading.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
@@ -86,7 +88,7 @@ impl RunSession {
             Err(LoadError::Read(e)) if e.is_not_found() => (None, None),
             Err(e) => (None, Some(e)),
         };
-        let explicit: Option<(String, RunResults)> = match explicit {
+        let explicit: Option<(String, BaselineIndex)> = match explicit {
             Some((loaded, p)) => Some((p.display().to_string(), loaded.map_err(SessionError::Baseline)?)),
             None => None,
         };
@@ -101,18 +103,26 @@ impl RunSession {
         let snapshots = runner.snapshots_written();
         drop(runner);
         let jsonl_errors = reporter.await.unwrap_or_default();
-        // Compared with the explicit baseline, else the previous run's: borrowed, never copied.
+        // Compared with the explicit baseline, else the previous run's.
         let baseline = match &explicit {
             Some((source, base)) => Some((source.clone(), base)),
             None => previous.as_ref().map(|r| (previous_path.display().to_string(), r)),
         };
-        let comparison = baseline.map(|(source, base)| {
-            compare(&results, base, &source, &CompareOptions { scope: self.scope.clone(), ..self.compare.clone() })
-        });
+        let options = CompareOptions { scope: self.scope.clone(), ..self.compare.clone() };
+        let comparison = baseline
+            .map(|(source, base)| compare(&results, base, &source, &options))
+            .transpose()
+            .map_err(SessionError::Baseline)?;
         // An interrupted run is not what the next run should be compared with. The next
         // baseline is written beside the reports and put in place once they are.
-        let next = (self.update_baseline && results.interrupted.is_none())
-            .then(|| NextBaseline::of(previous.as_ref(), &results, self.scope.as_ref()));
+        let update = self.update_baseline && results.interrupted.is_none();
+        let kept = match previous.as_ref().filter(|_| update) {
+            Some(old) => kept_rows(old, &results, self.scope.as_ref()).map_err(SessionError::Baseline)?,
+            None => Vec::new(),
+        };
+        // The indexes have served: what they held is not kept while the reports are written.
+        drop((previous, explicit));
+        let next = update.then(|| NextBaseline::of(&kept, &results));
         let (reports, prepared) = std::thread::scope(|s| {
             let prepared = next.as_ref().map(|n| s.spawn(|| prepare_baseline(&previous_path, n)));
             let reports = write_reports(&self.out, &results, comparison.as_ref());

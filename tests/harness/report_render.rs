@@ -1,7 +1,9 @@
 //! The rendered reports, read back the way their consumers read them: `index.html` through an
 //! HTML parser, `junit.xml` through a JUnit parser, `summary.md` as text.
 
-use llm_conform::report::{CompareOptions, Comparison, compare, render_html, render_junit, render_summary};
+use llm_conform::report::{
+    BaselineIndex, CompareOptions, Comparison, compare, render_html, render_junit, render_summary,
+};
 use llm_conform::results::RunResults;
 use quick_junit::{NonSuccessKind, Report, TestCaseStatus};
 use scraper::{Html, Selector};
@@ -41,7 +43,7 @@ fn results(run_id: &str, cases: Vec<Value>) -> RunResults {
 
 /// Last week: everything passes but one failure. This week: a new failure (regression), a drifted
 /// fingerprint, an error that was a pass (regression), a fix, an xfail and a skip.
-fn baseline_and_current() -> (RunResults, RunResults, Comparison) {
+fn baseline_and_current() -> (RunResults, Comparison) {
     let base = results(
         "last-week",
         vec![
@@ -73,8 +75,9 @@ fn baseline_and_current() -> (RunResults, RunResults, Comparison) {
             case("unicode", "anthropic", false, "skipped", "stop"),
         ],
     );
-    let cmp = compare(&cur, &base, "reports/baseline/results.json", &CompareOptions::default());
-    (base, cur, cmp)
+    let base = BaselineIndex::from_results(base);
+    let cmp = compare(&cur, &base, "reports/baseline/results.json", &CompareOptions::default()).unwrap();
+    (cur, cmp)
 }
 
 fn sel(s: &str) -> Selector {
@@ -87,7 +90,7 @@ fn text(doc: &Html, s: &str) -> String {
 
 #[test]
 fn html_report_has_the_regression_summary_matrix_and_case_details() {
-    let (_, cur, cmp) = baseline_and_current();
+    let (cur, cmp) = baseline_and_current();
     let html = render_html(&cur, Some(&cmp)).unwrap();
     let doc = Html::parse_document(&html);
 
@@ -180,7 +183,7 @@ fn html_without_a_baseline_says_so_and_escapes_text() {
 
 #[test]
 fn junit_parses_with_the_expected_counts() {
-    let (_, cur, cmp) = baseline_and_current();
+    let (cur, cmp) = baseline_and_current();
     let xml = render_junit(&cur, Some(&cmp)).unwrap();
     let report = Report::deserialize_from_str(&xml).unwrap();
     assert_eq!(report.tests, 8);
@@ -218,7 +221,7 @@ fn junit_parses_with_the_expected_counts() {
 
 #[test]
 fn step_summary_has_the_regression_summary_then_the_matrix() {
-    let (_, cur, cmp) = baseline_and_current();
+    let (cur, cmp) = baseline_and_current();
     let md = render_summary(&cur, Some(&cmp));
     let regression = md.find("## Regression summary").unwrap();
     let matrix = md.find("## Matrix").unwrap();
@@ -257,7 +260,7 @@ fn a_week_where_every_case_drifted_stays_readable_and_under_3_mb() {
         }
     }
     let (base, cur) = (results("before", before), results("after", after));
-    let cmp = compare(&cur, &base, "b.json", &CompareOptions::default());
+    let cmp = compare(&cur, &BaselineIndex::from_results(base), "b.json", &CompareOptions::default()).unwrap();
     assert_eq!(cmp.changes.len(), 900);
     let html = render_html(&cur, Some(&cmp)).unwrap();
     assert!(html.len() < 3_000_000, "{} bytes", html.len());

@@ -189,10 +189,10 @@ fn the_suites_through_serve_fingerprint_as_the_direct_run() {
     let mut differ = Vec::new();
     for c in &via.cases {
         let (want, status) = &direct_fp[&c.case_id()];
-        if c.scenario == "stream_include_usage" && !forwards_usage_unasked(&c.provider) {
+        if &*c.scenario == "stream_include_usage" && !forwards_usage_unasked(&c.provider) {
             continue;
         }
-        if NATIVE_SUITES.contains(&c.suite.as_str()) {
+        if NATIVE_SUITES.contains(&&*c.suite) {
             continue;
         }
         let bad_key = c.scenario.contains("key");
