@@ -3,6 +3,7 @@
 
 mod case_call;
 mod case_row;
+mod dispatch;
 mod exec_context;
 mod group;
 mod judge;

@@ -1,19 +1,15 @@
-use std::collections::HashMap;
-use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use futures::FutureExt;
-use tokio::sync::{Semaphore, mpsc};
-use tokio::task::JoinSet;
+use tokio::sync::mpsc;
 
 use super::case_row::base_result;
+use super::dispatch::Dispatch;
 use super::exec_context::ExecContext;
-use super::group::run_group;
 use super::plan::CaseGroup;
 use super::{Plan, RunMode, RunOptions, Shutdown, StopLevel};
 use crate::replay::ReplayPool;
-use crate::results::{CaseResult, CaseStatus, FinishedCase, Interruption, RunEvent, RunResults};
+use crate::results::{CaseResult, CaseStatus, Interruption, RunEvent, RunResults};
 use crate::snapshot::SnapshotStore;
 use llm_conform_core::providers::Catalog;
 use llm_conform_core::router::RouterPolicy;
@@ -124,43 +120,8 @@ impl Runner {
             mode: self.ctx.options.mode.as_str().to_string(),
             total: plan.case_count(),
         });
-        let global = Arc::new(Semaphore::new(self.ctx.options.concurrency.max(1)));
-        let mut per_provider: HashMap<Arc<str>, Arc<Semaphore>> = HashMap::new();
-        let mut set = JoinSet::new();
-        let mut groups: HashMap<tokio::task::Id, CaseGroup> = HashMap::new();
-        for group in plan.groups.iter().cloned() {
-            let provider_sem = per_provider
-                .entry(group.provider.clone())
-                .or_insert_with(|| Arc::new(Semaphore::new(self.ctx.options.per_provider.max(1))))
-                .clone();
-            let global = global.clone();
-            let ctx = self.ctx.clone();
-            let events = events.clone();
-            let stop = shutdown.clone();
-            let g = group.clone();
-            let handle = set.spawn(async move {
-                // Provider first, then global: a provider at its limit never holds a global slot.
-                let _p = provider_sem.acquire_owned().await.ok();
-                let _g = global.acquire_owned().await.ok();
-                if stop.level() > StopLevel::Running {
-                    return None;
-                }
-                for m in &g.modes {
-                    let _ = events.send(RunEvent::CaseStarted { case: g.case_id(*m) });
-                }
-                let run = run_group(&ctx, &g);
-                let results = match AssertUnwindSafe(run).catch_unwind().await {
-                    Ok(results) => results,
-                    Err(payload) => panicked(&g, &*payload),
-                };
-                for r in &results {
-                    let _ = events.send(RunEvent::CaseFinished(FinishedCase::of(r)));
-                }
-                Some(results)
-            });
-            groups.insert(handle.id(), group);
-        }
-        let (mut cases, not_run) = gather(&mut set, &groups, &shutdown, plan.case_count()).await;
+        let mut dispatch = Dispatch::start(self.ctx.clone(), &plan.groups, events.clone(), shutdown.clone());
+        let (mut cases, not_run) = gather(&mut dispatch, &shutdown, plan.case_count()).await;
         cases.sort_by_cached_key(|c| c.case_id());
         let interrupted = shutdown
             .reason()
@@ -185,51 +146,47 @@ impl Runner {
 /// Collects the groups' rows as their tasks end, until all have: at a drain no new case starts
 /// and the grace period runs; at an abort, or when the grace period ends, the rest are
 /// abandoned. Returns the rows and how many cases did not run.
-async fn gather(
-    set: &mut JoinSet<Option<Vec<CaseResult>>>,
-    groups: &HashMap<tokio::task::Id, CaseGroup>,
-    shutdown: &Shutdown,
-    capacity: usize,
-) -> (Vec<CaseResult>, usize) {
+async fn gather(dispatch: &mut Dispatch, shutdown: &Shutdown, capacity: usize) -> (Vec<CaseResult>, usize) {
     let mut cases = Vec::with_capacity(capacity);
     let mut not_run = 0usize;
     let mut deadline: Option<tokio::time::Instant> = None;
     loop {
         let next = tokio::select! {
             biased;
-            joined = set.join_next_with_id() => joined,
+            joined = dispatch.set.join_next_with_id() => joined,
             _ = shutdown.reached(StopLevel::Drain), if deadline.is_none() => {
                 deadline = Some(tokio::time::Instant::now() + shutdown.grace);
                 continue;
             }
             _ = shutdown.reached(StopLevel::Abort) => {
-                set.abort_all();
-                set.join_next_with_id().await
+                dispatch.set.abort_all();
+                dispatch.set.join_next_with_id().await
             }
             _ = tokio::time::sleep_until(deadline.unwrap_or_else(tokio::time::Instant::now)), if deadline.is_some() => {
-                set.abort_all();
-                set.join_next_with_id().await
+                dispatch.set.abort_all();
+                dispatch.set.join_next_with_id().await
             }
         };
         let Some(joined) = next else { break };
+        let id = match &joined {
+            Ok((id, _)) => *id,
+            Err(e) => e.id(),
+        };
+        let Some(group) = dispatch.joined(id) else { continue };
         match joined {
             Ok((_, Some(results))) => cases.extend(results),
-            Ok((id, None)) => not_run += groups.get(&id).map_or(0, |g| g.modes.len()),
-            Err(e) if e.is_cancelled() => not_run += groups.get(&e.id()).map_or(0, |g| g.modes.len()),
-            Err(e) => {
-                // catch_unwind holds panics inside the task; anything else still gets a row.
-                if let Some(g) = groups.get(&e.id()) {
-                    cases.extend(panicked(g, &format!("the case task failed: {e}")));
-                }
-            }
+            Ok((_, None)) => not_run += group.modes.len(),
+            Err(e) if e.is_cancelled() => not_run += group.modes.len(),
+            // catch_unwind holds panics inside the task; anything else still gets a row.
+            Err(e) => cases.extend(panicked(&group, &format!("the case task failed: {e}"))),
         }
     }
-    (cases, not_run)
+    (cases, not_run + dispatch.never_started())
 }
 
 /// One `error` row per mode of a group whose task panicked, with the panic's message scrubbed of
 /// keys: a panic is a harness defect to fix, never a case that silently disappears.
-fn panicked(group: &CaseGroup, payload: &(dyn std::any::Any + Send)) -> Vec<CaseResult> {
+pub(super) fn panicked(group: &CaseGroup, payload: &(dyn std::any::Any + Send)) -> Vec<CaseResult> {
     let message = payload
         .downcast_ref::<String>()
         .map(String::as_str)

@@ -14,6 +14,7 @@ mod function_length;
 mod key_canary;
 mod key_echo;
 mod live_snapshots;
+mod provider_windows;
 mod record_replay;
 mod replay_matrix;
 mod report_cli;
