@@ -24,6 +24,9 @@ pub struct ServeArgs {
     /// else 127.0.0.1:8080. Without `[serve] keys`, only loopback addresses are allowed.
     #[arg(long)]
     pub listen: Option<String>,
+    /// Threads serving requests; default `[serve] workers`, else one per core.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub workers: Option<u16>,
 }
 
 pub fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCode> {
@@ -46,7 +49,11 @@ pub fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCode> {
         transport: TransportConfig { timeout: deadline, ..TransportConfig::default() },
         log: None,
     };
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let mut rt = tokio::runtime::Builder::new_multi_thread();
+    if let Some(n) = args.workers.map(usize::from).or(cfg.serve.workers) {
+        rt.worker_threads(n);
+    }
+    let rt = rt.thread_name("serve-worker").enable_all().build()?;
     rt.block_on(async move {
         let gateway = Gateway::bind(setup).await?;
         // One line on standard output, so a script can find a port chosen with `:0`.

@@ -28,12 +28,19 @@ fn a_bad_serve_setting_names_file_and_key() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("c.toml") && err.contains("serve.deadline_s"), "{err}");
+    let out = serve(dir.path(), "[serve]\nworkers = 0\n", "127.0.0.1:0").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("serve.workers"));
+    let out = serve(dir.path(), "", "127.0.0.1:0").args(["--workers", "0"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--workers"));
 }
 
 #[test]
 fn serve_answers_then_drains_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
-    let config = "[serve]\nkeys = [\"env:SERVE_CLI_TEST_KEY\"]\ngrace_s = 5\n";
+    // One worker thread: `[serve] workers` is honoured and a single thread serves.
+    let config = "[serve]\nkeys = [\"env:SERVE_CLI_TEST_KEY\"]\ngrace_s = 5\nworkers = 1\n";
     let mut child = serve(dir.path(), config, "127.0.0.1:0")
         .env("SERVE_CLI_TEST_KEY", "serve-cli-test-key")
         .stdout(Stdio::piped())
@@ -55,6 +62,15 @@ fn serve_answers_then_drains_on_sigterm() {
         let models = c.get(format!("{url}/v1/models")).bearer_auth("serve-cli-test-key").send().await.unwrap();
         assert_eq!(models.status(), 200);
     });
+    #[cfg(target_os = "linux")]
+    {
+        let workers = std::fs::read_dir(format!("/proc/{pid}/task"))
+            .unwrap()
+            .flatten()
+            .filter(|t| std::fs::read_to_string(t.path().join("comm")).is_ok_and(|c| c.starts_with("serve-worker")))
+            .count();
+        assert_eq!(workers, 1, "[serve] workers = 1 gives one worker thread");
+    }
     assert!(Command::new("kill").args(["-TERM", &pid.to_string()]).status().unwrap().success());
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     let status = loop {

@@ -1,6 +1,6 @@
 //! Side by side, one run (issue 13, item 3): the same local upstream called directly, through
-//! `serve`, through a bare passthrough on the same stack, and through LiteLLM's proxy when it is
-//! installed, at concurrency 1 and 8. Reports latency p50/p99, the latency each adds over the
+//! `serve`, through a bare passthrough on the same stack (`SIDE_FLOOR=1`), and through LiteLLM's
+//! proxy when it is installed, at concurrency 1 and 8. Reports latency p50/p99, the latency each adds over the
 //! direct call, requests per second, and time to first token of a stream.
 //!
 //! The passthrough is the floor `serve` is measured against: axum in, reqwest out, the body
@@ -15,7 +15,8 @@
 //!
 //! Knobs: `SIDE_N` requests per target at concurrency 1 (default 4000; LiteLLM gets a tenth),
 //! `SIDE_SECS` seconds per target at concurrency 8 (default 3), `SIDE_LOG=1` keeps the access
-//! log on. The upstream, the gateway and the load generator share the machine (each on its own
+//! log on, `SIDE_FLOOR=1` adds the passthrough, `SIDE_WORKERS` worker threads for `serve` and
+//! the passthrough (default 2), `SIDE_STREAMS=interleaved` streams target by target in turn. The upstream, the gateway and the load generator share the machine (each on its own
 //! runtime thread); LiteLLM is a separate process. Everything listens on 127.0.0.1.
 
 use std::process::{Child, Command, Stdio};
@@ -329,20 +330,25 @@ async fn whole_calls(targets: &[Target], n: u64, secs: u64, client: &reqwest::Cl
     out
 }
 
-/// Streams at concurrency 1: time to first content byte and to the end. The targets take turns
-/// stream by stream, as whole calls do, so they share machine state (LiteLLM every fifth turn).
+/// Streams at concurrency 1: time to first content byte and to the end. By default each target
+/// streams 500 times in a row (LiteLLM 100); `SIDE_STREAMS=interleaved` has the targets take
+/// turns stream by stream, as whole calls do, which leaves each one idle for the others' streams
+/// (about 15 ms) between its own.
 async fn streams(targets: &[Target], client: &reqwest::Client) {
     let mut rows: Vec<(&str, Histogram<u64>, Histogram<u64>)> =
         targets.iter().map(|t| (t.name, hist(), hist())).collect();
-    for i in 0..500 {
-        for (t, (_, f, e)) in targets.iter().zip(rows.iter_mut()) {
-            if t.name == "litellm" && i % 5 != 0 {
-                continue;
-            }
-            let (a, b) = t.stream(client).await;
-            f.record(a).unwrap();
-            e.record(b).unwrap();
+    let turns: Vec<(usize, usize)> = if std::env::var("SIDE_STREAMS").is_ok_and(|v| v == "interleaved") {
+        (0..500).flat_map(|i| (0..targets.len()).map(move |t| (i, t))).collect()
+    } else {
+        (0..targets.len()).flat_map(|t| (0..500).map(move |i| (i, t))).collect()
+    };
+    for (i, t) in turns {
+        if targets[t].name == "litellm" && i % 5 != 0 {
+            continue;
         }
+        let (a, b) = targets[t].stream(client).await;
+        rows[t].1.record(a).unwrap();
+        rows[t].2.record(b).unwrap();
     }
     println!("\n| target | stream TTFT p50 | TTFT p99 | added TTFT p50 | whole stream p50 |");
     println!("|---|---|---|---|---|");
@@ -368,15 +374,21 @@ fn main() {
     let secs = env_or("SIDE_SECS", 3);
     let up = on_own_runtime(1, start_upstream);
     let up2 = up.clone();
-    let gw = on_own_runtime(2, move || start_gateway(up2));
+    let workers = env_or("SIDE_WORKERS", 2) as usize;
+    let gw = on_own_runtime(workers, move || start_gateway(up2));
+    let with_floor = std::env::var("SIDE_FLOOR").is_ok_and(|v| v == "1");
     let up3 = up.clone();
-    let floor = on_own_runtime(2, move || start_passthrough(up3));
+    let floor = with_floor.then(|| on_own_runtime(workers, move || start_passthrough(up3)));
     let litellm = start_litellm(&up);
     let mut targets = vec![
         Target { name: "direct", url: up.clone(), model: MODEL.into(), key: None },
         Target { name: "serve", url: gw, model: format!("openai/{MODEL}"), key: Some(CLIENT_KEY) },
-        Target { name: "passthrough", url: floor, model: MODEL.into(), key: None },
     ];
+    // A third target in the turns leaves each one idle longer between its calls, which on this
+    // VM makes every hop slower (deeper sleeps): the floor is measured in runs of its own.
+    if let Some(url) = floor {
+        targets.push(Target { name: "passthrough", url, model: MODEL.into(), key: None });
+    }
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let client = reqwest::Client::builder().pool_max_idle_per_host(64).build().unwrap();
     if let Some((_, url)) = &litellm {
@@ -397,7 +409,8 @@ fn main() {
     rt.block_on(async {
         let figures = whole_calls(&targets, n, secs, &client).await;
         streams(&targets, &client).await;
-        if let (Some(s), Some(l)) = (figures.get(1), figures.get(3)) {
+        let litellm = targets.iter().position(|t| t.name == "litellm").and_then(|i| figures.get(i));
+        if let (Some(s), Some(l)) = (figures.get(1), litellm) {
             println!(
                 "\nratio: LiteLLM adds {:.0}× the p50 latency serve adds at c=1; serve sustains {:.0}× LiteLLM's req/s at c=8",
                 l.0 / s.0.max(0.001),
