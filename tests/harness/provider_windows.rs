@@ -55,7 +55,7 @@ fn a_slow_provider_never_holds_back_a_fast_one() {
             spec.rebase(&server.uri());
             let key_ref = format!("env:TEST_WINDOW_{}_KEY", name.to_uppercase());
             spec.key = Some(key_ref.clone());
-            keys.insert(KeyRef::parse(&key_ref).unwrap(), Secret::new("sk-test-fake-window-key"));
+            keys.insert(KeyRef::parse(&key_ref).unwrap(), Secret::new("fake-window-test-key"));
         }
         let suites = load_dir(dir.path(), &catalog).unwrap();
         let providers = vec!["openai".to_string(), "deepseek".to_string()];

@@ -98,13 +98,19 @@ fn async_stream(n: usize) -> impl futures::Stream<Item = Result<Bytes, std::conv
 }
 
 /// Runs `fut` on a runtime of its own thread, returning once it has started.
-fn on_own_runtime<F>(workers: usize, make: impl FnOnce() -> F + Send + 'static) -> String
+/// Its threads are named `name` (for `perf report --comm`).
+fn on_own_runtime<F>(name: &'static str, workers: usize, make: impl FnOnce() -> F + Send + 'static) -> String
 where
     F: std::future::Future<Output = String> + 'static,
 {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(workers).enable_all().build().unwrap();
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(workers)
+            .thread_name(name)
+            .enable_all()
+            .build()
+            .unwrap();
         rt.block_on(async move {
             let url = make().await;
             tx.send(url).unwrap();
@@ -372,13 +378,13 @@ async fn litellm_ready(client: &reqwest::Client, url: &str) -> bool {
 fn main() {
     let n = env_or("SIDE_N", 4000);
     let secs = env_or("SIDE_SECS", 3);
-    let up = on_own_runtime(1, start_upstream);
+    let up = on_own_runtime("upstream", 1, start_upstream);
     let up2 = up.clone();
     let workers = env_or("SIDE_WORKERS", 2) as usize;
-    let gw = on_own_runtime(workers, move || start_gateway(up2));
+    let gw = on_own_runtime("gateway", workers, move || start_gateway(up2));
     let with_floor = std::env::var("SIDE_FLOOR").is_ok_and(|v| v == "1");
     let up3 = up.clone();
-    let floor = with_floor.then(|| on_own_runtime(workers, move || start_passthrough(up3)));
+    let floor = with_floor.then(|| on_own_runtime("floor", workers, move || start_passthrough(up3)));
     let litellm = start_litellm(&up);
     let mut targets = vec![
         Target { name: "direct", url: up.clone(), model: MODEL.into(), key: None },
