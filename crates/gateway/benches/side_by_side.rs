@@ -121,7 +121,11 @@ where
 }
 
 async fn start_upstream() -> String {
-    let app = axum::Router::new().route("/v1/chat/completions", axum::routing::post(upstream));
+    serve_on_loopback(axum::Router::new().route("/v1/chat/completions", axum::routing::post(upstream))).await
+}
+
+/// Serves `app` on a free loopback port with `TCP_NODELAY`; its URL.
+async fn serve_on_loopback(app: axum::Router) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
@@ -176,14 +180,7 @@ async fn start_passthrough(upstream: String) -> String {
             r
         }
     };
-    let app = axum::Router::new().route("/v1/chat/completions", axum::routing::post(forward));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
-        let _ = tcp.set_nodelay(true);
-    });
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    url
+    serve_on_loopback(axum::Router::new().route("/v1/chat/completions", axum::routing::post(forward))).await
 }
 
 /// LiteLLM's proxy in front of the same upstream, if `LITELLM` names its executable.
