@@ -163,6 +163,9 @@ fn print_outcome(outcome: &SessionOutcome, args: &RunArgs) {
     if let Some(e) = &outcome.ignored_baseline {
         errln!("warning: ignoring the previous baseline: {e}");
     }
+    if let Some(e) = &outcome.unreadable_baseline {
+        errln!("warning: {e}; the reports have no comparison and the baseline was left as it was");
+    }
     for e in &outcome.jsonl_errors {
         errln!("error: results.jsonl: {e}");
     }

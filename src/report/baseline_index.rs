@@ -112,10 +112,7 @@ impl BaselineIndex {
         };
         match wanted.iter().find(|id| !same(id)) {
             None => Ok(found),
-            Some(id) => Err(LoadError::Shape {
-                path: path.display().to_string(),
-                message: format!("the file changed while this run went on (case {id} differs from when it was read)"),
-            }),
+            Some(id) => Err(LoadError::Changed { path: path.display().to_string(), case: id.to_string() }),
         }
     }
 

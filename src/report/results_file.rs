@@ -19,6 +19,8 @@ pub enum LoadError {
     Field { path: String, field: String, message: String },
     #[error("{path} has field `schema` = {found}; this llm-conform reads schema {RESULTS_SCHEMA}")]
     Schema { path: String, found: u32 },
+    #[error("{path} changed while this run went on (case {case} differs from when it was read)")]
+    Changed { path: String, case: String },
 }
 
 /// `path` itself, or `path/results.json` when `path` is a directory (an unpacked artifact or a

@@ -46,6 +46,9 @@ pub struct SessionOutcome {
     pub baseline_written: Option<PathBuf>,
     /// A previous baseline that could not be read and was set aside.
     pub ignored_baseline: Option<LoadError>,
+    /// A baseline that could not be read again after the run (replaced or removed meanwhile):
+    /// the reports were written without a comparison and the baseline was left as it was.
+    pub unreadable_baseline: Option<LoadError>,
     /// Lines `results.jsonl` could not take.
     pub jsonl_errors: Vec<String>,
     /// `(pending, accepted)` snapshot files written.
@@ -108,16 +111,28 @@ impl RunSession {
             Some((source, base)) => Some((source.clone(), base)),
             None => previous.as_ref().map(|r| (previous_path.display().to_string(), r)),
         };
+        // The baseline is read again for the rows it must give whole: if it was replaced or
+        // removed meanwhile, the run's own results still reach their reports, uncompared, and
+        // the baseline is left as it was.
         let options = CompareOptions { scope: self.scope.clone(), ..self.compare.clone() };
-        let comparison = baseline
-            .map(|(source, base)| compare(&results, base, &source, &options))
-            .transpose()
-            .map_err(SessionError::Baseline)?;
+        let mut unreadable_baseline = None;
+        let comparison = match baseline.map(|(source, base)| compare(&results, base, &source, &options)) {
+            Some(Err(e)) => {
+                unreadable_baseline = Some(e);
+                None
+            }
+            other => other.and_then(Result::ok),
+        };
         // An interrupted run is not what the next run should be compared with. The next
         // baseline is written beside the reports and put in place once they are.
-        let update = self.update_baseline && results.interrupted.is_none();
-        let kept = match previous.as_ref().filter(|_| update) {
-            Some(old) => kept_rows(old, &results, self.scope.as_ref()).map_err(SessionError::Baseline)?,
+        let mut update = self.update_baseline && results.interrupted.is_none() && unreadable_baseline.is_none();
+        let kept = match previous.as_ref().filter(|_| update).map(|old| kept_rows(old, &results, self.scope.as_ref())) {
+            Some(Ok(kept)) => kept,
+            Some(Err(e)) => {
+                update = false;
+                unreadable_baseline = Some(e);
+                Vec::new()
+            }
             None => Vec::new(),
         };
         // The indexes have served: what they held is not kept while the reports are written.
@@ -142,6 +157,7 @@ impl RunSession {
             out: self.out,
             baseline_written,
             ignored_baseline,
+            unreadable_baseline,
             jsonl_errors,
             snapshots,
         })
