@@ -228,22 +228,17 @@ struct Pending<'a> {
     class: ChangeClass,
     old: Option<&'a IndexEntry>,
     new: Option<&'a CaseResult>,
+    /// In both runs, with fingerprints that differ: the baseline's row is needed for the diff.
+    fingerprint_changed: bool,
 }
 
 impl Pending<'_> {
-    fn fingerprint_changed(&self) -> bool {
-        match (self.old, self.new) {
-            (Some(o), Some(n)) => o.fingerprint != n.fingerprint.as_ref().map(FingerprintDigest::of),
-            _ => false,
-        }
-    }
-
     /// The change record: what changed in the fingerprint (`old_row` is the baseline's row when
     /// it did), and the reason to show.
     fn record(self, old_row: Option<&CaseResult>) -> CaseChange {
         let (old, new) = (self.old, self.new);
         let (changed_fields, diff) = match (old_row, new) {
-            (Some(o), Some(n)) if self.fingerprint_changed() => {
+            (Some(o), Some(n)) if self.fingerprint_changed => {
                 let a = fingerprint_value(o);
                 let b = fingerprint_value(n);
                 let mut fields = Vec::new();
@@ -306,13 +301,17 @@ pub fn compare(
         let new = if order.is_ge() { news.next() } else { None };
         let id = old.map(|o| &*o.id).or(new.map(|(id, _)| id.as_str())).unwrap_or_default();
         let (old, new) = (old.filter(|e| e.status.is_conformance_result()), new.map(|(_, c)| *c));
-        match classify(old.map(Verdict::of_entry), new.map(Verdict::of_row)) {
-            Some(class) => pending.push(Pending { id, class, old, new }),
+        let (before, after) = (old.map(Verdict::of_entry), new.map(Verdict::of_row));
+        match classify(before, after) {
+            Some(class) => {
+                let fingerprint_changed = before.zip(after).is_some_and(|(b, a)| b.fingerprint != a.fingerprint);
+                pending.push(Pending { id, class, old, new, fingerprint_changed });
+            }
             None if old.is_some() && new.is_some() => unchanged += 1,
             None => {}
         }
     }
-    let wanted: HashSet<&str> = pending.iter().filter(|p| p.fingerprint_changed()).map(|p| p.id).collect();
+    let wanted: HashSet<&str> = pending.iter().filter(|p| p.fingerprint_changed).map(|p| p.id).collect();
     let old_rows = if wanted.is_empty() { HashMap::new() } else { baseline.rows(&wanted)? };
     let mut changes: Vec<CaseChange> = pending
         .into_iter()

@@ -48,28 +48,21 @@ impl BaselineIndex {
     /// time. Where the file has a case twice, the later row counts, as it would in a map.
     pub fn load(path: &Path) -> Result<BaselineIndex, LoadError> {
         let file = resolve_results_path(path);
-        let mut providers = HashSet::new();
-        let mut by_id: HashMap<Box<str>, IndexEntry> = HashMap::new();
-        let header = stream_results(&file, &mut |row| {
-            let entry = IndexEntry::of(&row, &mut providers);
-            by_id.insert(entry.id.clone(), entry);
-        })?;
-        Ok(BaselineIndex::new(header, by_id.into_values().collect(), RowSource::File(file)))
+        let mut indexer = Indexer::default();
+        let header = stream_results(&file, &mut |row| indexer.add(&row))?;
+        Ok(BaselineIndex::new(header, indexer, RowSource::File(file)))
     }
 
     /// The index of rows already in memory.
     pub fn from_results(results: RunResults) -> BaselineIndex {
-        let mut providers = HashSet::new();
-        let mut by_id: HashMap<Box<str>, IndexEntry> = HashMap::new();
-        for row in &results.cases {
-            let entry = IndexEntry::of(row, &mut providers);
-            by_id.insert(entry.id.clone(), entry);
-        }
+        let mut indexer = Indexer::default();
+        results.cases.iter().for_each(|row| indexer.add(row));
         let header = ResultsHeader { run_id: results.run_id, mode: results.mode, started_at: results.started_at };
-        BaselineIndex::new(header, by_id.into_values().collect(), RowSource::Memory(results.cases))
+        BaselineIndex::new(header, indexer, RowSource::Memory(results.cases))
     }
 
-    fn new(header: ResultsHeader, mut entries: Vec<IndexEntry>, rows: RowSource) -> BaselineIndex {
+    fn new(header: ResultsHeader, indexer: Indexer, rows: RowSource) -> BaselineIndex {
+        let mut entries: Vec<IndexEntry> = indexer.by_id.into_values().collect();
         entries.sort_unstable_by(|a, b| a.id.cmp(&b.id));
         entries.shrink_to_fit();
         BaselineIndex { run_id: header.run_id, mode: header.mode, started_at: header.started_at, entries, rows }
@@ -119,6 +112,20 @@ impl BaselineIndex {
     /// The ids of the cases whose status `pick` selects.
     pub fn ids_where(&self, pick: impl Fn(CaseStatus) -> bool) -> impl Iterator<Item = &str> {
         self.entries.iter().filter(move |e| pick(e.status)).map(|e| &*e.id)
+    }
+}
+
+/// Entries as rows come, one per case (the later row of a case counts), providers shared.
+#[derive(Default)]
+struct Indexer {
+    providers: HashSet<Arc<str>>,
+    by_id: HashMap<Box<str>, IndexEntry>,
+}
+
+impl Indexer {
+    fn add(&mut self, row: &CaseResult) {
+        let entry = IndexEntry::of(row, &mut self.providers);
+        self.by_id.insert(entry.id.clone(), entry);
     }
 }
 

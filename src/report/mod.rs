@@ -40,7 +40,6 @@ pub use output_dir::{
 pub use progress::Progress;
 pub use provider_stats::{ProviderStats, provider_stats};
 pub use results_file::{LoadError, RESULTS_SCHEMA, load_results, parse_results, resolve_results_path};
-pub use results_stream::{ResultsHeader, stream_results};
 pub use summary::{SUMMARY_LIMIT, render_summary, terminal_summary};
 pub use terminal_style::{paint, quiet, set_color, set_quiet};
 pub use unavailability::unavailability;

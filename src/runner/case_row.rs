@@ -19,8 +19,6 @@ pub struct RowLabels {
     /// The scenario's request in each of its modes, with the scenario's own model (often none):
     /// a case's row adds the model it asked for.
     pub requests: Vec<(Mode, Arc<JsonText>)>,
-    /// The model in those requests.
-    pub requests_model: String,
 }
 
 impl RowLabels {
@@ -34,17 +32,18 @@ impl RowLabels {
                 .iter()
                 .filter_map(|&m| Some((m, Arc::new(JsonText::of(&case_request(scenario, None, m)).ok()?))))
                 .collect(),
-            requests_model: scenario.request.model.clone(),
         }
     }
+}
 
-    /// The row's copy of `req`, the request a case of this scenario sent in `mode`.
-    pub fn request(&self, mode: Mode, req: &ChatRequest) -> Option<CaseRequest> {
-        match self.requests.iter().find(|(m, _)| *m == mode) {
-            Some((_, shared)) if req.model == self.requests_model => Some(CaseRequest::new(shared.clone(), None)),
-            Some((_, shared)) => Some(CaseRequest::new(shared.clone(), Some(&req.model))),
-            None => Some(CaseRequest::new(Arc::new(JsonText::of(req).ok()?), None)),
-        }
+/// The row's copy of `req`, the request a case of `group` sent in `mode`: the shared text, with
+/// the case's model where it is not the scenario's own.
+pub fn row_request(group: &CaseGroup, mode: Mode, req: &ChatRequest) -> Option<CaseRequest> {
+    let shared = group.labels.requests.iter().find(|(m, _)| *m == mode).map(|(_, r)| r.clone());
+    match shared {
+        Some(shared) if req.model == group.scenario.request.model => Some(CaseRequest::new(shared, None)),
+        Some(shared) => Some(CaseRequest::new(shared, Some(&req.model))),
+        None => Some(CaseRequest::new(Arc::new(JsonText::of(req).ok()?), None)),
     }
 }
 

@@ -2,7 +2,7 @@
 //! then compared (a stream must reassemble to what the non-stream call gives).
 
 use super::case_call::{case_request, retried, run_calls};
-use super::case_row::base_result;
+use super::case_row::{base_result, row_request};
 use super::exec_context::ExecContext;
 use super::judge::judge;
 use super::plan::CaseGroup;
@@ -63,7 +63,7 @@ async fn run_mode(ctx: &ExecContext, group: &CaseGroup, mode: Mode) -> (CaseResu
     let spec = scenario.route.is_none().then(|| ctx.live.get(&group.provider).ok()).flatten();
     let req = case_request(scenario, spec, mode);
     let mut row = base_result(group, mode, &req.model);
-    row.request = group.labels.request(mode, &req);
+    row.request = row_request(group, mode, &req);
     let evidence = match run_calls(ctx, scenario, &id, &req, &mut row).await {
         Ok(calls) => Evidence::Judged(judge(ctx, scenario, &id, &req, &calls.result, calls.chunks, calls.path)),
         Err(stopped) => stopped,
